@@ -1,0 +1,143 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+from flask import Flask, Response, g, request, send_from_directory
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from auditapp.domain.context import ActorContext, set_actor
+from auditapp.extensions import csrf, db, make_sqlite_transactional, migrate
+from auditapp.security import headers, sessions
+from auditapp.security.access import public
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the app. ``config`` is a config object; by default ``AUDITAPP_ENV`` chooses one (see config.py)."""
+    from config import get_config
+
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        instance_path=os.path.join(ROOT, "instance"),
+    )
+    app.config.from_object(config or get_config())
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("TRUST_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(ROOT, "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    with app.app_context():
+        make_sqlite_transactional(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    _register_request_hooks(app)  # first, so the actor context is fresh before any other hook writes
+    sessions.init_app(app)
+    headers.init_app(app)
+
+    import auditapp.models  # noqa: F401 - register every table with the metadata
+
+    _register_assets(app)
+    _register_blueprints(app)
+    _register_template_globals(app)
+
+    from auditapp import errors
+    from auditapp.cli import register_commands
+
+    errors.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _actor() -> None:
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if _REQUEST_ID.match(supplied) else str(uuid.uuid4())
+        user = current_user if current_user.is_authenticated else None
+        set_actor(
+            ActorContext(
+                user_id=user.id if user else None,
+                email=user.email if user else None,
+                role=user.role.value if user else None,
+                ip_address=request.remote_addr,
+                request_id=g.request_id,
+            )
+        )
+
+    @app.teardown_request
+    def _forget_actor(_exc: BaseException | None) -> None:
+        set_actor(None)  # threads are reused between requests: never leak one user's context into another's
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        # The one place that commits: a successful response keeps the request's writes, any other discards them.
+        # Views therefore answer invalid forms with 400, and errors raise, so half-done work never commits.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+
+def _register_assets(app: Flask) -> None:
+    dist = app.config["GOVUK_FRONTEND_DIST"]
+
+    @app.route("/assets/<path:filename>", endpoint="govuk_assets")
+    @public
+    def govuk_assets(filename: str) -> Response:
+        return send_from_directory(os.path.join(dist, "assets"), filename)
+
+    @app.route("/govuk/<path:filename>", endpoint="govuk_dist")
+    @public
+    def govuk_dist(filename: str) -> Response:
+        return send_from_directory(dist, filename)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from auditapp.admin.routes import bp as admin_bp
+    from auditapp.auth.routes import bp as auth_bp
+    from auditapp.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_template_globals(app: Flask) -> None:
+    from auditapp.main.navigation import navigation_for
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "partnership_name": app.config["PARTNERSHIP_NAME"],
+            "demo_mode": app.config.get("DEMO_MODE", False),
+            "totp_required": app.config.get("TOTP_REQUIRED", False),
+            "navigation": navigation_for(current_user, request.endpoint),
+        }

@@ -1,0 +1,97 @@
+"""The ``auditapp`` command: a Flask CLI group over the app factory, plus the project's own commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup
+
+from auditapp.domain.context import acting_as, cli_actor
+from auditapp.domain.errors import DomainError
+from auditapp.extensions import db
+
+
+def transactional(command: Callable) -> Callable:
+    """Run a CLI command as one transaction: commit when it succeeds, roll back on any error.
+
+    This and the request hook in app.py are the only places that commit.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with acting_as(cli_actor()):
+            try:
+                result = command(*args, **kwargs)
+            except DomainError as error:
+                db.session.rollback()
+                raise click.ClickException(error.message) from None
+            except BaseException:
+                db.session.rollback()
+                raise
+            db.session.commit()
+            return result
+
+    return wrapper
+
+
+users_cli = AppGroup("users", help="Manage users.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", help="Full name (defaults to the part of the email before @).")
+@click.option("--role", required=True, type=click.Choice(["admin", "qa_coordinator", "auditor", "board_member"]))
+@click.option("--agency", help="Agency name (auditors).")
+@click.option("--team", help="Team name (peer auditors).")
+@click.option("--auditor-type", type=click.Choice(["independent", "peer"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@transactional
+def create_user_command(email: str, name: str | None, role: str, agency: str | None, team: str | None,
+                        auditor_type: str | None, password_stdin: bool) -> None:
+    """Create a user. The password is asked for (or read from stdin), never given as an argument."""
+    from auditapp.domain.users import create_user
+    from auditapp.domain.users_lookup import agency_id_by_name, team_id_by_name
+    from auditapp.models import AuditorType, Role
+
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    agency_id = agency_id_by_name(agency) if agency else None
+    team_id = team_id_by_name(team, agency_id=agency_id) if team else None
+    user = create_user(email=email, name=name or email.split("@")[0], role=Role(role), password=password,
+                       auditor_type=AuditorType(auditor_type) if auditor_type else None,
+                       agency_id=agency_id, team_id=team_id)
+    click.echo(f"Created user {user.email} ({user.role.label}), id {user.id}")
+
+
+@click.command("demo")
+@transactional
+def demo_command() -> None:
+    """Load the demo partnership, its people and data (idempotent) and print the demo sign-ins."""
+    from auditapp.demo import DEMO_PASSWORD, load_demo
+
+    summary = load_demo()
+    click.echo(f"Demo data ready: {summary.created} records created, {summary.existing} already present.")
+    click.echo("Demo sign-ins (password for every demo user: " + DEMO_PASSWORD + "):")
+    for email, label in summary.sign_ins:
+        click.echo(f"  {label:<36} {email}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+
+
+def _create_app() -> Flask:
+    from auditapp.app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="auditapp: multi-agency case-file audits.")

@@ -1,0 +1,118 @@
+"""The demo partnership: synthetic agencies, localities, teams and one user of every role.
+
+Idempotent: running it again creates only what is missing. Later capabilities extend ``load_demo`` so the demo
+always shows every part of the service. Everything here is invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from auditapp.domain import org
+from auditapp.domain.users import create_user
+from auditapp.extensions import db
+from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
+
+DEMO_PASSWORD = "demo-only-harbour-lantern-57"  # noqa: S105 - printed on screen; demo data only
+DOMAIN = "demo.auditapp.invalid"
+
+AGENCIES = [
+    ("Northshire Children's Social Care", AgencyKind.SOCIAL_CARE),
+    ("Northshire Community Health NHS Trust", AgencyKind.HEALTH),
+    ("Northshire Police", AgencyKind.POLICE),
+    ("Northshire Education Services", AgencyKind.EDUCATION),
+]
+LOCALITIES = ["North", "South", "East", "West"]
+# (team name pattern, agency index): one social care team of each kind per locality, one health team per locality
+TEAM_PATTERNS = [
+    ("{loc} Assessment Team", 0),
+    ("{loc} Child Protection Team", 0),
+    ("{loc} Children in Care Team", 0),
+    ("{loc} Health Visiting Team", 1),
+    ("{loc} Public Protection Unit", 2),
+    ("{loc} Schools Inclusion Team", 3),
+]
+
+# (email local part, name, role, auditor type, agency index, team (locality, pattern index))
+USERS = [
+    ("admin", "Alex Admin", Role.ADMIN, None, None, None),
+    ("coordinator", "Chris Coordinator", Role.QA_COORDINATOR, None, None, None),
+    ("board", "Bea Board-Member", Role.BOARD_MEMBER, None, None, None),
+    ("independent", "Ines Independent", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
+    ("independent2", "Ivan Independent", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
+    ("peer.socialcare", "Priya Peer (social care)", Role.AUDITOR, AuditorType.PEER, 0, ("North", 1)),
+    ("peer.socialcare2", "Sam Peer (social care)", Role.AUDITOR, AuditorType.PEER, 0, ("South", 0)),
+    ("peer.health", "Hana Peer (health)", Role.AUDITOR, AuditorType.PEER, 1, ("East", 3)),
+    ("peer.health2", "Harry Peer (health)", Role.AUDITOR, AuditorType.PEER, 1, ("West", 3)),
+    ("peer.police", "Paul Peer (police)", Role.AUDITOR, AuditorType.PEER, 2, ("South", 4)),
+    ("peer.education", "Eve Peer (education)", Role.AUDITOR, AuditorType.PEER, 3, ("West", 5)),
+]
+
+
+@dataclass
+class DemoSummary:
+    created: int = 0
+    existing: int = 0
+    sign_ins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _agency(name: str, kind: AgencyKind, summary: DemoSummary) -> Agency:
+    found = db.session.scalar(select(Agency).where(Agency.name == name))
+    if found:
+        summary.existing += 1
+        return found
+    summary.created += 1
+    return org.save_agency(agency=None, name=name, kind=kind)
+
+
+def _locality(name: str, summary: DemoSummary) -> Locality:
+    found = db.session.scalar(select(Locality).where(Locality.name == name))
+    if found:
+        summary.existing += 1
+        return found
+    summary.created += 1
+    return org.save_locality(locality=None, name=name)
+
+
+def _team(name: str, agency: Agency, locality: Locality, summary: DemoSummary) -> Team:
+    found = db.session.scalar(select(Team).where(Team.name == name, Team.agency_id == agency.id))
+    if found:
+        summary.existing += 1
+        return found
+    summary.created += 1
+    return org.save_team(team=None, name=name, agency_id=agency.id, locality_id=locality.id)
+
+
+def load_demo() -> DemoSummary:
+    """Create whatever of the demo partnership is missing; return what was done and the sign-ins to print."""
+    summary = DemoSummary()
+    agencies = [_agency(name, kind, summary) for name, kind in AGENCIES]
+    localities = {name: _locality(name, summary) for name in LOCALITIES}
+    teams: dict[tuple[str, int], Team] = {}
+    for loc_name, locality in localities.items():
+        for index, (pattern, agency_index) in enumerate(TEAM_PATTERNS):
+            teams[(loc_name, index)] = _team(pattern.format(loc=loc_name), agencies[agency_index], locality, summary)
+    for local, name, role, auditor_type, agency_index, team_key in USERS:
+        email = f"{local}@{DOMAIN}"
+        label = role.label + (f" ({auditor_type.label.lower()})" if auditor_type else "")
+        summary.sign_ins.append((email, label))
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            summary.existing += 1
+            continue
+        summary.created += 1
+        create_user(email=email, name=name, role=role, password=DEMO_PASSWORD, auditor_type=auditor_type,
+                    agency_id=agencies[agency_index].id if agency_index is not None else None,
+                    team_id=teams[team_key].id if team_key else None)
+    _set_demo_team_managers(teams)
+    return summary
+
+
+def _set_demo_team_managers(teams: dict[tuple[str, int], Team]) -> None:
+    """Make the North child protection peer the manager of their own team (a conflict-of-interest example)."""
+    manager = db.session.scalar(select(User).where(User.email == f"peer.socialcare@{DOMAIN}"))
+    team = teams[("North", 1)]
+    if manager is not None and team.manager_id is None:
+        org.save_team(team=team, name=team.name, agency_id=team.agency_id, locality_id=team.locality_id,
+                      manager_id=manager.id, active=team.active)

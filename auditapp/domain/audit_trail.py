@@ -1,0 +1,70 @@
+"""Writing the audit trail, in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from auditapp.domain.context import current_actor
+from auditapp.extensions import db
+from auditapp.models import AuditEvent
+from auditapp.models.types import utcnow
+
+
+def record_event(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: object | None = None,
+    details: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+    actor_email: str | None = None,
+) -> AuditEvent:
+    """Add an audit event for ``action`` to the current session (flushed with the change it records).
+
+    The actor, IP address and request id come from the acting context unless given.
+    """
+    ctx = current_actor()
+    audit_event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_id=actor_id if actor_id is not None else ctx.user_id,
+        actor_email=actor_email or ctx.email,
+        actor_role=ctx.role,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        ip_address=ctx.ip_address,
+        request_id=ctx.request_id,
+        details={"channel": ctx.channel, **(details or {})},
+    )
+    db.session.add(audit_event)
+    db.session.flush()
+    return audit_event
+
+
+def count_events(*, action: str | list[str], object_type: str, object_id: object, since=None) -> int:  # noqa: ANN001
+    """How many events of ``action`` concern this object (since a time, when given)."""
+    actions = [action] if isinstance(action, str) else action
+    query = select(func.count(AuditEvent.id)).where(
+        AuditEvent.action.in_(actions),
+        AuditEvent.object_type == object_type,
+        AuditEvent.object_id == str(object_id),
+    )
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    return db.session.scalar(query) or 0
+
+
+def list_events(*, page: int = 1, per_page: int = 50, action: str | None = None) -> tuple[list[AuditEvent], int]:
+    """A page of audit events, newest first, and the total count."""
+    query = select(AuditEvent)
+    count = select(func.count(AuditEvent.id))
+    if action:
+        query = query.where(AuditEvent.action == action)
+        count = count.where(AuditEvent.action == action)
+    total = db.session.scalar(count) or 0
+    rows = db.session.scalars(
+        query.order_by(AuditEvent.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    )
+    return list(rows), total

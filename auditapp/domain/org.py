@@ -1,0 +1,111 @@
+"""Agencies, localities and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from auditapp.domain.audit_trail import record_event
+from auditapp.domain.errors import DomainError, NotFound
+from auditapp.extensions import db
+from auditapp.models import Agency, AgencyKind, Locality, Team
+
+
+def get(model: type, object_id: int) -> Any:
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound(f"{model.__name__} not found")
+    return obj
+
+
+def list_agencies(*, active_only: bool = False) -> list[Agency]:
+    query = select(Agency).order_by(Agency.name)
+    if active_only:
+        query = query.where(Agency.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def list_localities(*, active_only: bool = False) -> list[Locality]:
+    query = select(Locality).order_by(Locality.name)
+    if active_only:
+        query = query.where(Locality.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def list_teams(*, active_only: bool = False) -> list[Team]:
+    query = select(Team).join(Agency).order_by(Agency.name, Team.name)
+    if active_only:
+        query = query.where(Team.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def _name_taken(model: type, name: str, *, exclude_id: int | None, **scope: Any) -> bool:
+    query = select(model.id).where(func.lower(model.name) == name.lower())
+    for column, value in scope.items():
+        query = query.where(getattr(model, column) == value)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _audit(kind: str, obj: Any, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    """Record the creation of ``obj`` or, for an update, only the fields that changed."""
+    if before is None:
+        record_event(f"{kind}_created", object_type=kind, object_id=obj.id, details=after)
+        return
+    changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+    if changes:
+        record_event(f"{kind}_updated", object_type=kind, object_id=obj.id, details={"changes": changes})
+
+
+def save_agency(*, agency: Agency | None, name: str, kind: AgencyKind, active: bool = True) -> Agency:
+    """Create (agency=None) or update an agency. Raises DomainError when the name is taken."""
+    name = name.strip()
+    if _name_taken(Agency, name, exclude_id=agency.id if agency else None):
+        raise DomainError("An agency with this name already exists", field="name")
+    before = None if agency is None else {"name": agency.name, "kind": agency.kind.value, "active": agency.active}
+    if agency is None:
+        agency = Agency(name=name, kind=kind, active=active)
+        db.session.add(agency)
+    agency.name, agency.kind, agency.active = name, kind, active
+    db.session.flush()
+    _audit("agency", agency, before, {"name": name, "kind": kind.value, "active": active})
+    return agency
+
+
+def save_locality(*, locality: Locality | None, name: str, active: bool = True) -> Locality:
+    """Create (locality=None) or update a locality. Raises DomainError when the name is taken."""
+    name = name.strip()
+    if _name_taken(Locality, name, exclude_id=locality.id if locality else None):
+        raise DomainError("A locality with this name already exists", field="name")
+    before = None if locality is None else {"name": locality.name, "active": locality.active}
+    if locality is None:
+        locality = Locality(name=name, active=active)
+        db.session.add(locality)
+    locality.name, locality.active = name, active
+    db.session.flush()
+    _audit("locality", locality, before, {"name": name, "active": active})
+    return locality
+
+
+def save_team(*, team: Team | None, name: str, agency_id: int, locality_id: int | None,
+              manager_id: int | None = None, active: bool = True) -> Team:
+    """Create (team=None) or update a team. Raises DomainError for a taken name or an unknown agency."""
+    name = name.strip()
+    if db.session.get(Agency, agency_id) is None:
+        raise DomainError("Select an agency from the list", field="agency_id")
+    if locality_id is not None and db.session.get(Locality, locality_id) is None:
+        raise DomainError("Select a locality from the list", field="locality_id")
+    if _name_taken(Team, name, exclude_id=team.id if team else None, agency_id=agency_id):
+        raise DomainError("This agency already has a team with this name", field="name")
+    fields = ("name", "agency_id", "locality_id", "manager_id", "active")
+    before = None if team is None else {f: getattr(team, f) for f in fields}
+    if team is None:
+        team = Team(name=name, agency_id=agency_id)
+        db.session.add(team)
+    team.name, team.agency_id, team.locality_id = name, agency_id, locality_id
+    team.manager_id, team.active = manager_id, active
+    db.session.flush()
+    _audit("team", team, before, {f: getattr(team, f) for f in fields})
+    return team

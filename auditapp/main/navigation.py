@@ -1,0 +1,44 @@
+"""Navigation by role: what each kind of user sees in the service navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+
+from auditapp.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: tuple[Role, ...]
+    section: tuple[str, ...] = ()  # endpoint prefixes that highlight this item
+
+
+# Later blueprints add their entries here.
+NAV_ITEMS: list[NavItem] = [
+    NavItem("Home", "main.home", tuple(Role)),
+    NavItem("Users", "admin.users", (Role.ADMIN,), ("admin.user",)),
+    NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
+    NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),
+    NavItem("Audit trail", "admin.audit_trail", (Role.ADMIN,), ("admin.audit_trail",)),
+]
+
+
+def navigation_for(user: Any, endpoint: str | None) -> list[dict[str, Any]]:
+    """GOV.UK service-navigation items for ``user``; empty when signed out."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    endpoint = endpoint or ""
+    return [
+        {
+            "text": item.label,
+            "href": url_for(item.endpoint),
+            "active": endpoint == item.endpoint or endpoint.startswith(item.section or ("\0",)),
+        }
+        for item in NAV_ITEMS
+        if user.role in item.roles
+    ]

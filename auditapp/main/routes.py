@@ -1,0 +1,38 @@
+"""Home page (each role's task list), health check and the accessibility statement."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from auditapp.extensions import db
+from auditapp.main.home import home_tasks
+from auditapp.security.access import public, signed_in
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():  # noqa: ANN201
+    return redirect(url_for("main.home" if current_user.is_authenticated else "auth.sign_in"))
+
+
+@bp.route("/home")
+@signed_in
+def home():  # noqa: ANN201
+    return render_template("main/home.html", tasks=home_tasks(current_user))
+
+
+@bp.route("/healthz")
+@public
+def healthz():  # noqa: ANN201
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+@bp.route("/accessibility")
+@public
+def accessibility():  # noqa: ANN201
+    return render_template("main/accessibility.html")

@@ -1,0 +1,68 @@
+"""The partnership's organisation: agencies, localities and teams."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditapp.extensions import db
+from auditapp.models.types import str_enum
+
+
+class AgencyKind(enum.StrEnum):
+    SOCIAL_CARE = "social_care"
+    HEALTH = "health"
+    POLICE = "police"
+    EDUCATION = "education"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "social_care": "Children's social care",
+            "health": "Health",
+            "police": "Police",
+            "education": "Education",
+            "other": "Other",
+        }[self.value]
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(str_enum(AgencyKind))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.name}>"
+
+
+class Locality(db.Model):
+    __tablename__ = "localities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    teams: Mapped[list[Team]] = relationship(back_populates="locality", order_by="Team.name")
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_teams_manager_id_users"), nullable=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    agency: Mapped[Agency] = relationship()
+    locality: Mapped[Locality | None] = relationship(back_populates="teams")
+    manager = relationship("User", foreign_keys=[manager_id], post_update=True)

@@ -1,0 +1,1 @@
+"""Access control, sessions and HTTP security headers."""

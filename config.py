@@ -1,0 +1,141 @@
+"""Configuration, read once from the environment.
+
+One class per environment, chosen by ``AUDITAPP_ENV`` (development, demo, test, production; default development).
+Development and demo work with no settings at all: SQLite in ``instance/auditapp.db``. Production refuses to start
+without ``SECRET_KEY`` and ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not hold what this configuration needs."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class BaseConfig:
+    """Settings common to every environment; values are read from the environment when instantiated."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+    DEMO_MODE = False
+    SERVICE_NAME = "Multi-agency case file audit"
+    SESSION_COOKIE_NAME = "auditapp_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    LOCKOUT_THRESHOLD = 10  # failures allowed in the window; the next attempt is refused
+    LOCKOUT_WINDOW = timedelta(minutes=5)
+    TOTP_ISSUER = "auditapp"
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session's own timeouts bound the token's life
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    DEFAULT_DATABASE_URL = "sqlite:///auditapp.db"  # lands in instance/auditapp.db
+    DEFAULT_TOTP_REQUIRED = True
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or None
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.DEFAULT_DATABASE_URL
+        self.PARTNERSHIP_NAME = env.get("PARTNERSHIP_NAME") or "Northshire Safeguarding Children Partnership"
+        self.SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 30))
+        self.SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12))
+        self.TOTP_REQUIRED = _bool("TOTP_REQUIRED", self.DEFAULT_TOTP_REQUIRED)
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 50) * 1024 * 1024
+        self.TRUST_PROXY = _bool("TRUST_PROXY", False)  # behind a reverse proxy that sets X-Forwarded-*
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_FROM = env.get("MAIL_FROM") or "auditapp@localhost"
+        self.GOVUK_FRONTEND_DIST = env.get("GOVUK_FRONTEND_DIST") or os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "node_modules", "govuk-frontend", "dist", "govuk"
+        )
+
+    def check(self) -> None:
+        """Refuse to start when something essential is missing."""
+
+
+class DevelopmentConfig(BaseConfig):
+    """No settings needed: SQLite in instance/, demo banner, two-factor off unless TOTP_REQUIRED=1."""
+
+    ENV_NAME = "development"
+    DEMO_MODE = True
+    DEFAULT_TOTP_REQUIRED = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.DEBUG = _bool("FLASK_DEBUG", False)
+        # A per-process key is fine for a local demo; sessions end when the server restarts.
+        self.SECRET_KEY = self.SECRET_KEY or secrets.token_hex(32)
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+
+
+class DemoConfig(DevelopmentConfig):
+    ENV_NAME = "demo"
+
+
+class TestConfig(BaseConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    DEMO_MODE = True
+    SESSION_COOKIE_SECURE = False
+    DEFAULT_TOTP_REQUIRED = False
+    DEFAULT_DATABASE_URL = "sqlite://"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or self.DEFAULT_DATABASE_URL
+        self.TOTP_REQUIRED = False
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    DEFAULT_DATABASE_URL = ""
+
+    def check(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise ConfigError(
+                "Production configuration refuses to start: set " + " and ".join(missing) + " in the environment."
+            )
+        if len(self.SECRET_KEY or "") < 32:
+            raise ConfigError("Production configuration refuses to start: SECRET_KEY must be at least 32 characters.")
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "demo": DemoConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> BaseConfig:
+    """Return the checked configuration named by ``name`` or ``AUDITAPP_ENV`` (default development).
+
+    Raises ConfigError when the name is unknown or a required setting is missing.
+    """
+    env = (name or os.environ.get("AUDITAPP_ENV") or "development").lower()
+    try:
+        config = CONFIGS[env]()
+    except KeyError:
+        raise ConfigError(f"AUDITAPP_ENV={env!r} is not one of {', '.join(CONFIGS)}.") from None
+    config.check()
+    return config

@@ -1,0 +1,39 @@
+"""Small factories for test data, built with the domain layer so audit events are written as in real use."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from auditapp.domain import org as org_domain
+from auditapp.domain.users import create_user
+from auditapp.models import AgencyKind, AuditorType, Role, User
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def make_org() -> SimpleNamespace:
+    social = org_domain.save_agency(agency=None, name="Test Social Care", kind=AgencyKind.SOCIAL_CARE)
+    health = org_domain.save_agency(agency=None, name="Test Health", kind=AgencyKind.HEALTH)
+    north = org_domain.save_locality(locality=None, name="Test North")
+    south = org_domain.save_locality(locality=None, name="Test South")
+    cp_north = org_domain.save_team(team=None, name="CP North", agency_id=social.id, locality_id=north.id)
+    cp_south = org_domain.save_team(team=None, name="CP South", agency_id=social.id, locality_id=south.id)
+    hv_north = org_domain.save_team(team=None, name="HV North", agency_id=health.id, locality_id=north.id)
+    return SimpleNamespace(social=social, health=health, north=north, south=south, cp_north=cp_north,
+                           cp_south=cp_south, hv_north=hv_north)
+
+
+def make_user(key: str, role: Role, *, auditor_type: AuditorType | None = None, agency=None, team=None) -> User:  # noqa: ANN001
+    return create_user(email=f"{key}@example.org", name=key.replace("_", " ").title(), role=role, password=PASSWORD,
+                       auditor_type=auditor_type, agency_id=agency.id if agency else None,
+                       team_id=team.id if team else None)
+
+
+def make_users(org: SimpleNamespace) -> dict[str, User]:
+    return {
+        "admin": make_user("admin", Role.ADMIN),
+        "qa_coordinator": make_user("coordinator", Role.QA_COORDINATOR),
+        "auditor": make_user("auditor", Role.AUDITOR, auditor_type=AuditorType.INDEPENDENT, agency=org.social),
+        "peer": make_user("peer", Role.AUDITOR, auditor_type=AuditorType.PEER, agency=org.health, team=org.hv_north),
+        "board_member": make_user("board", Role.BOARD_MEMBER),
+    }
