@@ -33,10 +33,10 @@ run: install assets demo
 	@echo "Serving auditapp on http://$(HOST):$(PORT) (Ctrl+C to stop)"
 	$(BIN)/auditapp run --host $(HOST) --port $(PORT)
 
-test: install
+test: install assets
 	$(BIN)/python -m pytest
 
-test-postgres: install
+test-postgres: install assets
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
 
 lint: install

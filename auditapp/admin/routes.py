@@ -33,11 +33,8 @@ def _fill_user_choices(form: UserForm) -> None:
 
 @bp.route("/users")
 @admin_only
-def users_list():  # noqa: ANN201
+def users():  # noqa: ANN201
     return render_template("admin/users.html", users=user_domain.list_users())
-
-
-bp.add_url_rule("/users", endpoint="users", view_func=users_list)  # navigation name
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

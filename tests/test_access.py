@@ -1,0 +1,128 @@
+"""Every route and who may use it. Adding a route without adding it here fails this test.
+
+For each route and each role (and signed out) the test makes the request and checks the answer is the one in the
+table: "ok" (the page or an ordinary redirect), "login" (sent to the sign-in page) or "forbidden" (403).
+Routes that change data are also POSTed (with a valid CSRF token) by every role that may NOT use them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token
+
+ANON, ADMIN, QA, AUDITOR, BOARD = "anonymous", "admin", "qa_coordinator", "auditor", "board_member"
+SIGNED_IN = {ADMIN, QA, AUDITOR, BOARD}
+EVERYONE = SIGNED_IN | {ANON}
+ROLES = [ANON, ADMIN, QA, AUDITOR, BOARD]
+
+# endpoint -> roles allowed (a set), or an explicit answer per role (a dict) where the rule is not a role rule.
+ACCESS: dict[str, set[str] | dict[str, str]] = {
+    "static": EVERYONE,
+    "govuk_assets": EVERYONE,
+    "govuk_dist": EVERYONE,
+    "main.index": {ANON: "login", ADMIN: "ok", QA: "ok", AUDITOR: "ok", BOARD: "ok"},  # a redirect to home
+    "main.healthz": EVERYONE,
+    "main.accessibility": EVERYONE,
+    "main.home": SIGNED_IN,
+    "auth.sign_in": EVERYONE,
+    # Only reachable half-way through signing in (after the password): anyone else is sent to sign in.
+    "auth.two_factor": {ANON: "login", ADMIN: "login", QA: "login", AUDITOR: "login", BOARD: "login"},
+    # Signed-in users may enrol voluntarily; signed-out visitors only half-way through signing in.
+    "auth.two_factor_setup": {ANON: "login", ADMIN: "ok", QA: "ok", AUDITOR: "ok", BOARD: "ok"},
+    "auth.sign_out_view": SIGNED_IN,
+    "auth.account": SIGNED_IN,
+    "auth.password": SIGNED_IN,
+    "admin.users": {ADMIN},
+    "admin.user_new": {ADMIN},
+    "admin.user_edit": {ADMIN},
+    "admin.user_deactivate": {ADMIN},
+    "admin.agencies": {ADMIN},
+    "admin.agency_new": {ADMIN},
+    "admin.agency_edit": {ADMIN},
+    "admin.localities": {ADMIN},
+    "admin.locality_new": {ADMIN},
+    "admin.locality_edit": {ADMIN},
+    "admin.team_new": {ADMIN},
+    "admin.team_edit": {ADMIN},
+    "admin.audit_trail": {ADMIN},
+}
+
+FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}
+
+
+def expected(endpoint: str, role: str) -> str:
+    rule = ACCESS[endpoint]
+    if isinstance(rule, dict):
+        return rule[role]
+    if role in rule:
+        return "ok"
+    return "login" if role == ANON else "forbidden"
+
+
+def classify(response) -> str:  # noqa: ANN001
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code in (301, 302, 303) and "/sign-in" in response.headers["Location"].split("?")[0]:
+        return "login"
+    if response.status_code < 400 or response.status_code == 400:
+        return "ok"
+    return f"status {response.status_code}"
+
+
+def _url(app, rule, objects) -> str:  # noqa: ANN001
+    from flask import url_for
+
+    args = {}
+    for name in rule.arguments:
+        if name == "filename":
+            args[name] = FILENAMES[rule.endpoint]
+        elif name in rule.defaults or {}:
+            continue
+        else:
+            args[name] = objects[name]
+    with app.test_request_context():
+        return url_for(rule.endpoint, **args)
+
+
+@pytest.fixture
+def objects(org, users):  # noqa: ANN001, ANN201
+    return {"user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
+            "team_id": org.cp_south.id}
+
+
+def test_every_route_is_in_the_access_table_and_every_view_declares_its_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - ACCESS.keys() == set(), "routes missing from the access table"
+    assert ACCESS.keys() - endpoints == set(), "the access table names routes that do not exist"
+    for endpoint, view in app.view_functions.items():
+        if endpoint != "static":  # Flask's own static files
+            assert hasattr(view, "access_rule"), f"{endpoint} has no access decorator"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_table_says(app, client_for, objects, role):
+    client = client_for(role)
+    mismatches = []
+    for rule in app.url_map.iter_rules():
+        url = _url(app, rule, objects)
+        if "GET" in rule.methods:
+            got = classify(client.get(url))
+            if got != expected(rule.endpoint, role):
+                mismatches.append(f"GET {url}: expected {expected(rule.endpoint, role)}, got {got}")
+        if "POST" in rule.methods and expected(rule.endpoint, role) != "ok":
+            token = csrf_token(client, "/home" if role != ANON else "/sign-in")
+            got = classify(client.post(url, data={"csrf_token": token}))
+            if got != expected(rule.endpoint, role):
+                mismatches.append(f"POST {url}: expected {expected(rule.endpoint, role)}, got {got}")
+    assert mismatches == []
+
+
+def test_a_missing_object_is_404_before_the_role_check(client_for):
+    for role in (AUDITOR, ADMIN):
+        assert client_for(role).get("/admin/users/999999").status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_even_for_missing_objects(client_for):
+    response = client_for(ANON).get("/admin/users/999999")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]

@@ -1,0 +1,52 @@
+"""The auditapp command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from auditapp.extensions import db
+from auditapp.models import Agency, AuditEvent, Role, Team, User
+
+
+def test_auditapp_help_lists_db_users_and_demo():
+    result = subprocess.run([sys.executable, "-c", "from auditapp.cli import main; main()", "--help"],
+                            capture_output=True, text=True, check=True, env={"AUDITAPP_ENV": "test", "PATH": ""})
+    for command in ("db", "users", "demo", "run", "routes"):
+        assert f"  {command}" in result.stdout, command
+
+
+def test_users_create_reads_the_password_from_stdin_and_audits_it(app, org):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "new.peer@example.org", "--role", "auditor", "--auditor-type",
+                                 "peer", "--agency", "Test Health", "--team", "HV North", "--password-stdin"],
+                           input="a-long-pass-phrase-from-stdin\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "new.peer@example.org"))
+    assert user.role is Role.AUDITOR and user.team.name == "HV North"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_created"
+                                                       ).order_by(AuditEvent.id.desc()))
+    assert event.actor_role == "cli" and event.details["channel"] == "cli"
+
+
+def test_users_create_with_a_weak_password_fails_and_writes_nothing(app, org):
+    result = app.test_cli_runner().invoke(args=["users", "create", "weak@example.org", "--role", "admin",
+                                                "--password-stdin"], input="password\n")
+    assert result.exit_code != 0 and "12 characters or more" in result.output
+    assert db.session.scalar(select(User).where(User.email == "weak@example.org")) is None
+
+
+def test_demo_is_idempotent_and_prints_the_sign_ins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "coordinator@demo.auditapp.invalid" in first.output and "demo-only-harbour-lantern-57" in first.output
+    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Agency, Team, User)]
+    assert counts[0] >= 4 and counts[1] >= 16
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "0 records created" in second.output
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Agency, Team, User)] == counts
