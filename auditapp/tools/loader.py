@@ -1,0 +1,240 @@
+"""Load audit tool definitions (JSON) into immutable :class:`AuditTool` objects.
+
+A definition is checked in two steps: the JSON Schema in ``schema.json`` (structure), then :mod:`.checks`
+(unique ids, conditions, computed rules). Every problem is reported at once, each with its path, so an admin
+loading a new version sees the whole list.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .checks import semantic_errors
+from .model import (
+    CHOICE,
+    GRADE,
+    GRADE_OPTIONS,
+    YES_NO_NA,
+    YES_NO_NA_OPTIONS,
+    AuditTool,
+    ComputedRule,
+    Condition,
+    Evidence,
+    Question,
+    Section,
+    ToolDefinitionError,
+)
+
+_IDENTIFIER_FIELDS = {"id", "key", "value", "question", "start", "end"}
+_IDENTIFIER_HELP = "must be lower-case letters, digits and single underscores, starting with a letter"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    schema = json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def tool_schema() -> dict[str, Any]:
+    """Return (a copy of) the JSON Schema that every tool definition must satisfy."""
+    return copy.deepcopy(_validator().schema)
+
+
+def _where(data: Any, path: list[Any]) -> str:
+    """Format a JSON path as ``sections[1].questions[2].type``, adding the nearest element's id if any."""
+    text = ""
+    node, nearest_id = data, None
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        node = node[part] if isinstance(node, list | dict) else None
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            nearest_id = node["id"]
+    text = text or "(top level)"
+    return f"{text} ('{nearest_id}')" if nearest_id else text
+
+
+def _message(error: ValidationError, document: Any) -> str:
+    path = list(error.absolute_path)
+    if error.validator == "pattern" and path and path[-1] in _IDENTIFIER_FIELDS:
+        detail = f"{error.instance!r} {_IDENTIFIER_HELP}"
+    elif error.validator == "enum" and path and path[-1] == "type":
+        detail = f"unknown answer type {error.instance!r}; use one of: {', '.join(error.validator_value)}"
+    elif error.validator == "enum":
+        detail = f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+    elif error.validator == "required":
+        detail = error.message.replace(" is a required property", " is missing")
+    elif error.validator == "const":
+        detail = f"must be {error.validator_value!r}"
+    elif error.validator in {"minLength", "pattern"} and isinstance(error.instance, str):
+        detail = "must not be blank"
+    else:
+        detail = error.message
+    return f"{_where(document, path)}: {detail}"
+
+
+def _schema_errors(data: Any) -> list[str]:
+    def order(error: ValidationError) -> list[tuple[int, Any]]:
+        return [(0, p) if isinstance(p, int) else (1, str(p)) for p in error.absolute_path]
+
+    errors = sorted(_validator().iter_errors(data), key=order)
+    return [_message(e, data) for e in errors]
+
+
+def _condition(raw: Mapping[str, Any] | None) -> Condition | None:
+    if raw is None:
+        return None
+    negate = "not_in" in raw
+    return Condition(question_id=raw["question"], values=tuple(raw["not_in" if negate else "in"]), negate=negate)
+
+
+def _options(raw: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    if raw["type"] == YES_NO_NA:
+        labels = raw.get("labels", {})
+        return tuple((value, labels.get(value, label)) for value, label in YES_NO_NA_OPTIONS)
+    if raw["type"] == GRADE:
+        return GRADE_OPTIONS
+    if raw["type"] == CHOICE:
+        return tuple((o["value"], o["label"]) for o in raw["options"])
+    return ()
+
+
+def _question(raw: Mapping[str, Any], section_id: str) -> Question:
+    computed = raw.get("computed")
+    return Question(
+        id=raw["id"],
+        text=raw["text"],
+        type=raw["type"],
+        section_id=section_id,
+        hint=raw.get("hint"),
+        required=raw.get("required", False),
+        options=_options(raw),
+        show_when=_condition(raw.get("show_when")),
+        required_when=_condition(raw.get("required_when")),
+        computed=ComputedRule(**computed) if computed else None,
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        integer=raw.get("integer", False),
+        max_length=raw.get("max_length"),
+        error_required=raw.get("error_required"),
+        error_override_reason=raw.get("error_override_reason"),
+    )
+
+
+def _build(data: dict[str, Any]) -> AuditTool:
+    sections = tuple(
+        Section(
+            id=s["id"],
+            title=s["title"],
+            description=s.get("description"),
+            evidence=Evidence(**s.get("evidence", {})),
+            questions=tuple(_question(q, s["id"]) for q in s["questions"]),
+        )
+        for s in data["sections"]
+    )
+    return AuditTool(
+        key=data["key"],
+        version=data["version"],
+        title=data["title"],
+        kind=data["kind"],
+        description=data.get("description"),
+        calendar=data.get("calendar", "england_and_wales"),
+        sections=sections,
+        definition=data,
+    )
+
+
+def load_tool(source: str | os.PathLike[str] | Mapping[str, Any]) -> AuditTool:
+    """Validate a tool definition and return it as an :class:`AuditTool`.
+
+    ``source`` is a path to a JSON file or an already parsed definition (a mapping, copied, never changed).
+    Raises :class:`ToolDefinitionError` listing every problem, each prefixed with the path to the offending
+    element, when the file cannot be read or parsed or the definition is not valid.
+    """
+    if isinstance(source, Mapping):
+        data = copy.deepcopy(dict(source))
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ToolDefinitionError([f"{path.name}: cannot be read ({exc.strerror})"]) from exc
+        return parse_tool_json(text, name=path.name)
+    errors = _schema_errors(data)
+    if not errors:
+        errors = semantic_errors(data)
+    if errors:
+        raise ToolDefinitionError(errors)
+    return _build(data)
+
+
+def parse_tool_json(text: str | bytes, *, name: str = "definition") -> AuditTool:
+    """Parse JSON text (for example an uploaded file) and load it with :func:`load_tool`.
+
+    Raises :class:`ToolDefinitionError`; a JSON syntax error is reported with its line and column.
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            where = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
+        else:
+            where = str(exc)
+        raise ToolDefinitionError([f"{name}: not valid JSON ({where})"]) from exc
+    if not isinstance(data, dict):
+        raise ToolDefinitionError([f"{name}: the definition must be a JSON object"])
+    return load_tool(data)
+
+
+def tool_to_json(tool: AuditTool) -> dict[str, Any]:
+    """Return the definition the tool was loaded from (a deep copy), ready for ``json.dumps`` or storage."""
+    return copy.deepcopy(tool.definition)
+
+
+def canonical_json(tool: AuditTool) -> str:
+    """The tool's definition as canonical JSON: sorted keys, no spaces, UTF-8 characters kept."""
+    return json.dumps(tool.definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def tool_fingerprint(tool: AuditTool) -> str:
+    """Return the SHA-256 (hex) of the canonical JSON, so a round can pin exactly this version of the tool."""
+    return hashlib.sha256(canonical_json(tool).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> tuple[AuditTool, ...]:
+    folder = resources.files(__package__).joinpath("definitions")
+    tools = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            tools.append(parse_tool_json(entry.read_text(encoding="utf-8"), name=entry.name))
+    seen = set()
+    for tool in tools:
+        if (tool.key, tool.version) in seen:
+            raise ToolDefinitionError([f"{tool.key} version {tool.version} is shipped twice"])
+        seen.add((tool.key, tool.version))
+    return tuple(tools)
+
+
+def builtin_tools() -> list[AuditTool]:
+    """Return every tool shipped in ``auditapp/tools/definitions/``, ordered by file name (loaded once)."""
+    return list(_builtin())
+
+
+def builtin_tool(*, key: str, version: int | None = None) -> AuditTool:
+    """Return a shipped tool by key: the given version, or else the highest. Raises KeyError if none."""
+    matches = [t for t in _builtin() if t.key == key and (version is None or t.version == version)]
+    if not matches:
+        raise KeyError(f"{key} version {version}" if version is not None else key)
+    return max(matches, key=lambda t: t.version)
