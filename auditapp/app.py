@@ -122,11 +122,13 @@ def _register_assets(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from auditapp.admin.routes import bp as admin_bp
     from auditapp.auth.routes import bp as auth_bp
+    from auditapp.cases.routes import bp as cases_bp
     from auditapp.main.routes import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(cases_bp, url_prefix="/cases")
 
 
 def _register_template_globals(app: Flask) -> None:

@@ -70,22 +70,31 @@ def create_user_command(email: str, name: str | None, role: str, agency: str | N
     click.echo(f"Created user {user.email} ({user.role.label}), id {user.id}")
 
 
-@click.command("demo")
 @transactional
+def _load_demo():  # noqa: ANN202
+    from auditapp.demo import load_demo
+
+    return load_demo()
+
+
+@click.command("demo")
 def demo_command() -> None:
     """Load the demo partnership, its people and data (idempotent) and print the demo sign-ins."""
-    from auditapp.demo import DEMO_PASSWORD, load_demo
+    from auditapp.demo import DEMO_PASSWORD
 
-    summary = load_demo()
+    summary = _load_demo()  # committed before anything is printed: a closed pipe cannot undo it
     click.echo(f"Demo data ready: {summary.created} records created, {summary.existing} already present.")
     click.echo("Demo sign-ins (password for every demo user: " + DEMO_PASSWORD + "):")
     for email, label in summary.sign_ins:
-        click.echo(f"  {label:<36} {email}")
+        click.echo(f"  {label:<60} {email}")
 
 
 def register_commands(app: Flask) -> None:
+    from auditapp.cases.cli import cases_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(cases_cli)
 
 
 def _create_app() -> Flask:

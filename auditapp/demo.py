@@ -37,17 +37,17 @@ TEAM_PATTERNS = [
 
 # (email local part, name, role, auditor type, agency index, team (locality, pattern index))
 USERS = [
-    ("admin", "Alex Admin", Role.ADMIN, None, None, None),
-    ("coordinator", "Chris Coordinator", Role.QA_COORDINATOR, None, None, None),
-    ("board", "Bea Board-Member", Role.BOARD_MEMBER, None, None, None),
-    ("independent", "Ines Independent", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
-    ("independent2", "Ivan Independent", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
-    ("peer.socialcare", "Priya Peer (social care)", Role.AUDITOR, AuditorType.PEER, 0, ("North", 1)),
-    ("peer.socialcare2", "Sam Peer (social care)", Role.AUDITOR, AuditorType.PEER, 0, ("South", 0)),
-    ("peer.health", "Hana Peer (health)", Role.AUDITOR, AuditorType.PEER, 1, ("East", 3)),
-    ("peer.health2", "Harry Peer (health)", Role.AUDITOR, AuditorType.PEER, 1, ("West", 3)),
-    ("peer.police", "Paul Peer (police)", Role.AUDITOR, AuditorType.PEER, 2, ("South", 4)),
-    ("peer.education", "Eve Peer (education)", Role.AUDITOR, AuditorType.PEER, 3, ("West", 5)),
+    ("admin", "Alex Adams", Role.ADMIN, None, None, None),
+    ("coordinator", "Chris Coleman", Role.QA_COORDINATOR, None, None, None),
+    ("board", "Bea Barker", Role.BOARD_MEMBER, None, None, None),
+    ("independent", "Ines Moreau", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
+    ("independent2", "Ivan Petrov", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
+    ("peer.socialcare", "Priya Patel", Role.AUDITOR, AuditorType.PEER, 0, ("North", 1)),
+    ("peer.socialcare2", "Sam Okafor", Role.AUDITOR, AuditorType.PEER, 0, ("South", 0)),
+    ("peer.health", "Hana Kowalski", Role.AUDITOR, AuditorType.PEER, 1, ("East", 3)),
+    ("peer.health2", "Harry Evans", Role.AUDITOR, AuditorType.PEER, 1, ("West", 3)),
+    ("peer.police", "Paul Nguyen", Role.AUDITOR, AuditorType.PEER, 2, ("South", 4)),
+    ("peer.education", "Eve Campbell", Role.AUDITOR, AuditorType.PEER, 3, ("West", 5)),
 ]
 
 
@@ -96,7 +96,7 @@ def load_demo() -> DemoSummary:
             teams[(loc_name, index)] = _team(pattern.format(loc=loc_name), agencies[agency_index], locality, summary)
     for local, name, role, auditor_type, agency_index, team_key in USERS:
         email = f"{local}@{DOMAIN}"
-        label = role.label + (f" ({auditor_type.label.lower()})" if auditor_type else "")
+        label = role.label + (f" ({auditor_type.label.lower()}, {agencies[agency_index].name})" if auditor_type else "")
         summary.sign_ins.append((email, label))
         if db.session.scalar(select(User.id).where(User.email == email)):
             summary.existing += 1
@@ -106,7 +106,20 @@ def load_demo() -> DemoSummary:
                     agency_id=agencies[agency_index].id if agency_index is not None else None,
                     team_id=teams[team_key].id if team_key else None)
     _set_demo_team_managers(teams)
+    _load_population(summary)
     return summary
+
+
+def _load_population(summary: DemoSummary) -> None:
+    """Import the synthetic population through the real import path (a re-run finds every case unchanged)."""
+    from auditapp.demo_cases import demo_population_source
+    from auditapp.domain.case_import import apply_import, plan_import
+
+    plan = plan_import([demo_population_source()], max_bytes=10 * 1024 * 1024)
+    if plan.new or plan.updated:
+        apply_import(plan)
+    summary.created += len(plan.new) + len(plan.updated)
+    summary.existing += plan.unchanged
 
 
 def _set_demo_team_managers(teams: dict[tuple[str, int], Team]) -> None:

@@ -37,3 +37,38 @@ def make_users(org: SimpleNamespace) -> dict[str, User]:
         "peer": make_user("peer", Role.AUDITOR, auditor_type=AuditorType.PEER, agency=org.health, team=org.hv_north),
         "board_member": make_user("board", Role.BOARD_MEMBER),
     }
+
+
+def generic_csv(rows: list[dict[str, str]], columns: list[str] | None = None) -> bytes:
+    """A generic-format CSV file from row dicts (columns default to every key used, in first-seen order)."""
+    import csv
+    import io
+
+    columns = columns or list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def case_rows(count: int, *, start: int = 1, **overrides: str) -> list[dict[str, str]]:
+    statuses = ["cin", "cp", "looked_after", "early_help", "closed", "care_leaver"]
+    return [{"case_ref": f"T{start + i:05d}", "status": statuses[i % len(statuses)], "team": "CP North",
+             "locality": "Test North", "worker": "Wendy Worker", "referral_date": "2024-01-15",
+             "assessment_completed_date": "2024-02-20", **overrides} for i in range(count)]
+
+
+def make_cases(count: int, **overrides: str) -> list:  # noqa: ANN001
+    """Import ``count`` cases through the real import path and return them."""
+    from sqlalchemy import select
+
+    from auditapp.domain.case_import import apply_import, plan_import
+    from auditapp.extensions import db
+    from auditapp.importers import Source
+    from auditapp.models import Case
+
+    rows = case_rows(count, **overrides)
+    apply_import(plan_import([Source("cases.csv", generic_csv(rows))], max_bytes=10**7))
+    refs = [row["case_ref"] for row in rows]
+    return list(db.session.scalars(select(Case).where(Case.case_ref.in_(refs)).order_by(Case.case_ref)))

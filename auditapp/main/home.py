@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from auditapp.extensions import db
-from auditapp.models import Agency, Locality, Role, Team, User
+from auditapp.models import Agency, Case, ImportBatch, Locality, Role, Team, User
 
 
 @dataclass
@@ -44,10 +44,21 @@ def _admin() -> list[TaskGroup]:
     ]
 
 
+def _population() -> TaskGroup:
+    cases = _count(Case)
+    last = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
+    tasks = [Task("Import the case population", url_for("cases.upload"),
+                  "Annex A, CIN census, SSDA903 or a generic CSV or Excel file",
+                  f"Last import {last.imported_at:%-d %b %Y}" if last else "Not started")]
+    if cases:
+        tasks.append(Task("Browse the cases", url_for("cases.index"), None, f"{cases} cases"))
+    return TaskGroup("Case population", tasks)
+
+
 def _coordinator() -> list[TaskGroup]:
     return [
         TaskGroup("Immediate safeguarding concerns", empty="No concerns have been raised."),
-        TaskGroup("Case population", empty="No cases have been imported yet."),
+        _population(),
         TaskGroup("Audit rounds", empty="There are no audit rounds yet."),
     ]
 

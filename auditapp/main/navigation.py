@@ -21,6 +21,7 @@ class NavItem:
 # Later blueprints add their entries here.
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "main.home", tuple(Role)),
+    NavItem("Cases", "cases.index", (Role.QA_COORDINATOR,), ("cases.",)),
     NavItem("Users", "admin.users", (Role.ADMIN,), ("admin.user",)),
     NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
     NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),

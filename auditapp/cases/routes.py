@@ -1,0 +1,89 @@
+"""The QA coordinator's case population: import (upload, check, confirm), history, list, case page, export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from auditapp.cases.forms import CancelImportForm, ConfirmImportForm, UploadForm
+from auditapp.domain import cases as case_domain
+from auditapp.domain.case_import import apply_import, plan_import
+from auditapp.domain.errors import NotFound
+from auditapp.domain.uploads import discard_upload, load_upload, store_upload
+from auditapp.forms import int_or_none
+from auditapp.importers import ImportFailed, Source
+from auditapp.models import STATUS_LABELS, Case, Role
+from auditapp.security.access import register_loader, requires_role
+
+bp = Blueprint("cases", __name__)
+coordinator = requires_role(Role.QA_COORDINATOR)
+register_loader("case_id", Case)
+
+
+@bp.route("/")
+@coordinator
+def index():  # noqa: ANN201
+    filters = case_domain.CaseFilter(**{k: request.args.get(k) or None for k in ("status", "locality", "team",
+                                                                                 "agency")})
+    page = case_domain.list_cases(filters=filters, page=int_or_none(request.args.get("page")) or 1)
+    return render_template("cases/index.html", page=page, filters=filters, options=case_domain.filter_options(),
+                           status_labels=STATUS_LABELS)
+
+
+@bp.route("/<int:case_id>")
+@coordinator
+def show(case: Case):  # noqa: ANN201
+    return render_template("cases/show.html", case=case_domain.view_case(case_id=case.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@coordinator
+def upload():  # noqa: ANN201
+    form = UploadForm()
+    failure = None
+    if form.validate_on_submit():
+        sources = [Source(f.filename, f.read()) for f in form.files.data if f.filename]
+        try:
+            plan_import(sources, format=form.format.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        except ImportFailed as error:
+            failure = error
+        else:
+            token = store_upload(user_id=current_user.id, sources=sources, format=form.format.data or None)
+            return redirect(url_for("cases.check", token=token))
+    status = 400 if form.is_submitted() else 200
+    return render_template("cases/upload.html", form=form, failure=failure), status
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+@coordinator
+def check(token: str):  # noqa: ANN201
+    try:
+        sources, format_ = load_upload(token=token, user_id=current_user.id)
+    except NotFound as error:
+        flash(error.message)
+        return redirect(url_for("cases.upload"))
+    plan = plan_import(sources, format=format_, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    confirm, cancel = ConfirmImportForm(), CancelImportForm()
+    if request.method == "POST" and confirm.validate_on_submit():
+        if request.form.get("cancel"):
+            discard_upload(token=token)
+            flash("Import cancelled: nothing was imported")
+            return redirect(url_for("cases.upload"))
+        apply_import(plan)
+        discard_upload(token=token)
+        flash(plan.summary())
+        return redirect(url_for("cases.history"))
+    return render_template("cases/check.html", plan=plan, confirm=confirm, cancel=cancel, token=token)
+
+
+@bp.route("/imports")
+@coordinator
+def history():  # noqa: ANN201
+    return render_template("cases/history.html", batches=case_domain.import_history())
+
+
+@bp.route("/export.csv")
+@coordinator
+def export():  # noqa: ANN201
+    return Response(case_domain.export_population(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=case-population.csv"})
