@@ -124,11 +124,13 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.auth.routes import bp as auth_bp
     from auditapp.cases.routes import bp as cases_bp
     from auditapp.main.routes import bp as main_bp
+    from auditapp.rounds.routes import bp as rounds_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(cases_bp, url_prefix="/cases")
+    app.register_blueprint(rounds_bp, url_prefix="/rounds")
 
 
 def _register_template_globals(app: Flask) -> None:

@@ -107,8 +107,31 @@ def load_demo() -> DemoSummary:
                     team_id=teams[team_key].id if team_key else None)
     _set_demo_team_managers(teams)
     _load_population(summary)
+    _draw_demo_round(summary, agencies)
     return summary
 
+
+DEMO_ROUND = "Child protection plans, autumn 2026"
+
+
+def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
+    """A multi-agency round over children on plans, drawn with a published seed and assigned automatically."""
+    from auditapp.domain.assignments import assign_automatically
+    from auditapp.domain.rounds import RoundSettings, create_round
+    from auditapp.domain.sampling import draw_sample
+    from auditapp.models import AuditRound
+
+    if db.session.scalar(select(AuditRound.id).where(AuditRound.name == DEMO_ROUND)):
+        summary.existing += 1
+        return
+    audit_round = create_round(RoundSettings(
+        name=DEMO_ROUND, theme="Neglect", mode="multi-agency", statuses=["cp"], sample_size=12,
+        stratify_by="locality", min_per_stratum=True, agencies=[agencies[0].name, agencies[1].name],
+        lead_agency=agencies[0].name, named_exclusions=[("NS00213", "Subject of a child safeguarding practice review")],
+    ), created_by_id=None)
+    draw_sample(audit_round, seed="northshire-autumn-2026")
+    assign_automatically(audit_round)
+    summary.created += 1
 
 def _load_population(summary: DemoSummary) -> None:
     """Import the synthetic population through the real import path (a re-run finds every case unchanged)."""

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from typing import Any
 
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField
 from wtforms.fields import SelectChoice
 
 from auditapp.domain.errors import DomainError
@@ -29,3 +33,31 @@ def int_or_none(value: str | None) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+class GovDateField(DateField):
+    """An optional GOV.UK date input (day, month, year) that never fails on missing parts.
+
+    govuk-frontend-wtf's widget unpacks exactly three values: a POST that leaves the field out, or sends fewer
+    parts, would otherwise be a 500.
+    """
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+        super().__init__(label, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [str(v).strip() for v in (list(valuelist) + ["", "", ""])[:3]]
+        self.raw_data = parts
+        self.data = None
+        if not any(parts):
+            return
+        try:
+            day, month, year = (int(p) for p in parts)
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, for example 31 3 2026") from None
+
+    def _value(self) -> str:
+        return self.data.strftime("%d %m %Y") if self.data else ""

@@ -72,3 +72,19 @@ def make_cases(count: int, **overrides: str) -> list:  # noqa: ANN001
     apply_import(plan_import([Source("cases.csv", generic_csv(rows))], max_bytes=10**7))
     refs = [row["case_ref"] for row in rows]
     return list(db.session.scalars(select(Case).where(Case.case_ref.in_(refs)).order_by(Case.case_ref)))
+
+
+def make_round(name: str = "Test round", *, cases: int = 8, size: int = 4, mode: str = "independent",
+               assign: bool = True, **settings):  # noqa: ANN003, ANN201
+    """A round over freshly imported cases, drawn with a fixed seed and (optionally) assigned automatically."""
+    from auditapp.domain.assignments import assign_automatically
+    from auditapp.domain.rounds import RoundSettings, create_round
+    from auditapp.domain.sampling import draw_sample
+
+    if cases:
+        make_cases(cases)
+    audit_round = create_round(RoundSettings(name=name, mode=mode, sample_size=size, **settings), created_by_id=None)
+    draw_sample(audit_round, seed="test-seed")
+    if assign:
+        assign_automatically(audit_round)
+    return audit_round

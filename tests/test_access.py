@@ -52,6 +52,15 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "cases.check": {QA},
     "cases.history": {QA},
     "cases.export": {QA},
+    "rounds.index": {QA},
+    "rounds.new": {QA},
+    "rounds.show": {QA},
+    "rounds.draw": {QA},
+    "rounds.certificate": {QA},
+    "rounds.replace": {QA},
+    "rounds.assign_auto": {QA},
+    "rounds.assign_manual": {QA},
+    "rounds.remove_assignment": {QA},
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}
@@ -95,11 +104,13 @@ def _url(app, rule, objects) -> str:  # noqa: ANN001
 
 @pytest.fixture
 def objects(org, users):  # noqa: ANN001, ANN201
-    from tests.factories import make_cases
+    from tests.factories import make_round
 
-    case = make_cases(1)[0]
+    audit_round = make_round()
+    sampled = audit_round.sampled[0]
     return {"user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
-            "team_id": org.cp_south.id, "case_id": case.id}
+            "team_id": org.cp_south.id, "case_id": sampled.case_id, "round_id": audit_round.id,
+            "sampled_id": sampled.id, "assignment_id": sampled.assignments[0].id}
 
 
 def test_every_route_is_in_the_access_table_and_every_view_declares_its_rule(app):

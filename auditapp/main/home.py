@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from auditapp.extensions import db
 from auditapp.models import Agency, Case, ImportBatch, Locality, Role, Team, User
+from auditapp.models.types import utcnow
 
 
 @dataclass
@@ -59,12 +60,32 @@ def _coordinator() -> list[TaskGroup]:
     return [
         TaskGroup("Immediate safeguarding concerns", empty="No concerns have been raised."),
         _population(),
-        TaskGroup("Audit rounds", empty="There are no audit rounds yet."),
+        _rounds(),
     ]
 
 
-def _auditor() -> list[TaskGroup]:
-    return [TaskGroup("Your audits", empty="You have no audits assigned to you.")]
+def _rounds() -> TaskGroup:
+    from auditapp.domain.rounds import list_rounds
+
+    tasks = [Task(r.name, url_for("rounds.show", round_id=r.id), f"{r.mode_label}, {r.sample_size} cases", r.status)
+             for r in list_rounds()[:10]]
+    tasks.append(Task("Create an audit round", url_for("rounds.new"), "Choose the population, draw the sample"))
+    return TaskGroup("Audit rounds", tasks)
+
+
+def _auditor(user: User) -> list[TaskGroup]:
+    from auditapp.domain.assignments import assignments_for_auditor
+
+    today = utcnow().date()
+    tasks = []
+    for a in assignments_for_auditor(user.id):
+        overdue = a.due_date is not None and a.due_date < today
+        due = f"Due {a.due_date:%-d %b %Y}" if a.due_date else ""
+        role = "lead auditor, " if a.lead else ""
+        tasks.append(Task(f"Case {a.sampled_case.case.case_ref}", None,
+                          f"{a.sampled_case.round.name} ({role}{a.agency_name or 'independent'}). {due}",
+                          "Overdue" if overdue else "Not started"))
+    return [TaskGroup("Your audits", tasks, empty="You have no audits assigned to you.")]
 
 
 def _board() -> list[TaskGroup]:
@@ -74,9 +95,8 @@ def _board() -> list[TaskGroup]:
     ]
 
 
-_BY_ROLE = {Role.ADMIN: _admin, Role.QA_COORDINATOR: _coordinator, Role.AUDITOR: _auditor, Role.BOARD_MEMBER: _board}
-
-
 def home_tasks(user: User) -> list[TaskGroup]:
     """The task groups ``user``'s role sees on the home page."""
-    return _BY_ROLE[user.role]()
+    if user.role is Role.AUDITOR:
+        return _auditor(user)
+    return {Role.ADMIN: _admin, Role.QA_COORDINATOR: _coordinator, Role.BOARD_MEMBER: _board}[user.role]()

@@ -22,6 +22,7 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "main.home", tuple(Role)),
     NavItem("Cases", "cases.index", (Role.QA_COORDINATOR,), ("cases.",)),
+    NavItem("Audit rounds", "rounds.index", (Role.QA_COORDINATOR,), ("rounds.",)),
     NavItem("Users", "admin.users", (Role.ADMIN,), ("admin.user",)),
     NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
     NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),

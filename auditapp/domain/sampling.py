@@ -1,0 +1,121 @@
+"""Drawing a round's sample with the published hashrank-v1 algorithm, its certificate, and replacements."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from auditapp.domain.audit_trail import record_event
+from auditapp.domain.context import current_actor
+from auditapp.domain.errors import DomainError
+from auditapp.domain.rounds import eligible_population
+from auditapp.extensions import db
+from auditapp.models import Assignment, AuditRound, Case, SampledCase
+from auditapp.models.types import utcnow
+from auditapp.sampling.certificate import apply_replacement, build_certificate, certificate_json, next_replacement
+from auditapp.sampling.hashrank import SamplingError, new_seed
+from auditapp.sampling.verify import verify_certificate
+
+
+def is_locked(audit_round: AuditRound) -> bool:
+    """A sample is locked once any auditor is assigned to it."""
+    return any(s.assignments for s in audit_round.sampled)
+
+
+def draw_sample(audit_round: AuditRound, *, size: int | None = None, seed: str | None = None,
+                stratify_by: str | None = None, min_per_stratum: bool | None = None,
+                exclude_within_months: int | None = None) -> dict[str, Any]:
+    """Draw the round's sample and store it with its certificate. Returns the certificate.
+
+    A round is drawn once: a second draw is refused, so a sample cannot be re-drawn until it "looks right".
+    Raises DomainError for an impossible request (size larger than the population, fewer places than strata with
+    one-per-stratum, an empty population).
+    """
+    if audit_round.drawn_at is not None:
+        raise DomainError("A sample has already been drawn for this round", field="size")
+    size = size or audit_round.sample_size
+    stratify_by = stratify_by or audit_round.stratify_by
+    min_one = audit_round.min_per_stratum if min_per_stratum is None else min_per_stratum
+    months = audit_round.exclude_audited_within_months if exclude_within_months is None else exclude_within_months
+    population = eligible_population(audit_round, stratify_by=stratify_by, exclude_within_months=months)
+    if not population.eligible:
+        raise DomainError("No cases are eligible: import the population or widen the round's filter", field="size")
+    actor, now, seed = current_actor(), utcnow(), seed or new_seed()
+    try:
+        certificate = build_certificate(
+            population=population.eligible, size=size, seed=seed, drawn_by=actor.email or "unknown", drawn_at=now,
+            population_filter={**audit_round.population_filter, "exclude_audited_within_months": months},
+            exclusions=population.exclusions, min_per_stratum=min_one,
+            stratify_by=None if stratify_by == "none" else stratify_by)
+    except SamplingError as error:
+        raise DomainError(str(error), field="size") from None
+    audit_round.sample_size, audit_round.stratify_by, audit_round.min_per_stratum = size, stratify_by, min_one
+    audit_round.exclude_audited_within_months = months
+    audit_round.seed, audit_round.drawn_at, audit_round.drawn_by = seed, now, actor.email
+    audit_round.certificate = certificate_json(certificate)
+    query = select(Case.case_ref, Case.id).where(Case.case_ref.in_(certificate["sample"]))
+    case_ids = {ref: case_id for ref, case_id in db.session.execute(query)}
+    for stratum, refs in certificate["sample_by_stratum"].items():
+        for position, ref in enumerate(refs):
+            audit_round.sampled.append(SampledCase(case_id=case_ids[ref], stratum=stratum, position=position))
+    db.session.flush()
+    record_event("sample_drawn", object_type="round", object_id=audit_round.id, details={
+        "algorithm": "hashrank-v1", "seed": seed, "size": size, "stratify_by": stratify_by,
+        "population_sha256": certificate["population_sha256"], "sample": certificate["sample"]})
+    return certificate
+
+
+def certificate_of(audit_round: AuditRound) -> dict[str, Any]:
+    if not audit_round.certificate:
+        raise DomainError("No sample has been drawn for this round yet")
+    return json.loads(audit_round.certificate)
+
+
+def proposed_replacement(audit_round: AuditRound, case_ref: str) -> str | None:
+    """The case that would replace ``case_ref`` (the next on its stratum's list), or None when there is none."""
+    try:
+        return next_replacement(certificate_of(audit_round), case_ref)[1]
+    except SamplingError:
+        return None
+
+
+def replace_case(audit_round: AuditRound, *, case_ref: str, reason: str) -> str:
+    """Replace a sampled case by the next case on its stratum's replacement list; return the new case_ref.
+
+    Only the next case on the list can come in, and the reason is recorded in the certificate. Any assignments of
+    the case going out are removed (each an audit event). Raises DomainError when the case is not in the current
+    sample, the reason is missing or the list is used up.
+    """
+    if not reason.strip():
+        raise DomainError("Enter the reason for replacing the case", field="reason")
+    actor = current_actor()
+    try:
+        updated = apply_replacement(certificate_of(audit_round), case_ref=case_ref, reason=reason.strip(),
+                                    by=actor.email or "unknown", at=utcnow())
+    except SamplingError as error:
+        raise DomainError(str(error), field="reason") from None
+    entry = updated["replacement_log"][-1]
+    going = next(s for s in audit_round.sampled if s.case.case_ref == case_ref and not s.replaced)
+    for assignment in list(going.assignments):
+        remove_assignment_row(assignment, reason=f"case replaced: {reason.strip()}")
+    going.replaced, going.replaced_reason = True, reason.strip()
+    incoming = db.session.scalar(select(Case).where(Case.case_ref == entry["case_ref_in"]))
+    audit_round.sampled.append(SampledCase(case_id=incoming.id, stratum=entry["stratum"], position=going.position))
+    audit_round.certificate = certificate_json(updated)
+    db.session.flush()
+    record_event("sample_case_replaced", object_type="round", object_id=audit_round.id, details=entry)
+    return entry["case_ref_in"]
+
+
+def remove_assignment_row(assignment: Assignment, *, reason: str) -> None:
+    record_event("assignment_removed", object_type="assignment", object_id=assignment.id, details={
+        "auditor_id": assignment.auditor_id, "case_ref": assignment.sampled_case.case.case_ref, "reason": reason})
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def verify(certificate: dict[str, Any]) -> list[str]:
+    """The differences found when recomputing ``certificate`` (empty when it verifies)."""
+    return verify_certificate(certificate)

@@ -1,0 +1,116 @@
+"""Audit rounds: the sample drawn for a round, and the auditors assigned to each sampled case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditapp.extensions import db
+from auditapp.models.case import Case
+from auditapp.models.types import UTCDateTime, utcnow
+from auditapp.models.user import User
+
+MODES = {"independent": "Independent", "peer": "Peer", "multi-agency": "Multi-agency"}
+STRATIFY_FIELDS = {"none": "No stratification", "locality": "Locality", "team": "Team", "status": "Status",
+                   "agency": "Agency"}
+
+
+class AuditRound(db.Model):
+    __tablename__ = "audit_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    theme: Mapped[str | None] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(20))
+    # {"statuses": [...], "localities": [...], "teams": [...], "agencies": [...], "open_from": iso, "open_to": iso}
+    population_filter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    exclude_audited_within_months: Mapped[int] = mapped_column(Integer, default=12)
+    sample_size: Mapped[int] = mapped_column(Integer, default=12)
+    stratify_by: Mapped[str] = mapped_column(String(20), default="none")
+    min_per_stratum: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    peers_not_from_case_locality: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    max_load: Mapped[int | None] = mapped_column(Integer)
+    agencies: Mapped[list[str]] = mapped_column(JSON, default=list)  # multi-agency rounds: agency names
+    lead_agency: Mapped[str | None] = mapped_column(String(120))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seed: Mapped[str | None] = mapped_column(String(200))
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    drawn_by: Mapped[str | None] = mapped_column(String(254))
+    certificate: Mapped[str | None] = mapped_column(Text)  # the sampling certificate, JSON
+
+    exclusions: Mapped[list[RoundExclusion]] = relationship(cascade="all, delete-orphan",
+                                                            order_by="RoundExclusion.case_ref")
+    sampled: Mapped[list[SampledCase]] = relationship(cascade="all, delete-orphan", back_populates="round",
+                                                      order_by="(SampledCase.stratum, SampledCase.position)")
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def mode_label(self) -> str:
+        return MODES.get(self.mode, self.mode)
+
+    @property
+    def status(self) -> str:
+        if self.drawn_at is None:
+            return "Not sampled"
+        if any(s.assignments for s in self.sampled):
+            return "In progress"
+        return "Sampled"
+
+
+class RoundExclusion(db.Model):
+    """A case the coordinator named as not to be drawn, with the reason (e.g. under serious case review)."""
+
+    __tablename__ = "round_exclusions"
+    __table_args__ = (UniqueConstraint("round_id", "case_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_rounds.id", ondelete="CASCADE"), index=True)
+    case_ref: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+
+
+class SampledCase(db.Model):
+    """A case in a round's sample; ``replaced`` ones stay, to show the replacement history."""
+
+    __tablename__ = "sampled_cases"
+    __table_args__ = (UniqueConstraint("round_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_rounds.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    stratum: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer)
+    replaced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    replaced_reason: Mapped[str | None] = mapped_column(String(500))
+
+    case: Mapped[Case] = relationship()
+    round: Mapped[AuditRound] = relationship(back_populates="sampled")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="sampled_case",
+                                                         order_by="(Assignment.lead.desc(), Assignment.id)")
+
+
+class Assignment(db.Model):
+    """An auditor assigned to a sampled case, for an agency's place (None: independent)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("sampled_case_id", "auditor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampled_case_id: Mapped[int] = mapped_column(ForeignKey("sampled_cases.id"), index=True)
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    agency_name: Mapped[str | None] = mapped_column(String(120))
+    lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    due_date: Mapped[date | None] = mapped_column(Date)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Manual assignments that break a conflict rule: the rules broken and the coordinator's justification.
+    breaches: Mapped[list[str]] = mapped_column(JSON, default=list)
+    justification: Mapped[str | None] = mapped_column(Text)
+
+    sampled_case: Mapped[SampledCase] = relationship(back_populates="assignments")
+    auditor: Mapped[User] = relationship(foreign_keys=[auditor_id])

@@ -1,0 +1,147 @@
+"""``auditapp rounds``, ``auditapp sample`` and ``auditapp assign`` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from auditapp.cli import transactional
+from auditapp.models import MODES, STRATIFY_FIELDS
+
+rounds_cli = AppGroup("rounds", help="Create and list audit rounds.")
+sample_cli = AppGroup("sample", help="Draw, replace and verify a round's sample (hashrank-v1).")
+assign_cli = AppGroup("assign", help="Assign auditors to a round's sampled cases.")
+
+
+def _round(round_id: int):  # noqa: ANN202
+    from auditapp.domain.rounds import get_round
+
+    return get_round(round_id)
+
+
+@rounds_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--theme")
+@click.option("--mode", type=click.Choice(list(MODES)), default="independent", show_default=True)
+@click.option("--status", "statuses", multiple=True, help="Case status to include (repeatable).")
+@click.option("--locality", "localities", multiple=True, help="Locality to include (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Team to include (repeatable).")
+@click.option("--agency", "agencies_filter", multiple=True, help="Case agency to include (repeatable).")
+@click.option("--open-from", type=click.DateTime(["%Y-%m-%d"]), help="Cases open on or after this date.")
+@click.option("--open-to", type=click.DateTime(["%Y-%m-%d"]), help="Cases referred on or before this date.")
+@click.option("--size", "sample_size", type=int, default=12, show_default=True)
+@click.option("--stratify-by", type=click.Choice(list(STRATIFY_FIELDS)), default="none", show_default=True)
+@click.option("--min-per-stratum", is_flag=True)
+@click.option("--exclude-audited-within-months", type=int, default=12, show_default=True)
+@click.option("--exclude", "exclusions", multiple=True, metavar="CASE_REF=REASON",
+              help="Name a case not to draw, with the reason (repeatable).")
+@click.option("--round-agency", "agencies", multiple=True, help="Multi-agency rounds: an agency taking part.")
+@click.option("--lead-agency")
+@click.option("--peers-not-from-case-locality", is_flag=True)
+@click.option("--max-load", type=int)
+@transactional
+def create_round_command(**options) -> None:  # noqa: ANN003
+    """Create an audit round; prints its id on the last line."""
+    from auditapp.domain.rounds import RoundSettings, create_round
+
+    named = []
+    for item in options.pop("exclusions"):
+        ref, _, reason = item.partition("=")
+        named.append((ref.strip(), reason.strip()))
+    for key in ("statuses", "localities", "teams", "agencies_filter", "agencies"):
+        options[key] = list(options[key])
+    for key in ("open_from", "open_to"):
+        options[key] = options[key].date() if options[key] else None
+    audit_round = create_round(RoundSettings(named_exclusions=named, **options), created_by_id=None)
+    click.echo(f"Created round '{audit_round.name}'")
+    click.echo(audit_round.id)
+
+
+@rounds_cli.command("list")
+@transactional
+def list_rounds_command() -> None:
+    """One line per round: id, name and status."""
+    from auditapp.domain.rounds import list_rounds
+
+    for audit_round in list_rounds():
+        click.echo(f"{audit_round.id}\t{audit_round.name}\t{audit_round.status}")
+
+
+@sample_cli.command("draw")
+@click.argument("round_id", type=int)
+@click.option("--size", type=int)
+@click.option("--seed")
+@click.option("--stratify-by", type=click.Choice(list(STRATIFY_FIELDS)))
+@click.option("--min-per-stratum", is_flag=True, default=None)
+@click.option("--exclude-audited-within-months", type=int)
+@transactional
+def draw_command(round_id: int, size: int | None, seed: str | None, stratify_by: str | None,
+                 min_per_stratum: bool | None, exclude_audited_within_months: int | None) -> None:
+    """Draw the round's sample; prints a header line then one sampled case reference per line."""
+    from auditapp.domain.sampling import draw_sample
+
+    certificate = draw_sample(_round(round_id), size=size, seed=seed, stratify_by=stratify_by,
+                              min_per_stratum=min_per_stratum, exclude_within_months=exclude_audited_within_months)
+    click.echo(f"Sample of {len(certificate['sample'])} from {certificate['population_size']} eligible cases "
+               f"(hashrank-v1, seed {certificate['seed']}):")
+    for ref in certificate["sample"]:
+        click.echo(ref)
+
+
+@sample_cli.command("certificate")
+@click.argument("round_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@transactional
+def certificate_command(round_id: int, output: Path) -> None:
+    """Write the round's sampling certificate (JSON)."""
+    from auditapp.domain.sampling import certificate_of
+    from auditapp.sampling.certificate import certificate_json
+
+    output.write_text(certificate_json(certificate_of(_round(round_id))), encoding="utf-8")
+    click.echo(f"Wrote the sampling certificate to {output}")
+
+
+@sample_cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(path: Path) -> None:
+    """Recompute a certificate: prints VERIFIED or the first difference."""
+    from auditapp.sampling.verify import verify_certificate
+
+    try:
+        differences = verify_certificate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, OSError) as error:
+        differences = [f"the certificate could not be read: {error}"]
+    if differences:
+        click.echo(f"NOT VERIFIED: {differences[0]}")
+        sys.exit(1)
+    click.echo("VERIFIED")
+
+
+@sample_cli.command("replace")
+@click.argument("round_id", type=int)
+@click.argument("case_ref")
+@click.option("--reason", required=True)
+@transactional
+def replace_command(round_id: int, case_ref: str, reason: str) -> None:
+    """Replace a sampled case by the next on its stratum's replacement list."""
+    from auditapp.domain.sampling import replace_case
+
+    incoming = replace_case(_round(round_id), case_ref=case_ref, reason=reason)
+    click.echo(f"Replaced {case_ref} by {incoming}")
+
+
+@assign_cli.command("auto")
+@click.argument("round_id", type=int)
+@transactional
+def assign_auto_command(round_id: int) -> None:
+    """Assign auditors to every open place without breaking a conflict rule, balancing load."""
+    from auditapp.domain.assignments import assign_automatically
+
+    plan = assign_automatically(_round(round_id))
+    click.echo(f"{len(plan.assignments)} places filled; most cases for one auditor: {plan.max_load}")
+    for unfilled in plan.unfilled:
+        click.echo(f"Not filled: case {unfilled.case_ref} ({unfilled.agency or 'independent'}): {unfilled.reason}")
