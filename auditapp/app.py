@@ -121,6 +121,8 @@ def _register_assets(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from auditapp.admin.routes import bp as admin_bp
+    from auditapp.audits.moderation_routes import bp as moderation_bp
+    from auditapp.audits.routes import bp as audits_bp
     from auditapp.auth.routes import bp as auth_bp
     from auditapp.cases.routes import bp as cases_bp
     from auditapp.main.routes import bp as main_bp
@@ -131,10 +133,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(rounds_bp, url_prefix="/rounds")
+    app.register_blueprint(audits_bp, url_prefix="/audits")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
 
 
 def _register_template_globals(app: Flask) -> None:
     from auditapp.main.navigation import navigation_for
+
+    def radio_items(options: tuple[tuple[str, str], ...], value: str | None) -> list[dict]:
+        return [{"value": v, "text": label, "checked": v == value} for v, label in options]
+
+    app.jinja_env.globals["radio_items"] = radio_items
 
     @app.context_processor
     def _globals() -> dict:

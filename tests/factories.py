@@ -88,3 +88,26 @@ def make_round(name: str = "Test round", *, cases: int = 8, size: int = 4, mode:
     if assign:
         assign_automatically(audit_round)
     return audit_round
+
+
+def complete_answers(tool, proposals: dict | None = None, **overrides: str) -> dict[str, str]:  # noqa: ANN001
+    """A full, valid set of answers for ``tool``: the proposals for computed questions, plain answers elsewhere."""
+    answers: dict[str, str] = {}
+    for question in tool.questions:
+        proposal = (proposals or {}).get(question.id)
+        if proposal is not None and proposal.answer:
+            answers[question.id] = proposal.answer
+        elif question.type in ("yes_no_na", "choice"):
+            answers[question.id] = question.options[0][0]
+        elif question.type == "grade":
+            answers[question.id] = "good"
+        elif question.type == "number":
+            answers[question.id] = "1"
+        elif question.type == "date":
+            answers[question.id] = "2024-01-15"
+        else:
+            answers[question.id] = f"Notes for {question.id}"
+    answers.update(overrides)
+    from auditapp.tools import clean_answers
+
+    return clean_answers(tool=tool, answers=answers)

@@ -61,6 +61,15 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "rounds.assign_auto": {QA},
     "rounds.assign_manual": {QA},
     "rounds.remove_assignment": {QA},
+    "rounds.export": {QA},
+    # Auditors reach only their own assignments (the fixture's assignment is the auditor's, as lead).
+    "audits.task_list": {AUDITOR},
+    "audits.section": {AUDITOR},
+    "audits.check": {AUDITOR},
+    "audits.concern": {AUDITOR},
+    "audits.joint": {AUDITOR},
+    "moderation.moderate_audit": {QA},
+    "moderation.concern": {QA},
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}
@@ -94,6 +103,8 @@ def _url(app, rule, objects) -> str:  # noqa: ANN001
             args[name] = FILENAMES[rule.endpoint]
         elif name == "token":
             args[name] = "no-such-upload"
+        elif name in ("section_id", "fmt"):
+            args[name] = {"section_id": "childs_voice", "fmt": "csv"}[name]
         elif name in rule.defaults or {}:
             continue
         else:
@@ -104,13 +115,23 @@ def _url(app, rule, objects) -> str:  # noqa: ANN001
 
 @pytest.fixture
 def objects(org, users):  # noqa: ANN001, ANN201
+    from auditapp.domain.audits import open_audit
+    from auditapp.domain.concerns import raise_concern
     from tests.factories import make_round
 
-    audit_round = make_round()
+    audit_round = make_round(mode="multi-agency", agencies=[org.social.name, org.health.name],
+                             lead_agency=org.social.name)
     sampled = audit_round.sampled[0]
+    mine = next(a for a in sampled.assignments if a.auditor_id == users["auditor"].id)
+    assert mine.lead
+    audit = open_audit(mine)
+    from auditapp.domain.context import ActorContext, acting_as
+
+    with acting_as(ActorContext(user_id=users["auditor"].id, email=users["auditor"].email, role="auditor")):
+        concern = raise_concern(sampled, description="Test concern")
     return {"user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
             "team_id": org.cp_south.id, "case_id": sampled.case_id, "round_id": audit_round.id,
-            "sampled_id": sampled.id, "assignment_id": sampled.assignments[0].id}
+            "sampled_id": sampled.id, "assignment_id": mine.id, "audit_id": audit.id, "concern_id": concern.id}
 
 
 def test_every_route_is_in_the_access_table_and_every_view_declares_its_rule(app):
@@ -143,6 +164,15 @@ def test_every_route_answers_each_role_as_the_table_says(app, client_for, object
 def test_a_missing_object_is_404_before_the_role_check(client_for):
     for role in (AUDITOR, ADMIN):
         assert client_for(role).get("/admin/users/999999").status_code == 404
+
+
+def test_an_auditor_gets_404_for_another_auditors_audit(client_for, objects):
+    peer = client_for("peer")
+    for path in ("", "/section/childs_voice", "/check", "/concern", "/joint"):
+        assert peer.get(f"/audits/{objects['assignment_id']}{path}").status_code == 404, path
+    token = csrf_token(peer, "/home")
+    assert peer.post(f"/audits/{objects['assignment_id']}/concern", data={"csrf_token": token,
+                                                                          "description": "x"}).status_code == 404
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_even_for_missing_objects(client_for):

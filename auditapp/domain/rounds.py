@@ -43,6 +43,8 @@ class RoundSettings:
     lead_agency: str | None = None
     due_date: date | None = None
     named_exclusions: list[tuple[str, str]] = field(default_factory=list)
+    tool_key: str = "multi_agency_case_file_audit"
+    tool_version: int | None = None  # None: the newest version available when the round is created
 
 
 def _check(settings: RoundSettings) -> None:
@@ -84,12 +86,24 @@ def create_round(settings: RoundSettings, *, created_by_id: int | None) -> Audit
         exclusions=[RoundExclusion(case_ref=ref.strip(), reason=reason.strip())
                     for ref, reason in dict(settings.named_exclusions).items()],
     )
+    _pin_tool(audit_round, settings)
     db.session.add(audit_round)
     db.session.flush()
     record_event("round_created", object_type="round", object_id=audit_round.id,
                  details={"name": audit_round.name, "mode": audit_round.mode, "filter": population_filter,
                           "exclusions": [[e.case_ref, e.reason] for e in audit_round.exclusions]})
     return audit_round
+
+
+def _pin_tool(audit_round: AuditRound, settings: RoundSettings) -> None:
+    """Pin the audit tool version now: later versions never change this round."""
+    from auditapp.domain.tool_versions import available_tool
+
+    tool = available_tool(key=settings.tool_key, version=settings.tool_version)
+    audit_round.tool_key, audit_round.tool_version = tool.key, tool.version
+    from auditapp.tools import tool_fingerprint
+
+    audit_round.tool_fingerprint = tool_fingerprint(tool)
 
 
 def get_round(round_id: int) -> AuditRound:

@@ -56,9 +56,18 @@ def _population() -> TaskGroup:
     return TaskGroup("Case population", tasks)
 
 
+def _concerns() -> TaskGroup:
+    from auditapp.domain.concerns import open_concerns
+
+    tasks = [Task(f"Case {c.sampled_case.case.case_ref}: concern raised by {c.raised_by.name}",
+                  url_for("moderation.concern", concern_id=c.id), f"Raised {c.raised_at:%-d %b %Y at %H:%M} UTC",
+                  "Needs action") for c in open_concerns()]
+    return TaskGroup("Immediate safeguarding concerns", tasks, empty="There are no concerns waiting for action.")
+
+
 def _coordinator() -> list[TaskGroup]:
     return [
-        TaskGroup("Immediate safeguarding concerns", empty="No concerns have been raised."),
+        _concerns(),
         _population(),
         _rounds(),
     ]
@@ -82,9 +91,9 @@ def _auditor(user: User) -> list[TaskGroup]:
         overdue = a.due_date is not None and a.due_date < today
         due = f"Due {a.due_date:%-d %b %Y}" if a.due_date else ""
         role = "lead auditor, " if a.lead else ""
-        tasks.append(Task(f"Case {a.sampled_case.case.case_ref}", None,
+        tasks.append(Task(f"Case {a.sampled_case.case.case_ref}", url_for("audits.task_list", assignment_id=a.id),
                           f"{a.sampled_case.round.name} ({role}{a.agency_name or 'independent'}). {due}",
-                          "Overdue" if overdue else "Not started"))
+                          "Overdue" if overdue else _audit_state(a)))
     return [TaskGroup("Your audits", tasks, empty="You have no audits assigned to you.")]
 
 
@@ -93,6 +102,13 @@ def _board() -> list[TaskGroup]:
         TaskGroup("Published reports", empty="No reports have been published yet."),
         TaskGroup("Action plan", empty="There are no actions yet."),
     ]
+
+
+def _audit_state(assignment) -> str:  # noqa: ANN001
+    from auditapp.models import AgencyAudit
+
+    audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+    return audit.state_label if audit else "Not started"
 
 
 def home_tasks(user: User) -> list[TaskGroup]:

@@ -1,5 +1,6 @@
 """Database models, one module per aggregate. Import them all here so Alembic sees every table."""
 
+from auditapp.models.audit import AUDIT_STATES, AgencyAudit, JointDiscussion, SafeguardingConcern, ToolVersion
 from auditapp.models.audit_event import AuditEvent
 from auditapp.models.audit_round import MODES, STRATIFY_FIELDS, Assignment, AuditRound, RoundExclusion, SampledCase
 from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, PendingUpload
@@ -7,6 +8,7 @@ from auditapp.models.org import Agency, AgencyKind, Locality, Team
 from auditapp.models.user import AuditorType, Role, User
 
 __all__ = [
+    "AUDIT_STATES", "AgencyAudit", "JointDiscussion", "SafeguardingConcern", "ToolVersion",
     "MODES", "STRATIFY_FIELDS", "Assignment", "AuditRound", "RoundExclusion", "SampledCase",
     "STATUS_LABELS", "Agency", "AgencyKind", "AuditEvent", "Case", "ImportBatch", "PendingFile", "PendingUpload",
     "AuditorType", "Locality", "Role", "Team", "User"]

@@ -42,6 +42,11 @@ class AuditRound(db.Model):
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     drawn_by: Mapped[str | None] = mapped_column(String(254))
     certificate: Mapped[str | None] = mapped_column(Text)  # the sampling certificate, JSON
+    # The audit tool pinned when the round is created: a later version never changes this round.
+    tool_key: Mapped[str] = mapped_column(String(80), default="multi_agency_case_file_audit",
+                                          server_default="multi_agency_case_file_audit")
+    tool_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    tool_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     exclusions: Mapped[list[RoundExclusion]] = relationship(cascade="all, delete-orphan",
                                                             order_by="RoundExclusion.case_ref")

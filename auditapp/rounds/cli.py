@@ -145,3 +145,19 @@ def assign_auto_command(round_id: int) -> None:
     click.echo(f"{len(plan.assignments)} places filled; most cases for one auditor: {plan.max_load}")
     for unfilled in plan.unfilled:
         click.echo(f"Not filled: case {unfilled.case_ref} ({unfilled.agency or 'independent'}): {unfilled.reason}")
+
+
+@click.command("export")
+@click.argument("round_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.csv, FILE.xlsx or FILE.json: the ending chooses the format.")
+@transactional
+def export_command(round_id: int, output: Path) -> None:
+    """Export a round's answers in long form (one row per answer)."""
+    from auditapp.domain.audit_export import FORMATS, export_round
+
+    fmt = output.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise click.BadParameter("the file must end in .csv, .xlsx or .json", param_hint="--output")
+    output.write_bytes(export_round(_round(round_id), fmt=fmt))
+    click.echo(f"Exported round {round_id} to {output}")

@@ -85,8 +85,14 @@ def new():  # noqa: ANN201
 @bp.route("/<int:round_id>")
 @coordinator
 def show(round: AuditRound):  # noqa: A002, ANN201
+    from auditapp.domain.audits import round_progress
+    from auditapp.domain.moderation import moderation_agreement
+    from auditapp.models.types import utcnow
+
+    progress = {p.sampled.id: p for p in round_progress(round)}
     return render_template(
         "rounds/show.html", round=round, guidance=overview.guidance(round), rows=overview.sample_rows(round),
+        progress=progress, agreement=moderation_agreement(round), today=utcnow().date(),
         replaced=overview.replaced_rows(round), locked=overview.is_locked(round), rules=overview.rules(),
         draw_form=DrawForm(), auto_form=AutoAssignForm(), remove_form=RemoveAssignmentForm(),
         stratify_label=STRATIFY_FIELDS.get(round.stratify_by, round.stratify_by))
@@ -185,3 +191,16 @@ def remove_assignment(round: AuditRound, assignment: Assignment):  # noqa: A002,
         assignment_domain.unassign(assignment, reason=request.form.get("reason") or "")
         flash("Assignment removed")
     return redirect(url_for("rounds.show", round_id=round.id))
+
+
+@bp.route("/<int:round_id>/export.<fmt>")
+@coordinator
+def export(round: AuditRound, fmt: str):  # noqa: A002, ANN201
+    from auditapp.domain.audit_export import FORMATS, export_round
+
+    if fmt not in FORMATS:
+        abort(404)
+    mimetypes = {"csv": "text/csv", "json": "application/json",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    return Response(export_round(round, fmt=fmt), mimetype=mimetypes[fmt],
+                    headers={"Content-Disposition": f"attachment; filename=round-{round.id}-answers.{fmt}"})

@@ -1,0 +1,69 @@
+"""Audit forms. The questions come from the round's tool, so a section's values are read from the request by
+``section_values``; the FlaskForms here carry the CSRF token, the version the page was loaded at and the buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
+from werkzeug.datastructures import MultiDict
+from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from auditapp.forms import choices
+from auditapp.tools import Section
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField()
+
+
+def section_values(section: Section, form: MultiDict) -> dict[str, str]:
+    """The answers typed on a section page, under the tool's answer keys (dates as ISO text when real)."""
+    values: dict[str, str] = {section.evidence_key: form.get(section.evidence_key, "")}
+    for question in section.questions:
+        if question.type == "date":
+            parts = [form.get(f"{question.id}-{p}", "").strip() for p in ("day", "month", "year")]
+            try:
+                typed = date(int(parts[2]), int(parts[1]), int(parts[0])) if any(parts) else None
+                values[question.id] = typed.isoformat() if typed else ""
+            except ValueError:
+                values[question.id] = "-".join(parts)  # kept as typed: the tool's check names it as not a date
+        else:
+            values[question.id] = form.get(question.id, "")
+        override = f"{question.id}__override_reason"
+        if override in form:
+            values[override] = form.get(override, "")
+    return values
+
+
+class ConcernForm(FlaskForm):
+    description = TextAreaField(
+        "What is your concern about the child's safety now?", widget=GovTextArea(),
+        description="Say what you found and why you think the child may be at risk now. The QA coordinator is told "
+                    "at once. This does not need the audit to be finished.",
+        validators=[DataRequired(message="Describe your concern about the child's safety"), Length(max=5000)])
+    submit = SubmitField("Raise the concern", widget=GovSubmitInput())
+
+
+class AcknowledgeForm(FlaskForm):
+    action_taken = TextAreaField("Action taken", widget=GovTextArea(),
+                                 description="For example, referred to the duty team on 3 March at 10:15",
+                                 validators=[DataRequired(message="Enter the action taken"), Length(max=5000)])
+    submit = SubmitField("Acknowledge the concern", widget=GovSubmitInput())
+
+
+class ModerationForm(FlaskForm):
+    decision = RadioField("Your decision", widget=GovRadioInput(),
+                          choices=choices([("agreed", "Agree with the auditor's judgement"),
+                                           ("returned", "Return to the auditor with a comment"),
+                                           ("regraded", "Re-grade")]),
+                          validators=[DataRequired(message="Select your decision")])
+    grade = SelectField("Moderated grade", widget=GovSelect(), validators=[Optional()],
+                        choices=choices([("outstanding", "Outstanding"), ("good", "Good"),
+                                         ("requires_improvement", "Requires improvement"),
+                                         ("inadequate", "Inadequate")], blank="Select a grade"))
+    comment = TextAreaField("Comment", widget=GovTextArea(), validators=[Optional(), Length(max=5000)],
+                            description="Required when you return the audit or re-grade it")
+    submit = SubmitField("Save decision", widget=GovSubmitInput())

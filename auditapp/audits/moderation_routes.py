@@ -1,0 +1,55 @@
+"""The QA coordinator's side of audits: moderation and acknowledging safeguarding concerns."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from auditapp.audits.forms import AcknowledgeForm, ModerationForm
+from auditapp.domain import audits as audit_domain
+from auditapp.domain.concerns import acknowledge
+from auditapp.domain.errors import DomainError
+from auditapp.domain.moderation import moderate
+from auditapp.forms import add_domain_error
+from auditapp.models import AgencyAudit, Role, SafeguardingConcern
+from auditapp.security.access import register_loader, requires_role
+
+bp = Blueprint("moderation", __name__)
+register_loader("audit_id", AgencyAudit)
+register_loader("concern_id", SafeguardingConcern)
+coordinator = requires_role(Role.QA_COORDINATOR)
+
+
+@bp.route("/audits/<int:audit_id>", methods=["GET", "POST"])
+@coordinator
+def moderate_audit(audit: AgencyAudit):  # noqa: ANN201
+    form = ModerationForm()
+    audit_round = audit.assignment.sampled_case.round
+    if form.validate_on_submit():
+        try:
+            moderate(audit, decision=form.decision.data, comment=form.comment.data, grade=form.grade.data or None)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Moderation decision saved")
+            return redirect(url_for("rounds.show", round_id=audit_round.id))
+    audit_domain.record_view(audit)
+    tool = audit_domain.tool_for(audit_round)
+    return render_template("audits/moderate.html", form=form, audit=audit, tool=tool,
+                           rows=audit_domain.answers_summary(audit, tool), case=audit.assignment.sampled_case.case,
+                           audit_round=audit_round), 400 if form.is_submitted() else 200
+
+
+@bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
+@coordinator
+def concern(concern: SafeguardingConcern):  # noqa: ANN201
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            acknowledge(concern, action_taken=form.action_taken.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Concern acknowledged and the action recorded")
+            return redirect(url_for("main.home"))
+    return render_template("audits/acknowledge.html", form=form, concern=concern), \
+        400 if form.is_submitted() else 200

@@ -1,0 +1,138 @@
+"""The auditor's audit: task list, a page per section, check your answers, submit; raising a concern; the lead
+auditor's joint discussion."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from auditapp.audits.forms import ConcernForm, VersionedForm, section_values
+from auditapp.domain import audits as audit_domain
+from auditapp.domain import moderation
+from auditapp.domain.concerns import raise_concern
+from auditapp.domain.errors import DomainError
+from auditapp.forms import add_domain_error, int_or_none
+from auditapp.models import Assignment, Role
+from auditapp.security.access import register_loader, requires_role
+
+bp = Blueprint("audits", __name__)
+register_loader("assignment_id", Assignment)
+
+
+def _is_mine(user, assignment: Assignment, **_objects) -> bool:  # noqa: ANN001, ANN003
+    """An auditor reaches only their own current assignments: anything else is a 404."""
+    return assignment.auditor_id == user.id and not assignment.sampled_case.replaced
+
+
+def _is_my_lead(user, assignment: Assignment, **objects) -> bool:  # noqa: ANN001, ANN003
+    return _is_mine(user, assignment) and assignment.lead
+
+
+own_audit = requires_role(Role.AUDITOR, check=_is_mine)
+lead_only = requires_role(Role.AUDITOR, check=_is_my_lead)
+
+
+def _context(assignment: Assignment) -> dict:
+    audit = audit_domain.open_audit(assignment)
+    tool = audit_domain.tool_for(assignment.sampled_case.round)
+    proposals = audit_domain.proposals_for(audit)
+    return {"assignment": assignment, "audit": audit, "tool": tool, "proposals": proposals,
+            "case": assignment.sampled_case.case, "states": audit_domain.section_states(audit, tool, proposals),
+            "editable": audit.state in audit_domain.EDITABLE}
+
+
+@bp.route("/<int:assignment_id>")
+@own_audit
+def task_list(assignment: Assignment):  # noqa: ANN201
+    context = _context(assignment)
+    context["joint_ready"] = assignment.lead and moderation.joint_ready(assignment.sampled_case)
+    return render_template("audits/task_list.html", **context)
+
+
+@bp.route("/<int:assignment_id>/section/<section_id>", methods=["GET", "POST"])
+@own_audit
+def section(assignment: Assignment, section_id: str):  # noqa: ANN201
+    context = _context(assignment)
+    tool, audit = context["tool"], context["audit"]
+    try:
+        page = tool.section(section_id)
+    except KeyError:
+        abort(404)
+    form, errors = VersionedForm(), []
+    answers = dict(audit.answers)
+    if request.method == "POST" and form.validate_on_submit() and context["editable"]:
+        typed = section_values(page, request.form)
+        try:
+            errors = audit_domain.save_section(audit, section_id=section_id, values=typed,
+                                               loaded_version=int_or_none(form.version.data) or -1)
+        except audit_domain.ConflictError as conflict:
+            return render_template("audits/conflict.html", conflict=conflict, page=page, **context), 409
+        answers = dict(audit.answers) | typed
+        if request.form.get("action") == "later":
+            flash("Your answers have been saved. You can come back to this audit at any time.")
+            return redirect(url_for("main.home"))
+        if not errors:
+            return redirect(url_for("audits.task_list", assignment_id=assignment.id))
+    form.version.data = audit.version
+    return render_template("audits/section.html", form=form, page=page, answers=answers, errors=errors,
+                           **context)
+
+
+@bp.route("/<int:assignment_id>/check", methods=["GET", "POST"])
+@own_audit
+def check(assignment: Assignment):  # noqa: ANN201
+    context = _context(assignment)
+    audit, form, errors = context["audit"], VersionedForm(), []
+    if request.method == "POST" and form.validate_on_submit() and context["editable"]:
+        try:
+            errors = audit_domain.submit_audit(audit, loaded_version=int_or_none(form.version.data) or -1)
+        except audit_domain.ConflictError:
+            flash("This audit changed since you opened it: check the answers again before you submit")
+            return redirect(url_for("audits.check", assignment_id=assignment.id))
+        if not errors:
+            flash("Audit submitted. Thank you.")
+            return redirect(url_for("audits.task_list", assignment_id=assignment.id))
+    form.version.data = audit.version
+    rows = audit_domain.answers_summary(audit, context["tool"])
+    return render_template("audits/check.html", form=form, rows=rows, errors=errors, **context), \
+        400 if errors else 200
+
+
+@bp.route("/<int:assignment_id>/concern", methods=["GET", "POST"])
+@own_audit
+def concern(assignment: Assignment):  # noqa: ANN201
+    form = ConcernForm()
+    if form.validate_on_submit():
+        try:
+            raise_concern(assignment.sampled_case, description=form.description.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Your concern has been sent to the QA coordinator. If a child is in immediate danger, "
+                  "call 999.")
+            return redirect(url_for("audits.task_list", assignment_id=assignment.id))
+    return render_template("audits/concern.html", form=form, assignment=assignment,
+                           case=assignment.sampled_case.case), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<int:assignment_id>/joint", methods=["GET", "POST"])
+@lead_only
+def joint(assignment: Assignment):  # noqa: ANN201
+    sampled = assignment.sampled_case
+    if not moderation.joint_ready(sampled):
+        flash("The joint discussion opens when every agency audit of this case has been submitted")
+        return redirect(url_for("audits.task_list", assignment_id=assignment.id))
+    tool, form, errors = moderation.joint_tool(), VersionedForm(), []
+    existing = moderation.joint_for(sampled)
+    answers = dict(existing.answers) if existing else {}
+    if request.method == "POST" and form.validate_on_submit():
+        answers = {k: v for s in tool.sections for k, v in section_values(s, request.form).items()}
+        complete = request.form.get("action") == "complete"
+        errors = moderation.record_joint(sampled, answers=answers, complete=complete)
+        if not errors:
+            flash("Joint discussion completed" if complete else "Joint discussion saved")
+            return redirect(url_for("audits.task_list", assignment_id=assignment.id))
+    side_by_side = [(a, audit_domain.open_audit(a)) for a in sampled.assignments]
+    agency_tool = audit_domain.tool_for(sampled.round)
+    return render_template("audits/joint.html", form=form, tool=tool, answers=answers, errors=errors,
+                           assignment=assignment, case=sampled.case, side_by_side=side_by_side,
+                           agency_tool=agency_tool), 400 if errors else 200

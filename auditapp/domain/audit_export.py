@@ -1,0 +1,82 @@
+"""Exporting a round's answers in long form: one row per answer, joint discussion and moderation included."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from auditapp.domain.audit_trail import record_event
+from auditapp.domain.audits import tool_for
+from auditapp.domain.moderation import joint_for
+from auditapp.extensions import db
+from auditapp.importers.export import neutralise
+from auditapp.models import AgencyAudit, AuditRound
+from auditapp.tools import evidence_key
+
+COLUMNS = ("round", "case_ref", "agency", "auditor", "source", "question_id", "answer", "evidence")
+FORMATS = ("csv", "xlsx", "json")
+
+
+def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
+    """Every answer of the round's current sample, in long form."""
+    tool = tool_for(audit_round)
+    section_of = {q.id: q.section_id for q in tool.questions}
+    rows: list[dict[str, Any]] = []
+    for sampled in (s for s in audit_round.sampled if not s.replaced):
+        ref = sampled.case.case_ref
+        for assignment in sampled.assignments:
+            audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+            if audit is None:
+                continue
+            base = {"round": audit_round.name, "case_ref": ref, "agency": assignment.agency_name or "independent",
+                    "auditor": assignment.auditor.name}
+            for question in tool.questions:
+                if question.id in audit.answers:
+                    evidence = audit.answers.get(evidence_key(section_of[question.id]), "")
+                    rows.append({**base, "source": "agency_audit", "question_id": question.id,
+                                 "answer": audit.answers[question.id], "evidence": evidence})
+            for key in ("moderation_decision", "moderated_grade", "moderation_comment"):
+                value = getattr(audit, key)
+                if value:
+                    rows.append({**base, "source": "moderation", "question_id": key, "answer": value, "evidence": ""})
+        joint = joint_for(sampled)
+        if joint is not None:
+            lead = next((a.auditor.name for a in sampled.assignments if a.lead), "")
+            for key, value in joint.answers.items():
+                if not key.startswith("evidence__"):
+                    rows.append({"round": audit_round.name, "case_ref": ref, "agency": "joint discussion",
+                                 "auditor": lead, "source": "joint_discussion", "question_id": key, "answer": value,
+                                 "evidence": joint.answers.get(evidence_key(key.removeprefix("jd_")), "")})
+    return rows
+
+
+def export_round(audit_round: AuditRound, *, fmt: str) -> bytes:
+    """The round's answers as CSV, XLSX or JSON bytes; text that a spreadsheet could run is neutralised. Audited."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    rows = export_rows(audit_round)
+    record_event("round_exported", object_type="round", object_id=audit_round.id,
+                 details={"format": fmt, "rows": len(rows)})
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1).encode()
+    safe = [[neutralise(str(row[c])) for c in COLUMNS] for row in rows]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(safe)
+        return buffer.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("answers")
+    sheet.append(list(COLUMNS))
+    for values in safe:
+        sheet.append(values)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

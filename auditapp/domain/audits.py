@@ -1,0 +1,202 @@
+"""Agency audits: opening, saving a section (never silently overwriting), submitting, and the round's progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from auditapp.domain.audit_trail import record_event
+from auditapp.domain.context import current_actor
+from auditapp.domain.errors import DomainError
+from auditapp.extensions import db
+from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase, ToolVersion
+from auditapp.models.types import utcnow
+from auditapp.tools import (
+    AuditTool,
+    FieldError,
+    Proposal,
+    builtin_tool,
+    clean_answers,
+    compute_proposals,
+    load_tool,
+    section_status,
+    validate_all,
+    validate_section,
+)
+
+EDITABLE = {"not_started", "in_progress", "returned"}
+DEFAULT_TOOL = "multi_agency_case_file_audit"
+
+
+class ConflictError(DomainError):
+    """Someone saved the audit after this form was loaded: nothing was overwritten."""
+
+    def __init__(self, *, current: dict[str, str], typed: dict[str, str], changed: list[str], version: int) -> None:
+        super().__init__("This audit was changed by someone else after you opened it")
+        self.current, self.typed, self.changed, self.version = current, typed, changed, version
+
+
+def tool_for(audit_round: AuditRound) -> AuditTool:
+    """The tool version the round pinned (shipped in the package or loaded by an admin)."""
+    stored = db.session.scalar(select(ToolVersion).where(ToolVersion.key == audit_round.tool_key,
+                                                         ToolVersion.version == audit_round.tool_version))
+    if stored is not None:
+        return load_tool(stored.definition)
+    return builtin_tool(key=audit_round.tool_key, version=audit_round.tool_version)
+
+
+def case_dates(case: Case) -> dict[str, date | None]:
+    """The case's imported dates under the names the tools' computed questions use."""
+    return {
+        "referral_date": case.referral_date, "assessment_start_date": case.assessment_start_date,
+        "assessment_completed_date": case.assessment_completed_date,
+        "initial_child_protection_conference_date": case.icpc_date, "cp_plan_start_date": case.cp_plan_start_date,
+        "cp_plan_end_date": case.cp_plan_end_date, "case_closed_date": case.closure_date,
+    }
+
+
+def proposals_for(audit: AgencyAudit) -> dict[str, Proposal]:
+    sampled = audit.assignment.sampled_case
+    as_at = sampled.round.drawn_at.date() if sampled.round.drawn_at else utcnow().date()
+    return compute_proposals(tool=tool_for(sampled.round), case_dates=case_dates(sampled.case), as_at=as_at)
+
+
+def open_audit(assignment: Assignment) -> AgencyAudit:
+    """The agency audit for ``assignment`` (created on first opening). Every opening is an audit event."""
+    audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+    if audit is None:
+        audit = AgencyAudit(assignment=assignment, state="not_started", answers={})
+        db.session.add(audit)
+        db.session.flush()
+    record_event("audit_viewed", object_type="agency_audit", object_id=audit.id,
+                 details={"case_ref": assignment.sampled_case.case.case_ref})
+    return audit
+
+
+def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> dict[str, str]:
+    return {s.id: section_status(tool=tool, section_id=s.id, answers=audit.answers, computed=proposals)
+            for s in tool.sections}
+
+
+def _section_keys(tool: AuditTool, section_id: str) -> set[str]:
+    section = tool.section(section_id)
+    keys = {section.evidence_key}
+    for question in section.questions:
+        keys |= {question.id, f"{question.id}__override_reason"}
+    return keys
+
+
+def save_section(audit: AgencyAudit, *, section_id: str, values: dict[str, str], loaded_version: int,
+                 ) -> list[FieldError]:
+    """Save one section's answers. Returns the section's remaining problems (saving never needs them fixed).
+
+    Raises ConflictError when the audit changed since ``loaded_version`` (checked here and again by the
+    database's version column, so two simultaneous saves cannot both win), DomainError when it is read-only.
+    """
+    if audit.state not in EDITABLE:
+        raise DomainError("This audit has been submitted and can no longer be changed")
+    tool = tool_for(audit.assignment.sampled_case.round)
+    keys = _section_keys(tool, section_id)
+    typed = {k: v for k, v in values.items() if k in keys}
+    if audit.version != loaded_version:
+        raise _conflict(audit, typed, keys)
+    merged = {k: v for k, v in audit.answers.items() if k not in keys} | typed
+    cleaned = clean_answers(tool=tool, answers=merged)
+    changed = sorted(k for k in set(cleaned) | set(audit.answers) if cleaned.get(k) != audit.answers.get(k))
+    audit.answers = cleaned
+    audit.state = "in_progress" if audit.state == "not_started" else audit.state
+    audit.updated_at, audit.updated_by_id = utcnow(), current_actor().user_id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = db.session.get(AgencyAudit, audit.id)
+        raise _conflict(fresh, typed, keys) from None
+    record_event("audit_saved", object_type="agency_audit", object_id=audit.id,
+                 details={"section": section_id, "changed": changed, "version": audit.version})
+    return validate_section(tool=tool, section_id=section_id, answers=cleaned, computed=proposals_for(audit))
+
+
+def _conflict(audit: AgencyAudit | None, typed: dict[str, str], keys: set[str]) -> ConflictError:
+    current = {k: v for k, v in (audit.answers if audit else {}).items() if k in keys}
+    changed = sorted(k for k in keys if current.get(k) != typed.get(k) and (current.get(k) or typed.get(k)))
+    return ConflictError(current=current, typed=typed, changed=changed, version=audit.version if audit else 0)
+
+
+def submit_audit(audit: AgencyAudit, *, loaded_version: int) -> list[FieldError]:
+    """Submit when every rule of the tool is met; otherwise return every problem and change nothing."""
+    if audit.state not in EDITABLE:
+        raise DomainError("This audit has already been submitted")
+    if audit.version != loaded_version:
+        raise _conflict(audit, {}, set(audit.answers))
+    tool = tool_for(audit.assignment.sampled_case.round)
+    errors = validate_all(tool=tool, answers=audit.answers, computed=proposals_for(audit))
+    if errors:
+        return errors
+    audit.state, audit.submitted_at = "submitted", utcnow()
+    db.session.flush()
+    record_event("audit_submitted", object_type="agency_audit", object_id=audit.id,
+                 details={"overall_grade": audit.answers.get("overall_grade")})
+    return []
+
+
+@dataclass
+class CaseProgress:
+    sampled: SampledCase
+    audits: list[tuple[Assignment, AgencyAudit | None]]
+    joint_done: bool
+
+    @property
+    def state(self) -> str:
+        states = [a.state if a else "not_started" for _, a in self.audits]
+        if not states:
+            return "No auditors"
+        if self.joint_done:
+            return "Joint discussion done"
+        for state, label in (("returned", "Returned"), ("in_progress", "In progress")):
+            if state in states:
+                return label
+        if all(s == "moderated" for s in states):
+            return "Moderated"
+        if all(s in ("submitted", "moderated") for s in states):
+            return "Submitted"
+        return "In progress" if any(s != "not_started" for s in states) else "Not started"
+
+    def overdue(self, today: date) -> list[Assignment]:
+        return [a for a, audit in self.audits if a.due_date and a.due_date < today
+                and (audit is None or audit.state in EDITABLE)]
+
+
+def round_progress(audit_round: AuditRound) -> list[CaseProgress]:
+    """Each current sampled case's state and its audits, for the round page."""
+    from auditapp.models import JointDiscussion
+
+    audits = {a.assignment_id: a for a in db.session.scalars(
+        select(AgencyAudit).join(Assignment).join(SampledCase).where(SampledCase.round_id == audit_round.id))}
+    joint = {j.sampled_case_id for j in db.session.scalars(
+        select(JointDiscussion).join(SampledCase).where(SampledCase.round_id == audit_round.id,
+                                                         JointDiscussion.completed_at.is_not(None)))}
+    return [CaseProgress(s, [(a, audits.get(a.id)) for a in s.assignments], s.id in joint)
+            for s in audit_round.sampled if not s.replaced]
+
+
+def answers_summary(audit: AgencyAudit, tool: AuditTool) -> list[dict[str, Any]]:
+    """Rows for check-your-answers: each visible question with its answer label."""
+    from auditapp.tools import visible_questions
+
+    rows = []
+    for question in visible_questions(tool=tool, answers=audit.answers):
+        value = audit.answers.get(question.id, "")
+        label = dict(question.options).get(value, value) if question.options else value
+        rows.append({"section": question.section_id, "question": question, "value": value, "label": label})
+    return rows
+
+
+def record_view(audit: AgencyAudit) -> None:
+    """Someone other than the auditor (the moderator) looked at the audit: an audit event."""
+    record_event("audit_viewed", object_type="agency_audit", object_id=audit.id,
+                 details={"case_ref": audit.assignment.sampled_case.case.case_ref})

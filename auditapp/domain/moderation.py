@@ -1,0 +1,93 @@
+"""Moderation of submitted audits, the agreement statistics, and the lead auditor's joint discussion."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from auditapp.domain.audit_trail import record_event
+from auditapp.domain.context import current_actor
+from auditapp.domain.errors import DomainError
+from auditapp.extensions import db
+from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, SampledCase
+from auditapp.models.types import utcnow
+from auditapp.stats import Agreement, grade_agreement
+from auditapp.tools import AuditTool, FieldError, builtin_tool, clean_answers, validate_all
+
+DECISIONS = {"agreed": "Agree", "returned": "Return to the auditor", "regraded": "Re-grade"}
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
+
+
+def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, grade: str | None = None) -> None:
+    """Record the moderator's decision on a submitted audit.
+
+    "returned" needs a comment and makes the audit editable again; "regraded" needs the new grade and the reason;
+    "agreed" keeps the auditor's grade. Raises DomainError naming the field at fault.
+    """
+    comment = (comment or "").strip() or None
+    if audit.state not in ("submitted", "moderated"):
+        raise DomainError("Only a submitted audit can be moderated", field="decision")
+    if decision not in DECISIONS:
+        raise DomainError("Select your decision", field="decision")
+    if decision == "returned" and not comment:
+        raise DomainError("Enter a comment saying what the auditor needs to change", field="comment")
+    if decision == "regraded":
+        if grade not in GRADES:
+            raise DomainError("Select the moderated grade", field="grade")
+        if not comment:
+            raise DomainError("Enter the reason for the new grade", field="comment")
+    audit.moderation_decision, audit.moderation_comment = decision, comment
+    audit.moderated_grade = grade if decision == "regraded" else (
+        audit.answers.get("overall_grade") if decision == "agreed" else None)
+    audit.moderated_by_id, audit.moderated_at = current_actor().user_id, utcnow()
+    audit.state = "returned" if decision == "returned" else "moderated"
+    if decision == "returned":
+        audit.submitted_at = None
+    db.session.flush()
+    record_event("audit_moderated", object_type="agency_audit", object_id=audit.id, details={
+        "decision": decision, "comment": comment, "auditor_grade": audit.answers.get("overall_grade"),
+        "moderated_grade": audit.moderated_grade})
+
+
+def moderation_agreement(audit_round: AuditRound) -> Agreement:
+    """Agreement between auditors' and moderated overall grades over the round's moderated audits."""
+    audits = db.session.scalars(
+        select(AgencyAudit).join(Assignment).join(SampledCase)
+        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == "moderated"))
+    pairs = [(a.answers.get("overall_grade"), a.moderated_grade) for a in audits
+             if a.answers.get("overall_grade") and a.moderated_grade]
+    return grade_agreement(first=[p[0] for p in pairs], second=[p[1] for p in pairs])
+
+
+def joint_tool() -> AuditTool:
+    return builtin_tool(key="joint_discussion")
+
+
+def joint_ready(sampled: SampledCase) -> bool:
+    """True when every agency audit of the case has been submitted (or moderated)."""
+    audits = {a.assignment_id: a for a in db.session.scalars(
+        select(AgencyAudit).join(Assignment).where(Assignment.sampled_case_id == sampled.id))}
+    return bool(sampled.assignments) and all(
+        a.id in audits and audits[a.id].state in ("submitted", "moderated") for a in sampled.assignments)
+
+
+def joint_for(sampled: SampledCase) -> JointDiscussion | None:
+    return db.session.scalar(select(JointDiscussion).where(JointDiscussion.sampled_case_id == sampled.id))
+
+
+def record_joint(sampled: SampledCase, *, answers: dict[str, str], complete: bool) -> list[FieldError]:
+    """Save the lead auditor's joint discussion; with ``complete`` every rule must be met. Returns problems."""
+    if not joint_ready(sampled):
+        raise DomainError("The joint discussion opens when every agency audit of the case is submitted")
+    tool = joint_tool()
+    cleaned = clean_answers(tool=tool, answers=answers)
+    errors = validate_all(tool=tool, answers=cleaned) if complete else []
+    if errors:
+        return errors
+    joint = joint_for(sampled) or JointDiscussion(sampled_case_id=sampled.id)
+    joint.answers, joint.recorded_by_id = cleaned, current_actor().user_id
+    joint.completed_at = utcnow() if complete else joint.completed_at
+    db.session.add(joint)
+    db.session.flush()
+    record_event("joint_discussion_saved", object_type="joint_discussion", object_id=joint.id,
+                 details={"case_ref": sampled.case.case_ref, "complete": complete})
+    return []

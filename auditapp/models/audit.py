@@ -1,0 +1,105 @@
+"""Audits: one agency audit per assignment, the joint discussion per case, moderation, safeguarding concerns,
+and audit tools loaded by an admin (the shipped tools live in the package)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditapp.extensions import db
+from auditapp.models.audit_round import Assignment, SampledCase
+from auditapp.models.types import UTCDateTime, utcnow
+from auditapp.models.user import User
+
+AUDIT_STATES = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "returned": "Returned",
+    "moderated": "Moderated",
+}
+
+
+class ToolVersion(db.Model):
+    """An audit tool version loaded by an admin. Versions are immutable: a change is a new version."""
+
+    __tablename__ = "tool_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AgencyAudit(db.Model):
+    """One auditor's audit of one sampled case, answered against the round's pinned tool."""
+
+    __tablename__ = "agency_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="not_started", index=True)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Optimistic concurrency: every save must carry the version it was loaded at.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderation_decision: Mapped[str | None] = mapped_column(String(20))  # agreed / returned / regraded
+    moderation_comment: Mapped[str | None] = mapped_column(Text)
+    moderated_grade: Mapped[str | None] = mapped_column(String(40))
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    assignment: Mapped[Assignment] = relationship()
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def state_label(self) -> str:
+        return AUDIT_STATES.get(self.state, self.state)
+
+
+class JointDiscussion(db.Model):
+    """The multi-agency conclusions for one sampled case, recorded by the lead auditor."""
+
+    __tablename__ = "joint_discussions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampled_case_id: Mapped[int] = mapped_column(ForeignKey("sampled_cases.id"), unique=True)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    sampled_case: Mapped[SampledCase] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SafeguardingConcern(db.Model):
+    """An immediate concern about a child's current safety, raised from an audit."""
+
+    __tablename__ = "safeguarding_concerns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sampled_case_id: Mapped[int] = mapped_column(ForeignKey("sampled_cases.id"), index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    description: Mapped[str] = mapped_column(Text)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    action_taken: Mapped[str | None] = mapped_column(Text)
+
+    sampled_case: Mapped[SampledCase] = relationship()
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
