@@ -46,6 +46,9 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "admin.team_new": {ADMIN},
     "admin.team_edit": {ADMIN},
     "admin.audit_trail": {ADMIN},
+    "admin.tools": {ADMIN},
+    "admin.tool_load": {ADMIN},
+    "admin.tool_preview": {ADMIN},
     "cases.index": {QA},
     "cases.show": {QA},
     "cases.upload": {QA},
@@ -103,8 +106,9 @@ def _url(app, rule, objects) -> str:  # noqa: ANN001
             args[name] = FILENAMES[rule.endpoint]
         elif name == "token":
             args[name] = "no-such-upload"
-        elif name in ("section_id", "fmt"):
-            args[name] = {"section_id": "childs_voice", "fmt": "csv"}[name]
+        elif name in ("section_id", "fmt", "key", "version"):
+            args[name] = {"section_id": "childs_voice", "fmt": "csv", "key": "multi_agency_case_file_audit",
+                          "version": 1}[name]
         elif name in rule.defaults or {}:
             continue
         else:

@@ -105,3 +105,31 @@ def test_the_audit_trail_page_lists_events_newest_first(client_for, users):
     page = soup(client_for("admin").get("/admin/audit-trail"))
     rows = page.select("tbody tr")
     assert rows and "sign_in" in rows[0].get_text()
+
+
+def test_admin_loads_a_new_tool_version_sees_errors_and_previews_it(client_for):
+    import io
+    import json
+
+    from auditapp.tools import builtin_tool, tool_to_json
+    from tests.conftest import csrf_token
+
+    admin = client_for("admin")
+    bad = {"key": "broken", "version": 1, "title": "Broken", "sections": [{"id": "a", "questions": [
+        {"id": "q", "text": "Q", "type": "no_such_type"}]}]}
+    response = admin.post("/admin/tools/load", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(admin, "/admin/tools/load"),
+        "definition": (io.BytesIO(json.dumps(bad).encode()), "broken.json")})
+    assert response.status_code == 400
+    summary = soup(response).select_one(".govuk-error-summary").get_text()
+    assert "sections[0]" in summary and "type" in summary
+    definition = tool_to_json(builtin_tool(key="multi_agency_case_file_audit"))
+    definition["version"] = 3
+    ok = admin.post("/admin/tools/load", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(admin, "/admin/tools/load"),
+        "definition": (io.BytesIO(json.dumps(definition).encode()), "v3.json")})
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/admin/tools/multi_agency_case_file_audit/3")
+    preview = soup(admin.get(ok.headers["Location"])).get_text()
+    assert "Was the child seen alone?" in preview and "child_seen_alone" in preview
+    versions = [tr.select("td")[1].get_text(strip=True) for tr in soup(admin.get("/admin/tools")).select("tbody tr")]
+    assert "3" in versions

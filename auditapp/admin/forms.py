@@ -81,3 +81,7 @@ class TeamForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ToolUploadForm(FlaskForm):
+    submit = SubmitField("Check and load the tool", widget=GovSubmitInput())

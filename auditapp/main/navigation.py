@@ -26,6 +26,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Users", "admin.users", (Role.ADMIN,), ("admin.user",)),
     NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
     NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),
+    NavItem("Audit tools", "admin.tools", (Role.ADMIN,), ("admin.tool",)),
     NavItem("Audit trail", "admin.audit_trail", (Role.ADMIN,), ("admin.audit_trail",)),
 ]
 
