@@ -1,0 +1,95 @@
+"""Findings of a round, the actions that follow them, and the board reports published for it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditapp.extensions import db
+from auditapp.models.audit_round import AuditRound
+from auditapp.models.org import Agency
+from auditapp.models.types import UTCDateTime, utcnow
+from auditapp.models.user import User
+
+ACTION_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done"}
+
+
+class Finding(db.Model):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_rounds.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    question_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # the tool questions it rests on
+    case_refs: Mapped[list[str]] = mapped_column(JSON, default=list)  # the sampled cases it rests on
+    so_what: Mapped[str] = mapped_column(Text)
+    recommendation: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    audit_round: Mapped[AuditRound] = relationship()
+    actions: Mapped[list[Action]] = relationship(back_populates="finding", order_by="Action.id")
+
+
+class Action(db.Model):
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    owner_name: Mapped[str] = mapped_column(String(120))
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    finding: Mapped[Finding] = relationship(back_populates="actions")
+    agency: Mapped[Agency] = relationship()
+    updates: Mapped[list[ActionUpdate]] = relationship(order_by="ActionUpdate.id")
+
+    @property
+    def status_label(self) -> str:
+        return ACTION_STATUSES.get(self.status, self.status)
+
+    def is_overdue(self, today: date) -> bool:
+        """Overdue: past its due date and not done."""
+        return self.status != "done" and self.due_date < today
+
+
+class ActionUpdate(db.Model):
+    """A dated progress note on an action (append-only)."""
+
+    __tablename__ = "action_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+
+class PublishedReport(db.Model):
+    """A published board report: the PDF exactly as published, and its SHA-256. Never changed afterwards."""
+
+    __tablename__ = "published_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("audit_rounds.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+
+    audit_round: Mapped[AuditRound] = relationship()
+    published_by: Mapped[User | None] = relationship()
