@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.audits.routes import bp as audits_bp
     from auditapp.auth.routes import bp as auth_bp
     from auditapp.cases.routes import bp as cases_bp
+    from auditapp.findings.routes import bp as findings_bp
     from auditapp.main.routes import bp as main_bp
     from auditapp.rounds.routes import bp as rounds_bp
 
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp, url_prefix="/rounds")
     app.register_blueprint(audits_bp, url_prefix="/audits")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(findings_bp)
 
 
 def _register_template_globals(app: Flask) -> None:

@@ -73,6 +73,12 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "audits.joint": {AUDITOR},
     "moderation.moderate_audit": {QA},
     "moderation.concern": {QA},
+    "findings.round_findings": {QA},
+    "findings.add_action": {QA},
+    "findings.action": {QA, BOARD},
+    "findings.action_plan": {QA, BOARD},
+    "findings.reports": {QA, BOARD},
+    "findings.report_download": {QA, BOARD},
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}
@@ -133,9 +139,19 @@ def objects(org, users):  # noqa: ANN001, ANN201
 
     with acting_as(ActorContext(user_id=users["auditor"].id, email=users["auditor"].email, role="auditor")):
         concern = raise_concern(sampled, description="Test concern")
+    from datetime import date
+
+    from auditapp.domain.findings import add_action, add_finding
+    from auditapp.domain.publishing import publish
+    from auditapp.models.types import utcnow
+
+    finding = add_finding(audit_round, title="F", so_what="S")
+    action = add_action(finding, description="A", agency_id=org.social.id, owner_name="O", due_date=date(2030, 1, 1))
+    report = publish(audit_round, pdf=b"%PDF-1.7 test", pages=1, as_of=utcnow())
     return {"user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
             "team_id": org.cp_south.id, "case_id": sampled.case_id, "round_id": audit_round.id,
-            "sampled_id": sampled.id, "assignment_id": mine.id, "audit_id": audit.id, "concern_id": concern.id}
+            "sampled_id": sampled.id, "assignment_id": mine.id, "audit_id": audit.id, "concern_id": concern.id,
+            "finding_id": finding.id, "action_id": action.id, "report_id": report.id}
 
 
 def test_every_route_is_in_the_access_table_and_every_view_declares_its_rule(app):

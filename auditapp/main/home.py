@@ -98,10 +98,21 @@ def _auditor(user: User) -> list[TaskGroup]:
 
 
 def _board() -> list[TaskGroup]:
-    return [
-        TaskGroup("Published reports", empty="No reports have been published yet."),
-        TaskGroup("Action plan", empty="There are no actions yet."),
-    ]
+    from auditapp.domain.findings import ActionFilter, action_plan
+    from auditapp.domain.publishing import published_reports
+
+    reports = [Task(r.title, url_for("findings.report_download", report_id=r.id),
+                    f"Published {r.published_at:%-d %B %Y}, {r.pages} pages (PDF)") for r in published_reports()[:5]]
+    today = utcnow().date()
+    actions = action_plan(filters=ActionFilter(), today=today)
+    overdue = [a for a in actions if a.is_overdue(today)]
+    plan = []
+    if actions:
+        plan = [Task("Follow the action plan", url_for("findings.action_plan"),
+                     f"{len(actions)} actions, {sum(a.status == 'done' for a in actions)} done",
+                     f"{len(overdue)} overdue" if overdue else "None overdue")]
+    return [TaskGroup("Published reports", reports, empty="No reports have been published yet."),
+            TaskGroup("Action plan", plan, empty="There are no actions yet.")]
 
 
 def _audit_state(assignment) -> str:  # noqa: ANN001

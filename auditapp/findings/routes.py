@@ -1,0 +1,113 @@
+"""Findings and actions (QA coordinator), the action plan (coordinator and board), published reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from auditapp.domain import findings as finding_domain
+from auditapp.domain import org, publishing
+from auditapp.domain.audits import tool_for
+from auditapp.domain.errors import DomainError
+from auditapp.findings.forms import ActionForm, FindingForm, UpdateForm
+from auditapp.forms import add_domain_error, choices, int_or_none
+from auditapp.models import ACTION_STATUSES, Action, AuditRound, Finding, PublishedReport, Role
+from auditapp.models.types import utcnow
+from auditapp.security.access import register_loader, requires_role
+
+bp = Blueprint("findings", __name__)
+register_loader("finding_id", Finding)
+register_loader("action_id", Action)
+register_loader("report_id", PublishedReport)
+coordinator = requires_role(Role.QA_COORDINATOR)
+coordinator_or_board = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER)
+
+
+def _page(template: str, form, **context):  # noqa: ANN001, ANN202
+    return render_template(template, form=form, **context), 400 if form.is_submitted() else 200
+
+
+@bp.route("/rounds/<int:round_id>/findings", methods=["GET", "POST"])
+@coordinator
+def round_findings(round: AuditRound):  # noqa: A002, ANN201
+    form = FindingForm()
+    tool = tool_for(round)
+    form.question_ids.choices = choices((q.id, q.text) for q in tool.questions)
+    form.case_refs.choices = choices((s.case.case_ref, s.case.case_ref) for s in round.sampled if not s.replaced)
+    if form.validate_on_submit():
+        try:
+            finding_domain.add_finding(round, title=form.title.data, so_what=form.so_what.data,
+                                       evidence=form.evidence.data or "", question_ids=form.question_ids.data,
+                                       case_refs=form.case_refs.data, recommendation=form.recommendation.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Finding saved")
+            return redirect(url_for("findings.round_findings", round_id=round.id))
+    return _page("findings/round.html", form, round=round, findings=finding_domain.findings_for(round),
+                 today=utcnow().date(), tool=tool)
+
+
+@bp.route("/findings/<int:finding_id>/actions", methods=["GET", "POST"])
+@coordinator
+def add_action(finding: Finding):  # noqa: ANN201
+    form = ActionForm()
+    form.agency_id.choices = choices(((a.id, a.name) for a in org.list_agencies(active_only=True)),
+                                     blank="Select an agency")
+    if form.validate_on_submit():
+        try:
+            finding_domain.add_action(finding, description=form.description.data,
+                                      agency_id=int_or_none(form.agency_id.data) or 0,
+                                      owner_name=form.owner_name.data, due_date=form.due_date.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Action added")
+            return redirect(url_for("findings.round_findings", round_id=finding.round_id))
+    return _page("findings/action_form.html", form, finding=finding)
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@coordinator_or_board
+def action(action: Action):  # noqa: ANN201
+    from flask_login import current_user
+
+    form = UpdateForm()
+    if request.method == "POST":
+        if current_user.role is not Role.QA_COORDINATOR:
+            abort(403)  # board members read actions; only the QA coordinator records progress
+        if form.validate_on_submit():
+            try:
+                finding_domain.add_update(action, note=form.note.data, status=form.status.data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                flash("Progress recorded")
+                return redirect(url_for("findings.action", action_id=action.id))
+    form.status.data = form.status.data or action.status
+    return _page("findings/action.html", form, action=action, today=utcnow().date())
+
+
+@bp.route("/actions")
+@coordinator_or_board
+def action_plan():  # noqa: ANN201
+    filters = finding_domain.ActionFilter(agency_id=int_or_none(request.args.get("agency")),
+                                          status=request.args.get("status") or None,
+                                          overdue_only=request.args.get("overdue") == "1")
+    today = utcnow().date()
+    actions = finding_domain.action_plan(filters=filters, today=today)
+    return render_template("findings/action_plan.html", actions=actions, filters=filters, agencies=org.list_agencies(), statuses=ACTION_STATUSES, today=today)
+
+
+@bp.route("/reports")
+@coordinator_or_board
+def reports():  # noqa: ANN201
+    return render_template("findings/reports.html", reports=publishing.published_reports())
+
+
+@bp.route("/reports/<int:report_id>.pdf")
+@coordinator_or_board
+def report_download(report: PublishedReport):  # noqa: ANN201
+    name = f"case-file-audit-report-{report.round_id}-{report.id}.pdf"
+    return Response(publishing.download(report), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={name}",
+                             "X-Content-SHA256": report.sha256})
