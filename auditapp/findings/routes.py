@@ -95,7 +95,8 @@ def action_plan():  # noqa: ANN201
                                           overdue_only=request.args.get("overdue") == "1")
     today = utcnow().date()
     actions = finding_domain.action_plan(filters=filters, today=today)
-    return render_template("findings/action_plan.html", actions=actions, filters=filters, agencies=org.list_agencies(), statuses=ACTION_STATUSES, today=today)
+    return render_template("findings/action_plan.html", actions=actions, filters=filters,
+                           agencies=org.list_agencies(), statuses=ACTION_STATUSES, today=today)
 
 
 @bp.route("/reports")
