@@ -33,7 +33,8 @@ from auditapp.sampling.hashrank import (
     VERSION,
     PopulationError,
     ReplacementError,
-    draw,
+    _check_no_repeats,
+    _draw,
     lines_sha256,
     replay_replacements,
 )
@@ -124,7 +125,17 @@ def build_certificate(
     pairs = population if isinstance(population, Sequence) else list(population)
     if not all(map(isinstance, pairs, repeat(tuple | list))):
         pairs = list(map(tuple, pairs))  # e.g. database rows: keep only plain, JSON-ready pairs
-    result = draw(pairs, size=size, seed=seed, min_per_stratum=min_per_stratum)
+    # Case_ref order is the order of the fingerprint's sorted "case_ref<TAB>stratum" lines (case references are
+    # unique and free of control characters, which the draw checks); sorting the pairs themselves saves a million
+    # new strings and lists. Sorted here, a repeated case_ref sits next to itself: the draw's own check for
+    # repeats (a sort of every key) is replaced by this one, made at the same point.
+    ordered: list[tuple[str, str]] = []
+
+    def check_repeats() -> None:
+        ordered.extend(sorted(pairs, key=itemgetter(0)))
+        _check_no_repeats(ordered)
+
+    result = _draw(pairs, size=size, seed=seed, min_per_stratum=min_per_stratum, check_repeats=check_repeats)
     excluded, exclusion_counts = _exclusion_entries(exclusions, map(itemgetter(0), pairs))
     log = [dict(entry) for entry in replacement_log]
     if log:
@@ -132,10 +143,6 @@ def build_certificate(
         stratum_of.update((ref, name) for name, refs in result.replacement_lists.items() for ref in refs)
         log = [_log_entry(entry, stratum_of) for entry in log]
     current = replay_replacements(result.sample_by_stratum, result.replacement_lists, log)
-    # Case references are unique and free of control characters (the draw checked), so case_ref order is
-    # the order of the sorted "case_ref<TAB>stratum" lines; sorting the pairs themselves saves a million
-    # new strings and lists.
-    ordered = sorted(pairs, key=itemgetter(0))
     return {
         "algorithm": ALGORITHM,
         "version": VERSION,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, islice, repeat
@@ -188,11 +188,15 @@ def _keyed_groups(seed: str, population: Iterable[tuple[str, str]]) -> dict[str,
     return groups
 
 
-def _sorted_groups(seed: str, population: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def _sorted_groups(
+    seed: str, population: Iterable[tuple[str, str]], *, check_repeats: Callable[[], None] | None = None
+) -> dict[str, list[str]]:
     """Return the cases by stratum (strata in name order), each sorted by key, as ``key + case_ref`` strings.
 
     A plain string sort of ``key + case_ref`` orders by key, then case_ref, with no key function. Raises
     PopulationError for an empty population, or an empty, repeated or malformed case reference or stratum.
+    ``check_repeats``, when given, replaces the check for repeated case references (at the same point, so the
+    errors come in the same order): a caller that sorts the population by case_ref anyway checks it there.
     """
     unsorted = _keyed_groups(seed, population)
     empty = hashlib.sha256(seed.encode() + b":").hexdigest()  # how an empty case_ref would appear
@@ -206,6 +210,9 @@ def _sorted_groups(seed: str, population: Iterable[tuple[str, str]]) -> dict[str
         position = bisect_left(keyed, empty)
         if position < len(keyed) and keyed[position] == empty:
             raise PopulationError("A case reference is empty.")
+    if check_repeats is not None:
+        check_repeats()
+        return groups
     # A repeated case has the same key wherever it is, so it sits next to itself in the merged order (a cheap
     # merge: the sort finds the already-sorted runs). Cheaper than a set of a million case references.
     merged = next(iter(groups.values())) if len(groups) == 1 else sorted(chain.from_iterable(groups.values()))
@@ -213,6 +220,14 @@ def _sorted_groups(seed: str, population: Iterable[tuple[str, str]]) -> dict[str
         repeated = next(a for a, b in zip(merged, merged[1:], strict=False) if a == b)
         raise PopulationError(f"Case {repeated[_KEY_LENGTH:]!r} appears more than once in the population.")
     return groups
+
+
+def _check_no_repeats(ordered: Sequence[tuple[str, str]]) -> None:
+    """Raise PopulationError when a case_ref appears twice in pairs already sorted by case_ref."""
+    refs = list(map(itemgetter(0), ordered))
+    if any(map(eq, refs, islice(refs, 1, None))):
+        repeated = next(a for a, b in zip(refs, refs[1:], strict=False) if a == b)
+        raise PopulationError(f"Case {repeated!r} appears more than once in the population.")
 
 
 def _refs(keyed: list[str]) -> list[str]:
@@ -240,9 +255,21 @@ def draw(
     already removed excluded cases. Raises PopulationError or SampleSizeError (both ValueError) with a
     message fit to show the user.
     """
+    return _draw(population, size=size, seed=seed, min_per_stratum=min_per_stratum)
+
+
+def _draw(
+    population: Iterable[tuple[str, str]],
+    *,
+    size: int,
+    seed: str,
+    min_per_stratum: bool,
+    check_repeats: Callable[[], None] | None = None,
+) -> Draw:
+    """``draw``, with the check for repeated case references optionally done by the caller (see ``_sorted_groups``)."""
     if not isinstance(seed, str) or not seed:
         raise SamplingError("The seed must be a non-empty string.")
-    groups = _sorted_groups(seed, population)
+    groups = _sorted_groups(seed, population, check_repeats=check_repeats)
     sizes = {name: len(keyed) for name, keyed in groups.items()}
     allocation = allocate(sizes, size, min_per_stratum=min_per_stratum)
     return Draw(
