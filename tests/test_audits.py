@@ -252,3 +252,39 @@ def test_the_round_page_shows_each_case_state_and_overdue_audits(client_for, org
     _submitted(audit_round.sampled[0].assignments[0], "good")
     page = soup(client_for("qa_coordinator").get(f"/rounds/{audit_round.id}")).get_text()
     assert "Submitted" in page and "Not started" in page and "Overdue" in page and "Moderate" in page
+
+
+def test_a_concern_emails_the_coordinators_only_once_it_is_committed(app, monkeypatch, users, mine):
+    from auditapp.domain import mail
+    from auditapp.domain.concerns import raise_concern
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):  # noqa: ANN001
+            self.host = host
+
+        def __enter__(self):  # noqa: ANN204
+            return self
+
+        def __exit__(self, *exc):  # noqa: ANN002, ANN204
+            return False
+
+        def send_message(self, message):  # noqa: ANN001
+            sent.append(message)
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    db.session.commit()  # keep the fixtures: the test rolls back its first concern
+    auditor_id, coordinator, ref = users["auditor"].id, users["qa_coordinator"].email, mine.sampled_case.case.case_ref
+    app.config["MAIL_SERVER"] = "smtp.test.invalid"
+    try:
+        with app.app_context(), acting_as(ActorContext(user_id=auditor_id, email="a", role="auditor")):
+            raise_concern(mine.sampled_case, description="Rolled back")
+            db.session.rollback()
+            assert sent == []
+            raise_concern(mine.sampled_case, description="Kept")
+            db.session.commit()
+    finally:
+        app.config["MAIL_SERVER"] = None
+    assert len(sent) == 1 and sent[0]["To"] == coordinator
+    assert ref in sent[0].get_content()
