@@ -101,6 +101,7 @@ class TestConfig(BaseConfig):
     def __init__(self) -> None:
         super().__init__()
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only
+        self.JOBS_SYNCHRONOUS = True  # tests share one connection: run background jobs inside the request
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or self.DEFAULT_DATABASE_URL
         self.TOTP_REQUIRED = False
 

@@ -108,6 +108,9 @@ def load_demo() -> DemoSummary:
     _set_demo_team_managers(teams)
     _load_population(summary)
     _draw_demo_round(summary, agencies)
+    from auditapp.demo_audits import load_demo_audits
+
+    load_demo_audits(summary)
     return summary
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from auditapp.extensions import db
 from tests.conftest import csrf_token
 
 ANON, ADMIN, QA, AUDITOR, BOARD = "anonymous", "admin", "qa_coordinator", "auditor", "board_member"
@@ -25,6 +26,8 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "main.healthz": EVERYONE,
     "main.accessibility": EVERYONE,
     "main.home": SIGNED_IN,
+    # A job's status is for the person who started it; everyone else gets a 404.
+    "main.job_status": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "status 404"},
     "auth.sign_in": EVERYONE,
     # Only reachable half-way through signing in (after the password): anyone else is sent to sign in.
     "auth.two_factor": {ANON: "login", ADMIN: "login", QA: "login", AUDITOR: "login", BOARD: "login"},
@@ -148,10 +151,15 @@ def objects(org, users):  # noqa: ANN001, ANN201
     finding = add_finding(audit_round, title="F", so_what="S")
     action = add_action(finding, description="A", agency_id=org.social.id, owner_name="O", due_date=date(2030, 1, 1))
     report = publish(audit_round, pdf=b"%PDF-1.7 test", pages=1, as_of=utcnow())
+    from auditapp.models import Job
+
+    job = Job(kind="case_import", status="done", user_id=users["qa_coordinator"].id, payload={}, message="Done")
+    db.session.add(job)
+    db.session.flush()
     return {"user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
             "team_id": org.cp_south.id, "case_id": sampled.case_id, "round_id": audit_round.id,
             "sampled_id": sampled.id, "assignment_id": mine.id, "audit_id": audit.id, "concern_id": concern.id,
-            "finding_id": finding.id, "action_id": action.id, "report_id": report.id}
+            "finding_id": finding.id, "action_id": action.id, "report_id": report.id, "job_id": job.id}
 
 
 def test_every_route_is_in_the_access_table_and_every_view_declares_its_rule(app):

@@ -36,7 +36,9 @@ def test_coordinator_uploads_checks_and_confirms_an_import(client_for, org, user
     assert rows["New cases"] == "3" and rows["Cases unchanged"] == "0"
     token = csrf_token(client, response.headers["Location"])
     done = client.post(response.headers["Location"], data={"csrf_token": token})
-    assert done.status_code == 302
+    assert done.status_code == 302 and "/jobs/" in done.headers["Location"]
+    status = soup(client.get(done.headers["Location"])).get_text()
+    assert "Finished" in status and "3 new, 0 updated, 0 unchanged" in status
     assert count(Case) == 3 and count(PendingUpload) == 0
     case = db.session.scalar(select(Case).where(Case.case_ref == "T00001"))
     assert case.team_id == org.cp_north.id and case.locality_id == org.north.id  # linked to the organisation

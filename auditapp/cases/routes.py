@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from auditapp.cases.forms import CancelImportForm, ConfirmImportForm, UploadForm
 from auditapp.domain import cases as case_domain
-from auditapp.domain.case_import import apply_import, plan_import
+from auditapp.domain.case_import import plan_import
 from auditapp.domain.errors import NotFound
 from auditapp.domain.uploads import discard_upload, load_upload, store_upload
 from auditapp.forms import int_or_none
@@ -69,10 +69,12 @@ def check(token: str):  # noqa: ANN201
             discard_upload(token=token)
             flash("Import cancelled: nothing was imported")
             return redirect(url_for("cases.upload"))
-        apply_import(plan)
-        discard_upload(token=token)
-        flash(plan.summary())
-        return redirect(url_for("cases.history"))
+        from auditapp.cases import jobs as _registered  # noqa: F401 - registers the job function
+        from auditapp.jobs import submit
+
+        record = submit(kind="case_import", payload={"token": token, "user_id": current_user.id},
+                        user_id=current_user.id)
+        return redirect(url_for("main.job_status", job_id=record.id))
     return render_template("cases/check.html", plan=plan, confirm=confirm, cancel=cancel, token=token)
 
 

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from auditapp.extensions import db
 from auditapp.main.home import home_tasks
-from auditapp.security.access import public, signed_in
+from auditapp.models import Job, Role
+from auditapp.security.access import public, register_loader, requires_role, signed_in
 
 bp = Blueprint("main", __name__)
 
@@ -23,6 +24,22 @@ def index():  # noqa: ANN201
 @signed_in
 def home():  # noqa: ANN201
     return render_template("main/home.html", tasks=home_tasks(current_user))
+
+
+def _own_job(user, job: Job, **_objects) -> bool:  # noqa: ANN001, ANN003
+    return job.user_id == user.id
+
+
+register_loader("job_id", Job)
+
+
+@bp.route("/jobs/<int:job_id>")
+@requires_role(*Role, check=_own_job)
+def job_status(job: Job):  # noqa: ANN201
+    from auditapp.jobs import progress_of
+
+    done, total = progress_of(job)
+    return render_template("main/job.html", job=job, done=done, total=total)
 
 
 @bp.route("/healthz")

@@ -5,10 +5,12 @@ from auditapp.models.audit_event import AuditEvent
 from auditapp.models.audit_round import MODES, STRATIFY_FIELDS, Assignment, AuditRound, RoundExclusion, SampledCase
 from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, PendingUpload
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
+from auditapp.models.job import Job
 from auditapp.models.org import Agency, AgencyKind, Locality, Team
 from auditapp.models.user import AuditorType, Role, User
 
 __all__ = [
+    "Job",
     "ACTION_STATUSES", "Action", "ActionUpdate", "Finding", "PublishedReport",
     "AUDIT_STATES", "AgencyAudit", "JointDiscussion", "SafeguardingConcern", "ToolVersion",
     "MODES", "STRATIFY_FIELDS", "Assignment", "AuditRound", "RoundExclusion", "SampledCase",

@@ -1,0 +1,95 @@
+"""The demo's audit rounds: a completed, moderated round with realistic variety, and a round in progress."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from auditapp.demo import DEMO_ROUND, load_demo
+from auditapp.demo_audits import COMPLETED_ROUND
+from auditapp.extensions import db
+from auditapp.models import AgencyAudit, AuditEvent, AuditRound, JointDiscussion, SafeguardingConcern, User
+
+
+@pytest.fixture
+def demo(actor):  # noqa: ANN001, ANN201
+    return load_demo()
+
+
+def _round(name: str) -> AuditRound:
+    return db.session.scalar(select(AuditRound).where(AuditRound.name == name))
+
+
+def _audits(audit_round: AuditRound) -> list[AgencyAudit]:
+    return [audit for s in audit_round.sampled if not s.replaced for a in s.assignments
+            if (audit := db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == a.id)))]
+
+
+def test_the_completed_round_is_fully_audited_moderated_and_discussed(demo):
+    audit_round = _round(COMPLETED_ROUND)
+    current = [s for s in audit_round.sampled if not s.replaced]
+    assert len(current) == 12 and all(len(s.assignments) >= 2 for s in current)
+    assert all(sum(a.lead for a in s.assignments) == 1 for s in current)
+    assert not {s.case_id for s in current} & {s.case_id for s in _round(DEMO_ROUND).sampled}
+    audits = _audits(audit_round)
+    assert len(audits) == sum(len(s.assignments) for s in current)
+    assert {a.state for a in audits} == {"moderated"}
+    decisions = Counter(a.moderation_decision for a in audits)
+    assert decisions["agreed"] > decisions["regraded"] >= 2 and "returned" not in decisions
+    assert all(a.moderation_comment for a in audits if a.moderation_decision == "regraded")
+    joints = [db.session.scalar(select(JointDiscussion).where(JointDiscussion.sampled_case_id == s.id))
+              for s in current]
+    assert all(j is not None and j.completed_at is not None for j in joints)
+    leads = {s.id: next(a.auditor_id for a in s.assignments if a.lead) for s in current}
+    assert all(j.recorded_by_id == leads[j.sampled_case_id] for j in joints)
+    # every step done as the person who would do it: auditors fill in and submit, the coordinator moderates
+    coordinator = db.session.scalar(select(User).where(User.email.like("coordinator@%")))
+    assert all(a.updated_by_id == a.assignment.auditor_id for a in audits)
+    assert {a.moderated_by_id for a in audits} == {coordinator.id}
+    auditor_of = {str(a.id): a.assignment.auditor_id for a in audits}
+    submitted = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit_submitted",
+                                                                 AuditEvent.object_id.in_(auditor_of))))
+    assert len(submitted) > len(audits) and all(e.actor_id == auditor_of[e.object_id] for e in submitted)
+
+
+def test_the_completed_round_has_realistic_variety_and_one_acknowledged_concern(demo):
+    audits = _audits(_round(COMPLETED_ROUND))
+    answers = [a.answers for a in audits]
+    not_alone = [x for x in answers if x["child_seen_alone"] != "yes"]
+    assert not_alone and all(x.get("seen_alone_rationale") for x in not_alone)
+    assert {x["child_seen_alone"] for x in not_alone} == {"no", "not_applicable"}
+    no_chronology = [x for x in answers if x["chronology_present"] != "yes"]
+    assert no_chronology and all("chronology_up_to_date" not in x and "chronology_used" not in x
+                                 for x in no_chronology)
+    assert {x["overall_grade"] for x in answers} == {"outstanding", "good", "requires_improvement", "inadequate"}
+    assert any(k.endswith("__override_reason") for x in answers for k in x)  # a computed answer overridden
+    assert all(x["so_what"] and x["good_practice"] and x["areas_for_development"] for x in answers)
+    assert len({x["evidence__childs_voice"] for x in answers}) > 3
+    # one immediate safeguarding concern, raised by an auditor of the case and acknowledged by the coordinator
+    concerns = list(db.session.scalars(select(SafeguardingConcern)))
+    assert len(concerns) == 1
+    concern = concerns[0]
+    assert concern.sampled_case.round.name == COMPLETED_ROUND
+    assert concern.raised_by_id in {a.auditor_id for a in concern.sampled_case.assignments}
+    assert concern.acknowledged_at is not None and concern.action_taken
+    assert concern.acknowledged_by.email.startswith("coordinator@")
+
+
+def test_the_demo_round_is_in_progress(demo):
+    audit_round = _round(DEMO_ROUND)
+    states = Counter(a.state for a in _audits(audit_round))
+    places = sum(len(s.assignments) for s in audit_round.sampled if not s.replaced)
+    assert states["submitted"] >= 1 and states["in_progress"] >= 2
+    assert places - sum(states.values()) >= places // 2  # most not started yet
+    assert "moderated" not in states
+
+
+def test_a_second_load_creates_nothing(demo):
+    assert demo.created > 500 and _round(DEMO_ROUND) and _round(COMPLETED_ROUND)
+    models = (AuditRound, AgencyAudit, JointDiscussion, SafeguardingConcern, AuditEvent)
+    before = [db.session.scalar(select(func.count()).select_from(m)) for m in models]
+    again = load_demo()
+    assert again.created == 0 and again.existing == demo.created + demo.existing
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in models] == before
