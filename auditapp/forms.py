@@ -61,3 +61,11 @@ class GovDateField(DateField):
 
     def _value(self) -> str:
         return self.data.strftime("%d %m %Y") if self.data else ""
+
+
+def render_form(template: str, form: Any, **context: Any) -> tuple[str, int]:
+    """Render a form page. A submitted form shown again failed validation: answer 400, so the one commit
+    mechanism rolls back anything the request wrote before failing."""
+    from flask import render_template
+
+    return render_template(template, form=form, **context), 400 if form.is_submitted() else 200

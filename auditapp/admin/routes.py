@@ -10,7 +10,7 @@ from auditapp.domain import org
 from auditapp.domain import users as user_domain
 from auditapp.domain.audit_trail import list_events
 from auditapp.domain.errors import DomainError
-from auditapp.forms import add_domain_error, choices, int_or_none
+from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
 from auditapp.security.access import register_loader, requires_role
 
@@ -20,9 +20,6 @@ for _arg, _model in (("user_id", User), ("agency_id", Agency), ("locality_id", L
     register_loader(_arg, _model)
 
 
-def _form_page(template: str, form, **context):  # noqa: ANN001, ANN202
-    """Render a form page; a submitted form that failed is a 400 so the request's writes roll back."""
-    return render_template(template, form=form, **context), 400 if form.is_submitted() else 200
 
 
 def _fill_user_choices(form: UserForm) -> None:
@@ -60,7 +57,7 @@ def user_new():  # noqa: ANN201
                     user_domain.set_active(user, active=False)
                 flash(f"User {user.email} created")
                 return redirect(url_for("admin.users"))
-    return _form_page("admin/user_form.html", form, user=None)
+    return render_form("admin/user_form.html", form, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -90,7 +87,7 @@ def user_edit(user: User):  # noqa: ANN201
             else:
                 flash(f"User {user.email} updated")
                 return redirect(url_for("admin.users"))
-    return _form_page("admin/user_form.html", form, user=user)
+    return render_form("admin/user_form.html", form, user=user)
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -104,7 +101,7 @@ def user_deactivate(user: User):  # noqa: ANN201
         user_domain.set_active(user, active=False)
         flash(f"User {user.email} deactivated: they have been signed out everywhere")
         return redirect(url_for("admin.users"))
-    return _form_page("admin/confirm_deactivate.html", form, user=user)
+    return render_form("admin/confirm_deactivate.html", form, user=user)
 
 
 @bp.route("/agencies")
@@ -129,7 +126,7 @@ def agency_edit(agency: Agency | None):  # noqa: ANN201
         else:
             flash(f"Agency {saved.name} saved")
             return redirect(url_for("admin.agencies"))
-    return _form_page("admin/agency_form.html", form, agency=agency)
+    return render_form("admin/agency_form.html", form, agency=agency)
 
 
 @bp.route("/localities")
@@ -151,7 +148,7 @@ def locality_edit(locality: Locality | None):  # noqa: ANN201
         else:
             flash(f"Locality {saved.name} saved")
             return redirect(url_for("admin.localities"))
-    return _form_page("admin/locality_form.html", form, locality=locality)
+    return render_form("admin/locality_form.html", form, locality=locality)
 
 
 @bp.route("/teams/new", methods=["GET", "POST"], defaults={"team_id": None}, endpoint="team_new")
@@ -176,7 +173,7 @@ def team_edit(team: Team | None):  # noqa: ANN201
         else:
             flash(f"Team {saved.name} saved")
             return redirect(url_for("admin.localities"))
-    return _form_page("admin/team_form.html", form, team=team)
+    return render_form("admin/team_form.html", form, team=team)
 
 
 @bp.route("/audit-trail")

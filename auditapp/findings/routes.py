@@ -9,7 +9,7 @@ from auditapp.domain import org, publishing
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
 from auditapp.findings.forms import ActionForm, FindingForm, UpdateForm
-from auditapp.forms import add_domain_error, choices, int_or_none
+from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import ACTION_STATUSES, Action, AuditRound, Finding, PublishedReport, Role
 from auditapp.models.types import utcnow
 from auditapp.security.access import register_loader, requires_role
@@ -22,8 +22,6 @@ coordinator = requires_role(Role.QA_COORDINATOR)
 coordinator_or_board = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER)
 
 
-def _page(template: str, form, **context):  # noqa: ANN001, ANN202
-    return render_template(template, form=form, **context), 400 if form.is_submitted() else 200
 
 
 @bp.route("/rounds/<int:round_id>/findings", methods=["GET", "POST"])
@@ -43,7 +41,7 @@ def round_findings(round: AuditRound):  # noqa: A002, ANN201
         else:
             flash("Finding saved")
             return redirect(url_for("findings.round_findings", round_id=round.id))
-    return _page("findings/round.html", form, round=round, findings=finding_domain.findings_for(round),
+    return render_form("findings/round.html", form, round=round, findings=finding_domain.findings_for(round),
                  today=utcnow().date(), tool=tool)
 
 
@@ -63,7 +61,7 @@ def add_action(finding: Finding):  # noqa: ANN201
         else:
             flash("Action added")
             return redirect(url_for("findings.round_findings", round_id=finding.round_id))
-    return _page("findings/action_form.html", form, finding=finding)
+    return render_form("findings/action_form.html", form, finding=finding)
 
 
 @bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
@@ -84,7 +82,7 @@ def action(action: Action):  # noqa: ANN201
                 flash("Progress recorded")
                 return redirect(url_for("findings.action", action_id=action.id))
     form.status.data = form.status.data or action.status
-    return _page("findings/action.html", form, action=action, today=utcnow().date())
+    return render_form("findings/action.html", form, action=action, today=utcnow().date())
 
 
 @bp.route("/actions")

@@ -12,7 +12,7 @@ from auditapp.domain import round_overview as overview
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import RoundSettings, create_round, list_rounds
 from auditapp.domain.sampling import certificate_of, draw_sample, replace_case
-from auditapp.forms import add_domain_error, choices, int_or_none
+from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import STRATIFY_FIELDS, Assignment, AuditRound, Role, SampledCase
 from auditapp.rounds.forms import (
     AutoAssignForm,
@@ -42,8 +42,6 @@ coordinator = requires_role(Role.QA_COORDINATOR)
 coordinator_in_round = requires_role(Role.QA_COORDINATOR, check=_same_round)
 
 
-def _page(template: str, form, status_on_submit: int = 400, **context):  # noqa: ANN001, ANN202
-    return render_template(template, form=form, **context), status_on_submit if form.is_submitted() else 200
 
 
 @bp.route("/")
@@ -79,7 +77,7 @@ def new():  # noqa: ANN201
         else:
             flash(f"Round '{audit_round.name}' created")
             return redirect(url_for("rounds.show", round_id=audit_round.id))
-    return _page("rounds/new.html", form)
+    return render_form("rounds/new.html", form)
 
 
 @bp.route("/<int:round_id>")
@@ -136,7 +134,7 @@ def replace(round: AuditRound, sampled: SampledCase):  # noqa: A002, ANN201
         else:
             flash(f"Case {sampled.case.case_ref} replaced by {new_ref}")
             return redirect(url_for("rounds.show", round_id=round.id))
-    return _page("rounds/replace.html", form, round=round, sampled=sampled, incoming=incoming)
+    return render_form("rounds/replace.html", form, round=round, sampled=sampled, incoming=incoming)
 
 
 @bp.route("/<int:round_id>/assign", methods=["POST"])
@@ -180,7 +178,7 @@ def assign_manual(round: AuditRound, sampled: SampledCase):  # noqa: A002, ANN20
         else:
             flash(f"Auditor assigned to case {sampled.case.case_ref}")
             return redirect(url_for("rounds.show", round_id=round.id))
-    return _page("rounds/assign.html", form, round=round, sampled=sampled, breaches=breaches,
+    return render_form("rounds/assign.html", form, round=round, sampled=sampled, breaches=breaches,
                  rules=overview.rules())
 
 
