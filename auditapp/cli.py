@@ -91,12 +91,13 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     from auditapp.cases.cli import cases_cli
+    from auditapp.reports.cli import report_cli
     from auditapp.rounds.cli import assign_cli, export_command, rounds_cli, sample_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(cases_cli)
-    for group in (rounds_cli, sample_cli, assign_cli, export_command):
+    for group in (rounds_cli, sample_cli, assign_cli, export_command, report_cli):
         app.cli.add_command(group)
 
 

@@ -82,6 +82,9 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "findings.action_plan": {QA, BOARD},
     "findings.reports": {QA, BOARD},
     "findings.report_download": {QA, BOARD},
+    "findings.report_preview": {QA},
+    "findings.report_draft_pdf": {QA},
+    "findings.report_publish": {QA},
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}

@@ -106,3 +106,20 @@ def test_a_published_report_cannot_be_changed(actor, org, users):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(PublishedReport, report.id).pdf == b"%PDF-1.7 v1"
+
+
+def test_publishing_stores_the_pdf_and_its_hash_for_board_members(client_for, org, users):
+    import hashlib
+
+    audit_round = make_round()
+    coordinator = client_for("qa_coordinator")
+    preview = coordinator.get(f"/rounds/{audit_round.id}/report")
+    assert preview.status_code == 200 and audit_round.name in soup(preview).get_text()
+    url = f"/rounds/{audit_round.id}/publish"
+    response = coordinator.post(url, data={"csrf_token": csrf_token(coordinator, f"/rounds/{audit_round.id}/report")})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    assert "Published the report" in soup(coordinator.get(response.headers["Location"])).get_text()
+    report = db.session.scalar(select(PublishedReport))
+    assert report.pdf.startswith(b"%PDF") and report.sha256 == hashlib.sha256(report.pdf).hexdigest()
+    download = client_for("board_member").get(f"/reports/{report.id}.pdf")
+    assert download.data == report.pdf

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
@@ -23,6 +23,7 @@ from auditapp.models import Agency, AgencyKind, Case, ImportBatch, Locality, Tea
 COLUMN_FOR = {"agency": "agency_name", "locality": "locality_name", "team": "team_name"}
 COLUMNS = tuple(COLUMN_FOR.get(name, name) for name in CASE_FIELDS)
 CHUNK = 5000
+ORG_COLUMNS = ("team_id", "locality_id", "agency_id")
 Progress = Callable[[int, int], None]
 
 __all__ = ["COLUMNS", "ImportFailed", "ImportPlan", "apply_import", "plan_import", "sha256_of"]
@@ -48,8 +49,7 @@ class ImportPlan:
 
     def summary(self, *, dry_run: bool = False) -> str:
         verb = "Would import" if dry_run else "Imported"
-        return (f"{verb} {self.file_label}: {len(self.new)} new, {len(self.updated)} updated, "
-                f"{self.unchanged} unchanged")
+        return f"{verb} {self.file_label}: {len(self.new)} new, {len(self.updated)} updated, {self.unchanged} unchanged"
 
 
 def sha256_of(sources: list[Source]) -> str:
@@ -70,13 +70,19 @@ def plan_import(sources: list[Source], *, format: str | None = None, max_bytes: 
     Raises ImportFailed (every problem, located by file, sheet, row and column) and writes nothing.
     """
     parsed = parse_sources(sources, format=format, max_bytes=max_bytes)
-    plan = ImportPlan(format=parsed.format, files=parsed.files, sha256=sha256_of(sources), records=parsed.records,
-                      skipped_files=parsed.skipped)
+    plan = ImportPlan(
+        format=parsed.format,
+        files=parsed.files,
+        sha256=sha256_of(sources),
+        records=parsed.records,
+        skipped_files=parsed.skipped,
+    )
     plan.previous_batch = db.session.scalar(
-        select(ImportBatch).where(ImportBatch.sha256 == plan.sha256).order_by(ImportBatch.id.desc()).limit(1))
+        select(ImportBatch).where(ImportBatch.sha256 == plan.sha256).order_by(ImportBatch.id.desc()).limit(1)
+    )
     stored = _stored_values()
     for record in parsed.records:
-        values = tuple(getattr(record, name) for name in CASE_FIELDS)
+        values = tuple(record)  # a CaseRecord is a named tuple of CASE_FIELDS, the order of COLUMNS
         before = stored.get(record.case_ref)
         if before is None:
             plan.new.append(record)
@@ -100,24 +106,35 @@ class _OrgMatcher:
         self.teams: dict[str, Team] = {}
         for team in db.session.scalars(select(Team)):
             self.teams.setdefault(team.name.lower(), team)
+        # A file names a few hundred teams at most: work out each (team, locality, agency) once, not per row.
+        self.known: dict[tuple[str | None, str | None, str | None], tuple[int | None, int | None, int | None]] = {}
 
-    def ids(self, record: CaseRecord) -> dict[str, int | None]:
-        team = self.teams.get((record.team or "").lower())
-        locality_id = self.localities.get((record.locality or "").lower()) or (team.locality_id if team else None)
-        agency_id = self.agencies.get((record.agency or "").lower()) or (team.agency_id if team else None)
-        return {"team_id": team.id if team else None, "locality_id": locality_id, "agency_id": agency_id}
+    def ids(self, record: CaseRecord) -> tuple[int | None, int | None, int | None]:
+        """(team_id, locality_id, agency_id) for the record's names, in ORG_COLUMNS order."""
+        names = (record.team, record.locality, record.agency)
+        found = self.known.get(names)
+        if found is None:
+            found = self.known[names] = self._match(*names)
+        return found
+
+    def _match(self, team_name: str | None, locality: str | None, agency: str | None) -> tuple[int | None, ...]:
+        team = self.teams.get((team_name or "").lower())
+        locality_id = self.localities.get((locality or "").lower()) or (team.locality_id if team else None)
+        agency_id = self.agencies.get((agency or "").lower()) or (team.agency_id if team else None)
+        return (team.id if team else None, locality_id, agency_id)
 
 
-def _row(record: CaseRecord, matcher: _OrgMatcher, batch_id: int) -> dict[str, Any]:
-    row = {COLUMNS[i]: getattr(record, name) for i, name in enumerate(CASE_FIELDS)}
-    row.update(matcher.ids(record))
-    row["updated_batch_id"] = batch_id
-    return row
+def _rows(records: list[CaseRecord], matcher: _OrgMatcher, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """Parameter sets for an executemany, every one with the same keys: the columns, org ids and ``extra``."""
+    keys = (*COLUMNS, *ORG_COLUMNS, *extra)
+    tail = tuple(extra.values())
+    ids = matcher.ids
+    return [dict(zip(keys, (*r, *ids(r), *tail), strict=True)) for r in records]
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]
 
 
 def apply_import(plan: ImportPlan, *, progress: Progress | None = None) -> ImportBatch:
@@ -126,30 +143,57 @@ def apply_import(plan: ImportPlan, *, progress: Progress | None = None) -> Impor
     Everything goes into the caller's transaction, so a failure part-way leaves nothing behind.
     """
     actor = current_actor()
-    batch = ImportBatch(file_names=plan.file_label, sha256=plan.sha256, format=plan.format,
-                        imported_by_id=actor.user_id, imported_by_label=actor.email, rows_read=len(plan.records),
-                        new_count=len(plan.new), updated_count=len(plan.updated), unchanged_count=plan.unchanged)
+    batch = ImportBatch(
+        file_names=plan.file_label,
+        sha256=plan.sha256,
+        format=plan.format,
+        imported_by_id=actor.user_id,
+        imported_by_label=actor.email,
+        rows_read=len(plan.records),
+        new_count=len(plan.new),
+        updated_count=len(plan.updated),
+        unchanged_count=plan.unchanged,
+    )
     db.session.add(batch)
     db.session.flush()
     matcher = _OrgMatcher()
     total, done = len(plan.new) + len(plan.updated), 0
+    # Core statements on the table, not the ORM bulk path: that one regroups the rows by which values are
+    # None and ran one statement per one or two rows. These are plain executemany calls, in the session's
+    # transaction all the same.
+    table = Case.__table__
     for chunk in _chunks(plan.new):
-        rows = [{**_row(r, matcher, batch.id), "created_batch_id": batch.id} for r in chunk]
-        db.session.execute(insert(Case), rows)
+        db.session.execute(
+            insert(table), _rows(chunk, matcher, {"created_batch_id": batch.id, "updated_batch_id": batch.id})
+        )
         done += len(chunk)
         if progress:
             progress(done, total)
     if plan.updated:
         ids = {ref: case_id for ref, case_id in db.session.execute(select(Case.case_ref, Case.id))}
         changed = [r for r in plan.records if r.case_ref in plan.updated]
+        by_id = update(table).where(table.c.id == bindparam("case_id"))
         for chunk in _chunks(changed):
-            db.session.execute(update(Case), [{**_row(r, matcher, batch.id), "id": ids[r.case_ref]} for r in chunk])
+            rows = _rows(chunk, matcher, {"updated_batch_id": batch.id})
+            for row in rows:
+                row["case_id"] = ids[row["case_ref"]]
+            db.session.execute(by_id, rows)
             done += len(chunk)
             if progress:
                 progress(done, total)
-    record_event("cases_imported", object_type="import_batch", object_id=batch.id, details={
-        "files": plan.files, "sha256": plan.sha256, "format": plan.format, "new": [r.case_ref for r in plan.new],
-        "updated": plan.updated, "unchanged": plan.unchanged})
+    record_event(
+        "cases_imported",
+        object_type="import_batch",
+        object_id=batch.id,
+        details={
+            "files": plan.files,
+            "sha256": plan.sha256,
+            "format": plan.format,
+            "new": [r.case_ref for r in plan.new],
+            "updated": plan.updated,
+            "unchanged": plan.unchanged,
+        },
+    )
     db.session.flush()
     return batch
 

@@ -110,3 +110,49 @@ def report_download(report: PublishedReport):  # noqa: ANN201
     return Response(publishing.download(report), mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={name}",
                              "X-Content-SHA256": report.sha256})
+
+
+@bp.route("/rounds/<int:round_id>/report")
+@coordinator
+def report_preview(round: AuditRound):  # noqa: A002, ANN201
+    """The report as it will be published, in the browser (same data, same charts as the PDF)."""
+    from flask import current_app
+
+    from auditapp.findings.forms import PublishForm
+    from auditapp.reports.render import render_report_html
+
+    try:
+        body = render_report_html(round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"])
+    except DomainError as error:
+        flash(error.message)
+        return redirect(url_for("rounds.show", round_id=round.id))
+    return render_template("findings/report_preview.html", round=round, body=body, publish_form=PublishForm())
+
+
+@bp.route("/rounds/<int:round_id>/report.pdf")
+@coordinator
+def report_draft_pdf(round: AuditRound):  # noqa: A002, ANN201
+    """A draft PDF for the coordinator to check before publishing (not stored)."""
+    from flask import current_app
+
+    from auditapp.reports.render import render_report_pdf
+
+    pdf, _pages = render_report_pdf(round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=draft-report-round-{round.id}.pdf"})
+
+
+@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@coordinator
+def report_publish(round: AuditRound):  # noqa: A002, ANN201
+    from flask_login import current_user
+
+    from auditapp.findings import jobs as _registered  # noqa: F401 - registers the job function
+    from auditapp.findings.forms import PublishForm
+    from auditapp.jobs import submit
+
+    if not PublishForm().validate_on_submit():
+        return redirect(url_for("findings.report_preview", round_id=round.id))
+    record = submit(kind="report_publish", payload={"round_id": round.id, "as_of": utcnow().isoformat()},
+                    user_id=current_user.id)
+    return redirect(url_for("main.job_status", job_id=record.id))

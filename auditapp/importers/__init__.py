@@ -12,8 +12,10 @@ Formats (detected from content; `format=` forces one):
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from auditapp.importers.annex_a import parse_annex_a
 from auditapp.importers.cin_census import parse_cin_census
@@ -60,7 +62,8 @@ def parse_sources(
     every problem found in the whole upload; never any other exception.
     """
     try:
-        return _parse(sources, format, max_bytes)
+        with _collector_paused():
+            return _parse(sources, format, max_bytes)
     except ImportFailed:
         raise
     except Exception:  # the promise is: no stack trace reaches the user, whatever the file holds
@@ -71,6 +74,25 @@ def parse_sources(
             "The file could not be read. Check it is an Annex A workbook, CIN census XML, "
             "SSDA903 CSV or generic CSV/XLSX file, and export it again",
         ) from None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while files are read, and restore it afterwards.
+
+    Reading a large file allocates millions of short-lived objects (XML elements, parser events, row dicts),
+    and the collector kept scanning them: about 15% of the time of a 100,000-child census. Reference
+    counting still frees every object as soon as it is done with; the few that form cycles (an openpyxl
+    workbook and its sheets) are collected once the pause ends. The pause is process-wide but lasts only as
+    long as the parse, whose size `max_bytes` bounds, and is only lifted if the collector was on before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _parse(sources: list[Source], forced: str | None, max_bytes: int) -> ParseResult:

@@ -38,6 +38,8 @@ _PERSONAL_PREFIXES = ("address", "postcode", "street", "town", "telephone", "pho
 _ALIASES = {"dob": "date_of_birth", "caseid": "case_ref", "childid": "case_ref", "sex": "gender"}
 
 Parser = Callable[[object], object]
+MAX_SHARED_TEXTS = 20_000  # distinct names remembered per file; a few hundred teams and workers is usual
+_UNSEEN = object()
 
 
 def _parser_for(name: str, *, serials: bool) -> Parser:
@@ -82,7 +84,7 @@ class GenericTable:
         self.columns: list[tuple[str, int, Parser]] = []
         self.seen: dict[str, int] = {}
         self.records: list[CaseRecord] = []
-        self.strings: dict[object, object] = {}  # one copy of each repeated team, worker, locality name
+        self.strings: dict[str, str | None] = {}  # cell text -> its clean text, shared by every row that has it
         self._map_header(serials=serials)
 
     def _map_header(self, *, serials: bool) -> None:
@@ -105,7 +107,10 @@ class GenericTable:
                 )
             else:
                 used[name] = index
-                self.columns.append((name, index, _parser_for(name, serials=serials)))
+                parse = _parser_for(name, serials=serials)
+                if parse is clean_text and name != "case_ref":
+                    parse = self._shared_text
+                self.columns.append((name, index, parse))
         missing = [name for name in REQUIRED if name not in used]
         if missing:
             self.issues.add(
@@ -128,20 +133,35 @@ class GenericTable:
         """Parse one data row; problems go to `issues`, a good row is kept."""
         if len(values) != self.width and not self._fix_width(number, values):
             return
-        fields: dict[str, object] = {}
-        ok = True
-        for name, index, parser in self.columns:
-            try:
-                value = parser(values[index])
-                fields[name] = self.strings.setdefault(value, value) if type(value) is str else value
-            except ValueProblem as problem:
-                ok = False
-                self.issues.add(self.file, str(problem), sheet=self.sheet, row=number, column=self.headings[index])
-        ok = self._check_ref(number, fields.get("case_ref")) and ok
-        if ok:
-            ok = check_date_order(fields, self.issues, self.file, self.sheet, number)
-        if ok:
+        try:  # every cell at once; a row with a bad cell is read again, cell by cell, to report each problem
+            fields = {name: parse(values[index]) for name, index, parse in self.columns}
+        except ValueProblem:
+            self._report_cells(number, values)
+            return
+        if self._check_ref(number, fields.get("case_ref")) and check_date_order(
+            fields, self.issues, self.file, self.sheet, number
+        ):
             self.records.append(CaseRecord(**fields))  # type: ignore[arg-type]
+
+    def _report_cells(self, number: int, values: list[object] | tuple[object, ...]) -> None:
+        fields: dict[str, object] = {}
+        for name, index, parse in self.columns:
+            try:
+                fields[name] = parse(values[index])
+            except ValueProblem as problem:
+                self.issues.add(self.file, str(problem), sheet=self.sheet, row=number, column=self.headings[index])
+        self._check_ref(number, fields.get("case_ref"))  # a duplicate reference is worth reporting too
+
+    def _shared_text(self, value: object) -> str | None:
+        """clean_text, answering each repeated agency, locality, team or worker name with one shared copy."""
+        if type(value) is not str:
+            return clean_text(value)
+        text = self.strings.get(value, _UNSEEN)
+        if text is _UNSEEN:
+            text = clean_text(value)  # raises ValueProblem for an Excel error, which is then not remembered
+            if len(self.strings) < MAX_SHARED_TEXTS:
+                self.strings[value] = text
+        return text  # type: ignore[return-value]
 
     def _fix_width(self, number: int, values: list[object] | tuple[object, ...]) -> bool:
         extra = values[self.width :]

@@ -23,7 +23,10 @@ def date_order_problems(
     """(field, message) for each end date that is before its start date."""
     problems = []
     for earlier, later in pairs:
-        start, end = fields.get(earlier), fields.get(later)
+        end = fields.get(later)
+        if end is None:  # the usual case (no closure, no plan end), so looked at first: this runs for every row
+            continue
+        start = fields.get(earlier)
         if isinstance(start, date) and isinstance(end, date) and end < start:
             problems.append(
                 (later, f"The {LABELS[later]} {end.isoformat()} is before the {LABELS[earlier]} {start.isoformat()}")

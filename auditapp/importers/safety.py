@@ -1,4 +1,4 @@
-"""Checks made on a file's bytes before any parser sees them: size, kind of content, text encoding, and the
+"""Checks made on a file's bytes before any parser sees them: size, kind of content, text encoding, DTDs in XML, and the
 zip container of an .xlsx workbook (entry count, uncompressed size, compression ratio, DTDs).
 
 Declared zip sizes are trustworthy enough here: Python's zipfile stops reading an entry at its declared
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zipfile
 from pathlib import PurePath
 
@@ -36,7 +37,7 @@ _BINARY_HINT = "save it as 'CSV UTF-8' in Excel and upload it again"
 def sniff(data: bytes) -> str:
     """What the bytes are, from their content alone: one of the KIND_LABELS keys, or 'empty'."""
     head = data[:PROLOG_BYTES]
-    if not data.strip():
+    if not head.strip() and not data.strip():  # strip() copies the data: only when the start is blank
         return "empty"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
@@ -177,6 +178,56 @@ def _check_xml_prolog(name: str, head: bytes, part: str = "") -> None:
         )
 
 
-def check_xml_prolog(source: Source) -> None:
-    """Reject XML declaring a DTD or entities before parsing (defusedxml would refuse them too)."""
-    _check_xml_prolog(source.name, source.data[:PROLOG_BYTES])
+# Encodings in which the bytes of "<!DOCTYPE" can only mean that text: UTF-8 (no byte of a multi-byte
+# character is ASCII) and single-byte encodings that keep ASCII as it is. Anything else (UTF-16, UTF-7,
+# EBCDIC code pages, ...) could spell a DTD in other bytes, so the file is refused rather than scanned.
+XML_ENCODINGS = {
+    "utf-8": "utf-8", "utf8": "utf-8", "us-ascii": "utf-8", "ascii": "utf-8",
+    "iso-8859-1": "iso-8859-1", "iso8859-1": "iso-8859-1", "latin-1": "iso-8859-1", "latin1": "iso-8859-1",
+    "windows-1252": "windows-1252", "cp1252": "windows-1252",
+}  # fmt: skip
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_XML_DECLARATION = re.compile(
+    rb"<\?xml\s+version\s*=\s*(['\"])[0-9.]+\1"
+    rb"(?:\s+encoding\s*=\s*(['\"])([A-Za-z][A-Za-z0-9._\-]*)\2)?"
+    rb"(?:\s+standalone\s*=\s*(['\"])(?:yes|no)\4)?\s*\?>"
+)
+_RESEND_AS_UTF8 = "export it again from the system that produced it, saved as UTF-8"
+
+
+def check_xml_safe(source: Source) -> str:
+    """Refuse XML that declares a DTD or entities anywhere, or whose encoding could hide one; return the encoding.
+
+    With no DOCTYPE there is nowhere to declare an entity, so expat cannot expand one or fetch an external
+    one: the standard library's C parser is then as safe as defusedxml, and several times faster. The scan
+    is only sound when "<!DOCTYPE" cannot be spelt in other bytes, so the encoding is checked first and the
+    caller must parse with the encoding returned (it overrides whatever the document declares).
+    Raises ImportFailed.
+    """
+    name, data = source.name, source.data
+    _check_xml_prolog(name, data[:PROLOG_BYTES])
+    if data.startswith(_WIDE_BOMS) or b"\x00" in data:
+        raise fail(name, f"The XML file holds NUL bytes or is saved as UTF-16 or UTF-32: {_RESEND_AS_UTF8}")
+    encoding = _declared_encoding(name, data[:PROLOG_BYTES])
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise fail(
+            name,
+            "The file declares a DOCTYPE, entities or external references, which are not "
+            "allowed: export the file again from the system that produced it",
+        )
+    return encoding
+
+
+def _declared_encoding(name: str, head: bytes) -> str:
+    has_bom = head.startswith(codecs.BOM_UTF8)
+    start = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if not (start.startswith(b"<?xml") and start[5:6].isspace()):
+        return "utf-8"  # no declaration: XML without a byte order mark is UTF-8
+    declaration = _XML_DECLARATION.match(start)
+    if declaration is None:
+        raise fail(name, f"The XML declaration at the start of the file could not be read: {_RESEND_AS_UTF8}")
+    declared = (declaration[3] or b"utf-8").decode("ascii")
+    encoding = XML_ENCODINGS.get(declared.lower())
+    if encoding is None or (has_bom and encoding != "utf-8"):
+        raise fail(name, f"The XML file says it is in the {declared} encoding, which cannot be read: {_RESEND_AS_UTF8}")
+    return encoding

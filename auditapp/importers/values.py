@@ -5,8 +5,10 @@ empty cell, and raises `ValueProblem` with a plain-English message the user can 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from auditapp.importers.records import STATUSES
 
@@ -24,6 +26,25 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?
 
 class ValueProblem(ValueError):
     """A cell value that cannot be used; the message is shown to the user as it is."""
+
+
+T = TypeVar("T")
+
+
+def _memoised(parse: Callable[[object], T]) -> Callable[[object], T]:
+    """Remember the answers for text cells: coded columns repeat a handful of values on every row.
+
+    Only str values are remembered (1, 1.0 and True are equal as keys but not as cells); values that raise
+    ValueProblem are not remembered, so their message is worked out again each time. Bounded, since a file
+    can put any text in a cell.
+    """
+    remembered = lru_cache(maxsize=1024)(parse)
+
+    @wraps(parse)
+    def memoised(value: object) -> T:
+        return remembered(value) if type(value) is str else parse(value)
+
+    return memoised
 
 
 def _choices(options: tuple[str, ...]) -> str:
@@ -159,6 +180,7 @@ _GENDERS = {
 }  # fmt: skip
 
 
+@_memoised
 def parse_gender(value: object) -> str | None:
     """Gender or sex as 'male', 'female', 'other' or 'unknown', from words, letters or DfE codes."""
     text = clean_text(value)
@@ -180,6 +202,7 @@ _STATUS_ALIASES = {
 _STATUS_SET = {status: status for status in STATUSES}
 
 
+@_memoised
 def parse_status(value: object) -> str:
     """One of STATUSES; spaces, hyphens and case are forgiven ('Looked after' -> 'looked_after')."""
     text = clean_text(value)
@@ -198,6 +221,7 @@ _BOOLEANS = {
 }  # fmt: skip
 
 
+@_memoised
 def parse_bool(value: object) -> bool | None:
     """Yes/No, Y/N, true/false, 1/0, with Annex A prefixes ('a) Yes')."""
     if isinstance(value, bool):
@@ -211,6 +235,7 @@ def parse_bool(value: object) -> bool | None:
     return answer
 
 
+@_memoised
 def parse_count(value: object) -> int | None:
     """A whole number of 0 or more."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -229,6 +254,7 @@ CATEGORIES = ("neglect", "physical", "emotional", "sexual", "multiple")
 _CATEGORY_CODES = {"neg": "neglect", "phy": "physical", "emo": "emotional", "sab": "sexual", "mul": "multiple"}
 
 
+@_memoised
 def parse_category(value: object) -> str | None:
     """Category of abuse from a DfE code (NEG, PHY, EMO, SAB, MUL) or a label ('Physical abuse')."""
     text = clean_text(value)

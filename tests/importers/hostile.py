@@ -57,3 +57,42 @@ def xlsx_with_doctype() -> bytes:
                 data = b'<!DOCTYPE x [<!ENTITY a "b">]>' + data
             archive.writestr(item, data)
     return target.getvalue()
+
+
+def _body_after_declaration() -> str:
+    """The census without its XML declaration, so a test can put its own in front."""
+    text = cin_census([cin_child("K1")]).decode()
+    return text[text.index("?>") + 2 :]
+
+
+def doctype_in_utf16(*, bom: bool = True) -> bytes:
+    """A DTD with entities, the whole file saved as UTF-16: a byte scan for '<!DOCTYPE' would not find it."""
+    text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Message [<!ENTITY a "b">]>' + _body_after_declaration()
+    return text.encode("utf-16" if bom else "utf-16-le")
+
+
+def doctype_after_short_comment() -> bytes:
+    """A DTD right after a comment at the top, inside the first few kilobytes."""
+    return cin_census([cin_child("K1")], prolog='<!-- exported --><!DOCTYPE Message [<!ENTITY a "b">]>')
+
+
+def doctype_far_down() -> bytes:
+    """A DTD behind a comment longer than the reader's first chunk (64 KB), far past the prolog check."""
+    return cin_census([cin_child("K1")], prolog="<!--" + "x" * 70_000 + '--><!DOCTYPE Message [<!ENTITY a "b">]>')
+
+
+def doctype_in_utf7() -> bytes:
+    """A document declaring UTF-7, in which '<!DOCTYPE' is spelt '+ADw-!DOCTYPE'."""
+    return ('<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE Message +AFs-+ADw-!ENTITY a "b"+AD4-+AF0-+AD4-'
+            + _body_after_declaration()).encode()  # fmt: skip
+
+
+def doctype_in_ebcdic() -> bytes:
+    """A document declaring an EBCDIC code page, where the DTD's bytes are nothing like ASCII."""
+    declaration = b'<?xml version="1.0" encoding="cp500"?>'
+    return declaration + ('<!DOCTYPE Message [<!ENTITY a "b">]>' + _body_after_declaration()).encode("cp500")
+
+
+def undeclared_entity() -> bytes:
+    """An entity reference with no DTD to declare it: the parser must refuse, not fetch or guess."""
+    return cin_census([cin_child("&xxe;")])

@@ -21,7 +21,19 @@ from tests.importers.generators import (
     ssda903_header,
     workbook_bytes,
 )
-from tests.importers.hostile import billion_laughs, late_doctype, many_entries_zip, xlsx_with_doctype, xxe
+from tests.importers.hostile import (
+    billion_laughs,
+    doctype_after_short_comment,
+    doctype_far_down,
+    doctype_in_ebcdic,
+    doctype_in_utf7,
+    doctype_in_utf16,
+    late_doctype,
+    many_entries_zip,
+    undeclared_entity,
+    xlsx_with_doctype,
+    xxe,
+)
 from tests.importers.hostile import zip_bomb as make_zip_bomb
 
 GOOD_CSV = generic_csv([generic_row(1), generic_row(2)])
@@ -62,6 +74,13 @@ CORPUS: dict[str, Bad] = {
     "billion_laughs": Bad(one("cin.xml", billion_laughs()), "declares a DOCTYPE or entities"),
     "xxe": Bad(one("cin.xml", xxe()), "declares a DOCTYPE or entities"),
     "doctype_after_long_comment": Bad(one("cin.xml", late_doctype()), "DOCTYPE, entities or external references"),
+    "doctype_after_short_comment": Bad(one("cin.xml", doctype_after_short_comment()), "declares a DOCTYPE"),
+    "doctype_far_down": Bad(one("cin.xml", doctype_far_down()), "DOCTYPE, entities or external references"),
+    "doctype_in_utf16": Bad(one("cin.xml", doctype_in_utf16()), "saved as UTF-16"),
+    "doctype_in_utf16_without_bom": Bad(one("cin.xml", doctype_in_utf16(bom=False)), "saved as UTF-16"),
+    "doctype_in_utf7": Bad(one("cin.xml", doctype_in_utf7()), "says it is in the UTF-7 encoding"),
+    "doctype_in_ebcdic": Bad(one("cin.xml", doctype_in_ebcdic()), "says it is in the cp500 encoding"),
+    "undeclared_entity": Bad(one("cin.xml", undeclared_entity()), "not well formed"),
     "zip_bomb": Bad(one("cases.xlsx", make_zip_bomb()), "looks like a zip bomb"),
     "too_many_zip_entries": Bad(one("cases.xlsx", many_entries_zip()), "parts, more than the 2000 allowed"),
     "xlsx_part_with_doctype": Bad(one("cases.xlsx", xlsx_with_doctype()), "declares a DOCTYPE or entities"),
@@ -283,3 +302,19 @@ def test_unexpected_failures_still_become_import_failed(monkeypatch):
         parse_sources([Source("cases.csv", GOOD_CSV)])
     assert "could not be read" in failure.value.issues[0].message
     assert "boom" not in str(failure.value.issues[0])
+
+
+def test_garbage_collector_is_back_on_after_a_parse_good_or_bad():
+    import gc
+
+    parse_sources([Source("cases.csv", GOOD_CSV)])
+    assert gc.isenabled()
+    with pytest.raises(ImportFailed):
+        parse_sources([Source("cin.xml", billion_laughs())])
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that had switched it off keeps it off
+        parse_sources([Source("cases.csv", GOOD_CSV)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

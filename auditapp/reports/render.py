@@ -1,0 +1,147 @@
+"""The board report as HTML (the web preview's body, or a whole print document) and as a tagged PDF.
+
+The web preview and the PDF render the same body template from the same :class:`ReportData`, with the same
+SVG charts. WeasyPrint is imported inside :func:`render_report_pdf` only: importing it costs about 0.6 s, which
+no web page should pay.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from auditapp.models import AuditRound
+from auditapp.reports import charts
+from auditapp.reports.report_data import ReportData, build_report
+from auditapp.stats import SMALL_N, ProportionResult
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+PRINT_CSS = STATIC / "report-print.css"
+#: The PDF options: the benchmark's baseline uses the same ones.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_identifier": True}
+PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+
+
+def render_report_html(audit_round: AuditRound, *, as_of: datetime, partnership: str, for_pdf: bool = False) -> str:
+    """The report of ``audit_round`` as HTML.
+
+    ``for_pdf=False`` gives the body only (GOV.UK classes, no inline styles, for the web page to embed: it holds
+    the page's ``h1``); ``for_pdf=True`` gives a whole document with the print stylesheet linked by file URL.
+    Needs an app context. Raises DomainError when the round has no sample yet.
+    """
+    data = build_report(audit_round, as_of=as_of, partnership=partnership)
+    return render_data_html(data, for_pdf=for_pdf)
+
+
+def render_data_html(data: ReportData, *, for_pdf: bool = False) -> str:
+    """Render already-built report data (see :func:`render_report_html`)."""
+    template = "reports/pdf/report.html" if for_pdf else "reports/_body.html"
+    # The app's jinja_env directly, not render_template: no request context (CLI) and no context processors.
+    return current_app.jinja_env.get_template(template).render(**_context(data, for_pdf=for_pdf))
+
+
+def render_report_pdf(audit_round: AuditRound, *, as_of: datetime, partnership: str) -> tuple[bytes, int]:
+    """The report of ``audit_round`` as a tagged PDF/UA-1 document; returns (pdf bytes, page count).
+
+    The same data and ``as_of`` give the same bytes: the PDF's dates are ``as_of`` and its identifier is a hash
+    of its content. Only local files and data URIs are fetched, never the network. Needs an app context.
+    """
+    html = render_report_html(audit_round, as_of=as_of, partnership=partnership, for_pdf=True)
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Render print HTML made by :func:`render_report_html` to PDF bytes and the page count."""
+    import weasyprint  # lazily: see the module docstring
+
+    document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/",
+                               url_fetcher=_local_fetcher(weasyprint)).render(**PDF_OPTIONS)
+    return document.write_pdf(**PDF_OPTIONS), len(document.pages)
+
+
+def _local_fetcher(weasyprint: Any) -> Any:
+    """A WeasyPrint URL fetcher serving data URIs and files under the app's static folder, and nothing else."""
+    root = str(STATIC)
+
+    class LocalFetcher(weasyprint.URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = os.path.realpath(url2pathname(url.split("?")[0].removeprefix("file:").removeprefix("//")))
+                if path.startswith(root + os.sep) and os.path.isfile(path):
+                    with open(path, "rb") as handle:
+                        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                        return weasyprint.urls.URLFetcherResponse(url, handle.read(), {"Content-Type": kind})
+            log.warning("Report rendering refused to fetch %s", url[:200])
+            raise ValueError(f"not a local report asset: {url[:200]}")
+
+    return LocalFetcher()
+
+
+def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
+    at = data.cover.generated_at
+    generated = at.astimezone(UTC) if at.tzinfo else at  # a naive as_of is taken to be UTC, as the database does
+    top = max([1, *data.auditor_grades.values(), *data.moderated_grades.values()])  # one scale, to compare
+    grade_charts = [
+        charts.grade_chart(data.auditor_grades, title="Auditors’ overall grades", chart_id="report-auditor-grades",
+                           y_max=top),
+        charts.grade_chart(data.moderated_grades, title="Moderated grades", chart_id="report-moderated-grades",
+                           y_max=top),
+    ]
+    trend = data.trend
+    trend_chart = (charts.trend_chart(trend.rounds, trend.rows, title="Percentage answering yes, by round",
+                                      chart_id="report-trend") if len(trend.rounds) > 1 and trend.rows else None)
+    return {
+        "report": data, "for_pdf": for_pdf, "grade_charts": grade_charts, "trend_chart": trend_chart,
+        "css_url": PRINT_CSS.as_uri(), "marking": PROTECTIVE_MARKING, "small_n": SMALL_N,
+        "generated_iso": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "title": f"{data.cover.round_name}: board report",
+        "description": f"Multi-agency case file audit report for the board of {data.cover.partnership}: "
+                       f"{data.cover.round_name}",
+        "fmt_date": fmt_date, "fmt_datetime": fmt_datetime, "pct": pct, "interval": interval,
+        "sections": SECTIONS,
+    }
+
+
+SECTIONS = [("summary", "Executive summary"), ("method", "Method"), ("results", "Results by question"),
+            ("grades", "Grade distributions"), ("trend", "Trend against earlier rounds"),
+            ("agencies", "Results by agency"), ("findings", "Findings"), ("actions", "Action plan"),
+            ("appendix", "Appendix: case summaries")]
+
+
+def fmt_date(value: date | None) -> str:
+    """GOV.UK style: 1 April 2025."""
+    return f"{value.day} {value:%B %Y}" if value else "Not set"
+
+
+def fmt_datetime(value: datetime) -> str:
+    """GOV.UK style in UTC: 1 April 2025 at 9:30am (UTC), at 9am, at midnight, at midday."""
+    value = value.astimezone(UTC) if value.tzinfo else value
+    if value.minute == 0 and value.hour in (0, 12):
+        time = "midnight" if value.hour == 0 else "midday"
+    else:
+        minutes = f":{value:%M}" if value.minute else ""
+        time = f"{value.hour % 12 or 12}{minutes}{'am' if value.hour < 12 else 'pm'}"
+    return f"{fmt_date(value.date())} at {time} (UTC)"
+
+
+def pct(result: ProportionResult) -> str:
+    return "No answers" if result.percent is None else f"{result.percent:.0f}%"
+
+
+def interval(result: ProportionResult) -> str:
+    if result.interval is None:
+        return "Not available"
+    low, high = result.interval
+    return f"{100 * low:.0f}%\u00a0to\u00a0{100 * high:.0f}%"  # no-break spaces: the range never wraps

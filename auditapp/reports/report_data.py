@@ -1,0 +1,397 @@
+"""The board report of a round as plain data: built once from the database, rendered as HTML and PDF.
+
+No Flask request here: the web preview, the PDF, the CLI and the benchmark all call :func:`build_report`.
+Pseudonymisation happens here, so no template can leak what it was never given: cases are "Case 1", "Case 2", ...
+in sample order, and no name, date of birth, case reference or worker reaches the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auditapp.domain.audits import tool_for
+from auditapp.domain.moderation import moderation_agreement
+from auditapp.domain.sampling import certificate_of
+from auditapp.extensions import db
+from auditapp.models.audit import AgencyAudit, JointDiscussion
+from auditapp.models.audit_round import Assignment, AuditRound, SampledCase
+from auditapp.models.case import STATUS_LABELS
+from auditapp.models.finding import Action, Finding
+from auditapp.models.user import User
+from auditapp.sampling.certificate import VERIFY_COMMAND
+from auditapp.stats import Agreement, ProportionResult, grade_distribution, proportion
+from auditapp.tools import GRADE_OPTIONS
+from auditapp.tools.model import YES_NO_NA
+
+#: Only these audits count in results: in-progress and returned audits are not finished work.
+COUNTED_STATES = ("submitted", "moderated")
+GRADE_LABELS = dict(GRADE_OPTIONS)
+#: At most this many rounds (the newest, this one included) in the trend.
+TREND_ROUNDS = 6
+STRATIFY_WORDS = {"none": "Not stratified", "locality": "Locality", "team": "Team", "status": "Case status",
+                  "agency": "Agency"}
+
+
+@dataclass(frozen=True)
+class Cover:
+    partnership: str
+    round_name: str
+    theme: str | None
+    mode: str
+    tool: str
+    drawn_on: date | None
+    due_on: date | None
+    generated_at: datetime
+
+
+@dataclass(frozen=True)
+class Method:
+    population_size: int
+    filter_words: list[str]
+    exclusions: list[tuple[str, int]]
+    stratified_by: str
+    strata: list[tuple[str, int, int]]  # (name, N_s, n_s)
+    sample_size: int
+    seed: str
+    certificate_sha256: str
+    verify_commands: list[str]
+    auditors: list[tuple[str, str, int]]  # (type, agency, count)
+    agreement: Agreement
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question_id: str
+    section: str
+    text: str
+    result: ProportionResult  # k = yes, n = yes + no (not applicable left out)
+    not_applicable: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    rounds: list[str]  # round names, oldest first; the last is this round
+    rows: list[tuple[str, list[float | None]]]  # (question text, % yes per round)
+
+
+@dataclass(frozen=True)
+class AgencyResult:
+    agency: str
+    audits: int
+    yes: ProportionResult
+    grades: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FindingItem:
+    title: str
+    evidence: str
+    so_what: str
+    recommendation: str | None
+    questions: list[str]
+    cases: list[str]
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    finding: str
+    description: str
+    agency: str
+    owner: str
+    due_on: date
+    status: str
+    overdue: bool
+    latest_update: tuple[date, str] | None
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    label: str
+    status: str
+    age_band: str
+    team: str
+    agency_grades: list[tuple[str, str, str | None]]  # (agency, auditor's grade, moderated grade)
+    joint_grade: str | None
+    so_what: str | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    cover: Cover
+    summary: list[str]
+    headline_findings: list[tuple[str, str]]
+    method: Method
+    questions: list[QuestionResult]
+    auditor_grades: dict[str, int]
+    moderated_grades: dict[str, int]
+    trend: Trend
+    agencies: list[AgencyResult]
+    findings: list[FindingItem]
+    actions: list[ActionItem]
+    cases: list[CaseSummary]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Audited:
+    """The round's current sample with its counted audits, loaded in a few queries."""
+
+    sampled: list[SampledCase]
+    audits: dict[int, list[tuple[Assignment, AgencyAudit]]]  # sampled_case_id -> counted audits
+    joints: dict[int, JointDiscussion]
+
+
+def build_report(audit_round: AuditRound, *, as_of: datetime, partnership: str = "") -> ReportData:
+    """Build the board report of ``audit_round`` as it stands at ``as_of`` (used for overdue flags and ages).
+
+    Raises DomainError when the round has no sample yet.
+    """
+    as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)  # naive: taken as UTC, as the database does
+    certificate = certificate_of(audit_round)
+    tool = tool_for(audit_round)
+    audited = _load(audit_round)
+    pairs = [pair for s in audited.sampled for pair in audited.audits.get(s.id, [])]  # in sample order
+    labels = {s.case.case_ref: f"Case {i}" for i, s in enumerate(audited.sampled, start=1)}
+    scrub = _scrubber(labels, {s.case.worker for s in audited.sampled if s.case.worker})
+    questions = _question_results(tool, [a.answers for _, a in pairs])
+    findings, actions = _findings(audit_round, tool, labels, scrub, as_of)
+    auditor_grades = grade_distribution(a.answers.get("overall_grade") for _, a in pairs)
+    moderated_grades = grade_distribution(a.moderated_grade for _, a in pairs if a.state == "moderated")
+    counts = {"cases": sum(1 for s in audited.sampled if audited.audits.get(s.id)), "sampled": len(audited.sampled),
+              "audits": len(pairs), "auditors": len({asg.auditor_id for asg, _ in pairs}),
+              "moderated": sum(1 for _, a in pairs if a.state == "moderated"),
+              "actions": len(actions), "overdue": sum(1 for a in actions if a.overdue),
+              "done": sum(1 for a in actions if a.status == "Done")}
+    return ReportData(
+        cover=Cover(partnership=partnership, round_name=audit_round.name, theme=audit_round.theme,
+                    mode=audit_round.mode_label, tool=tool.label,
+                    drawn_on=audit_round.drawn_at.date() if audit_round.drawn_at else None,
+                    due_on=audit_round.due_date, generated_at=as_of),
+        summary=_summary(counts, auditor_grades, moderated_grades, any(q.result.small_n for q in questions)),
+        headline_findings=[(f.title, f.so_what) for f in findings],
+        method=_method(audit_round, certificate, audited),
+        questions=questions, auditor_grades=auditor_grades, moderated_grades=moderated_grades,
+        trend=_trend(audit_round, tool), agencies=_agencies(pairs, [q.question_id for q in questions]),
+        findings=findings, actions=actions,
+        cases=[_case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub) for s in audited.sampled],
+        counts=counts)
+
+
+def _load(audit_round: AuditRound) -> _Audited:
+    sampled = list(db.session.scalars(
+        select(SampledCase).where(SampledCase.round_id == audit_round.id, SampledCase.replaced.is_(False))
+        .order_by(SampledCase.stratum, SampledCase.position)
+        .options(selectinload(SampledCase.case),
+                 selectinload(SampledCase.assignments).selectinload(Assignment.auditor).selectinload(User.agency))))
+    rows = db.session.execute(
+        select(Assignment, AgencyAudit).join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
+        .join(SampledCase, SampledCase.id == Assignment.sampled_case_id)
+        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state.in_(COUNTED_STATES))
+        .order_by(Assignment.lead.desc(), Assignment.id))
+    audits: dict[int, list[tuple[Assignment, AgencyAudit]]] = {}
+    for assignment, audit in rows:
+        audits.setdefault(assignment.sampled_case_id, []).append((assignment, audit))
+    joints = {j.sampled_case_id: j for j in db.session.scalars(
+        select(JointDiscussion).join(SampledCase).where(SampledCase.round_id == audit_round.id,
+                                                         JointDiscussion.completed_at.is_not(None)))}  # not drafts
+    return _Audited(sampled=sampled, audits=audits, joints=joints)
+
+
+def agency_of(assignment: Assignment) -> str:
+    """The agency an audit speaks for: its place in a multi-agency round, else the auditor's own agency."""
+    if assignment.agency_name:
+        return assignment.agency_name
+    agency = assignment.auditor.agency if assignment.auditor else None
+    return agency.name if agency else "Independent (no agency)"
+
+
+def yes_no_questions(tool) -> list:  # noqa: ANN001
+    return [q for q in tool.questions if q.type == YES_NO_NA]  # the questions the results and trend count
+
+
+def _question_results(tool, answers: list[dict[str, str]]) -> list[QuestionResult]:  # noqa: ANN001
+    sections = {s.id: s.title for s in tool.sections}
+    results = []
+    for question in yes_no_questions(tool):
+        counted = Counter(a.get(question.id) for a in answers)
+        n = counted["yes"] + counted["no"]
+        results.append(QuestionResult(question_id=question.id, section=sections[question.section_id],
+                                      text=question.text, result=proportion(k=counted["yes"], n=n),
+                                      not_applicable=counted["not_applicable"]))
+    return results
+
+
+def _method(audit_round: AuditRound, certificate: dict, audited: _Audited) -> Method:
+    stratify_by = certificate.get("stratify_by")
+    auditors: dict[int, User] = {a.auditor_id: a.auditor for s in audited.sampled for a in s.assignments}
+    by_kind = Counter((u.auditor_type.label if u.auditor_type else "Not recorded",
+                       u.agency.name if u.agency else "No agency") for u in auditors.values())
+    digest = hashlib.sha256(audit_round.certificate.encode()).hexdigest()
+    return Method(
+        population_size=certificate["population_size"], filter_words=_filter_words(certificate["filter"]),
+        exclusions=sorted(certificate.get("exclusion_counts", {}).items()),
+        stratified_by=STRATIFY_WORDS.get(stratify_by or "none", str(stratify_by)),
+        strata=[(_stratum_name(s["name"], stratify_by), s["N"], s["n"]) for s in certificate["strata"]],
+        sample_size=len(certificate.get("current_sample") or certificate["sample"]), seed=certificate["seed"],
+        certificate_sha256=digest,
+        verify_commands=[f"auditapp sample certificate {audit_round.id} -o cert.json", "sha256sum cert.json",
+                         VERIFY_COMMAND],
+        auditors=[(kind, agency, count) for (kind, agency), count in sorted(by_kind.items())],
+        agreement=moderation_agreement(audit_round))
+
+
+def _trend(audit_round: AuditRound, tool) -> Trend:  # noqa: ANN001
+    """% yes per yes/no question in this round and earlier rounds that used the same tool key."""
+    if audit_round.drawn_at is None:
+        return Trend(rounds=[audit_round.name], rows=[])
+    rounds = list(db.session.scalars(
+        select(AuditRound).where(AuditRound.tool_key == audit_round.tool_key, AuditRound.drawn_at.is_not(None),
+                                 AuditRound.drawn_at <= audit_round.drawn_at)
+        .order_by(AuditRound.drawn_at.desc(), AuditRound.id.desc()).limit(TREND_ROUNDS)))[::-1]
+    answers: dict[int, list[dict[str, str]]] = {r.id: [] for r in rounds}
+    for round_id, given in db.session.execute(
+            select(SampledCase.round_id, AgencyAudit.answers).join(Assignment, Assignment.sampled_case_id ==
+                                                                   SampledCase.id)
+            .join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
+            .where(SampledCase.round_id.in_(list(answers)), SampledCase.replaced.is_(False),
+                   AgencyAudit.state.in_(COUNTED_STATES))):
+        answers[round_id].append(given)
+    per_round = [_question_results(tool, answers[r.id]) for r in rounds]  # this round's tool's questions, by id
+    rows = [(first.text, [None if (p := results[i].result.percent) is None else round(p) for results in per_round])
+            for i, first in enumerate(per_round[-1])]
+    return Trend(rounds=[r.name for r in rounds], rows=rows)
+
+
+def _agencies(pairs: list[tuple[Assignment, AgencyAudit]], questions: list[str]) -> list[AgencyResult]:
+    grouped: dict[str, list[AgencyAudit]] = {}
+    for assignment, audit in pairs:
+        grouped.setdefault(agency_of(assignment), []).append(audit)
+    results = []
+    for agency in sorted(grouped):
+        audits = grouped[agency]
+        values = [a.answers.get(q) for a in audits for q in questions]
+        results.append(AgencyResult(agency=agency, audits=len(audits),
+                                    yes=proportion(k=values.count("yes"), n=values.count("yes") + values.count("no")),
+                                    grades=grade_distribution(a.answers.get("overall_grade") for a in audits)))
+    return results
+
+
+def _scrubber(labels: dict[str, str], workers: set[str]):  # noqa: ANN202
+    """Replace case references (with their pseudonyms) and workers' names in free text written by people."""
+    names = {**labels, **dict.fromkeys(workers, "the worker")}
+    if not names:
+        return lambda text: text
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    return lambda text: pattern.sub(lambda m: names[m.group(0)], text) if text else text
+
+
+def _findings(audit_round: AuditRound, tool, labels: dict[str, str], scrub, as_of: datetime,  # noqa: ANN001
+              ) -> tuple[list[FindingItem], list[ActionItem]]:
+    texts = {q.id: q.text for q in tool.questions}
+    found = db.session.scalars(
+        select(Finding).where(Finding.round_id == audit_round.id).order_by(Finding.position, Finding.id)
+        .options(selectinload(Finding.actions).selectinload(Action.agency),
+                 selectinload(Finding.actions).selectinload(Action.updates)))
+    findings, actions = [], []
+    for finding in found:
+        cases = sorted({labels.get(ref, "a case outside this sample") for ref in finding.case_refs},
+                       key=lambda label: (len(label), label))
+        findings.append(FindingItem(title=scrub(finding.title), evidence=scrub(finding.evidence),
+                                    so_what=scrub(finding.so_what), recommendation=scrub(finding.recommendation),
+                                    questions=[texts.get(q, q) for q in finding.question_ids], cases=cases))
+        for action in finding.actions:
+            # As the report stood at as_of: a later update is not shown (and would make the dates read oddly).
+            latest = next((u for u in reversed(action.updates) if u.created_at <= as_of), None)
+            actions.append(ActionItem(
+                finding=scrub(finding.title), description=scrub(action.description), agency=action.agency.name,
+                owner=action.owner_name, due_on=action.due_date, status=action.status_label,
+                overdue=action.is_overdue(as_of.date()),
+                latest_update=(latest.created_at.date(), scrub(latest.note)) if latest else None))
+    return findings, actions
+
+
+def age_band(born: date | None, today: date) -> str:
+    """The child's age band at ``today`` ("Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over")."""
+    if born is None:
+        return "Not recorded"
+    if born > today:
+        return "Unborn"
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    for upper, band in ((1, "Under 1"), (5, "1 to 4"), (10, "5 to 9"), (16, "10 to 15")):
+        if age < upper:
+            return band
+    return "16 and over"
+
+
+def _case_summary(label: str, sampled: SampledCase, audited: _Audited, today: date, scrub) -> CaseSummary:  # noqa: ANN001
+    case = sampled.case
+    grades = [(agency_of(asg), GRADE_LABELS.get(a.answers.get("overall_grade", ""), "Not graded"),
+               GRADE_LABELS.get(a.moderated_grade or "") if a.state == "moderated" else None)
+              for asg, a in audited.audits.get(sampled.id, [])]
+    joint = audited.joints.get(sampled.id)
+    joint_answers = joint.answers if joint else {}
+    return CaseSummary(label=label, status=STATUS_LABELS.get(case.status, case.status),
+                       age_band=age_band(case.date_of_birth, today), team=case.team_name or "Not recorded",
+                       agency_grades=grades, joint_grade=GRADE_LABELS.get(joint_answers.get("jd_overall_grade", "")),
+                       so_what=scrub(joint_answers.get("jd_so_what")) or None)
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _grade_words(grades: dict[str, int]) -> str:
+    parts = [f"{GRADE_LABELS[g].lower()} in {count}" for g, count in grades.items() if count]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+
+
+def _summary(counts: dict[str, int], auditor: dict[str, int], moderated: dict[str, int], small_n: bool) -> list[str]:
+    """The executive summary's plain sentences, generated from the counts."""
+    cases = "All" if counts["cases"] == counts["sampled"] and counts["cases"] > 1 else f"{counts['cases']} of the"
+    lines = [f"{cases} {_plural(counts['sampled'], 'sampled child’s case', 'sampled children’s cases')} "
+             f"{'was' if counts['cases'] == 1 else 'were'} audited, in {_plural(counts['audits'], 'completed audit')} "
+             f"by {_plural(counts['auditors'], 'auditor')}."]
+    if sum(auditor.values()):
+        lines.append(f"Auditors graded the work as {_grade_words(auditor)} of {sum(auditor.values())} audits.")
+    if sum(moderated.values()):
+        lines.append(f"After moderation of {_plural(counts['moderated'], 'audit')}, the grades were "
+                     f"{_grade_words(moderated)}.")
+    if small_n:
+        lines.append("Some results rest on fewer than 10 audits. They describe these children’s files and are "
+                     "marked with a warning: they are not a reliable measure for all children.")
+    if counts["actions"]:
+        lines.append(f"The action plan has {_plural(counts['actions'], 'action')}: {counts['done']} done and "
+                     f"{counts['overdue']} overdue.")
+    return lines
+
+
+def _filter_words(population_filter: dict) -> list[str]:
+    """The round's population filter in plain words, one line per condition."""
+    lists = (("statuses", "Case status"), ("localities", "Locality"), ("teams", "Team"), ("agencies", "Agency"))
+    words = []
+    for key, label in lists:
+        values = population_filter.get(key) or []
+        if values:
+            shown = [STATUS_LABELS.get(v, v) for v in values] if key == "statuses" else values
+            words.append(f"{label}: {', '.join(shown)}")
+    if population_filter.get("open_from"):
+        words.append(f"Open on or after {date.fromisoformat(population_filter['open_from']):%-d %B %Y}")
+    if population_filter.get("open_to"):
+        words.append(f"Referred on or before {date.fromisoformat(population_filter['open_to']):%-d %B %Y}")
+    months = population_filter.get("exclude_audited_within_months")
+    if months:
+        words.append(f"Cases sampled in another round in the last {_plural(months, 'month')} were left out")
+    return words or ["Every case in the population"]
+
+
+def _stratum_name(name: str, stratify_by: str | None) -> str:
+    if not stratify_by or name == "all":
+        return "All cases"
+    return STATUS_LABELS.get(name, name) if stratify_by == "status" else name
