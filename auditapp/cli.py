@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from auditapp.domain.context import acting_as, cli_actor
 from auditapp.domain.errors import DomainError
@@ -78,6 +78,7 @@ def _load_demo():  # noqa: ANN202
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo partnership, its people and data (idempotent) and print the demo sign-ins."""
     from auditapp.demo import DEMO_PASSWORD

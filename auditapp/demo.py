@@ -108,9 +108,11 @@ def load_demo() -> DemoSummary:
     _set_demo_team_managers(teams)
     _load_population(summary)
     _draw_demo_round(summary, agencies)
-    from auditapp.demo_audits import load_demo_audits
+    from auditapp.demo_audits import COMPLETED_ROUND, load_demo_audits
+    from auditapp.demo_findings import load_demo_findings
 
-    load_demo_audits(summary)
+    load_demo_audits(summary)  # a completed, moderated round and progress in the round above
+    load_demo_findings(summary, COMPLETED_ROUND)  # its findings, action plan and published report
     return summary
 
 

@@ -47,6 +47,12 @@ def test_demo_is_idempotent_and_prints_the_sign_ins(app):
     assert counts[0] >= 4 and counts[1] >= 16
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
+    from auditapp.models import Action, Finding, PublishedReport
+    from auditapp.models.types import utcnow
+
+    assert db.session.scalar(select(func.count(Finding.id))) == 3
+    assert db.session.scalar(select(func.count(PublishedReport.id))) == 1
+    assert any(a.is_overdue(utcnow().date()) for a in db.session.scalars(select(Action)))
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "0 records created" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Agency, Team, User)] == counts

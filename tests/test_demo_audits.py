@@ -14,8 +14,11 @@ from auditapp.models import AgencyAudit, AuditEvent, AuditRound, JointDiscussion
 
 
 @pytest.fixture
-def demo(actor):  # noqa: ANN001, ANN201
-    return load_demo()
+def demo(app, actor):  # noqa: ANN001, ANN201
+    with app.test_request_context():  # the demo renders its published report with the app's templates
+        summary = load_demo()
+        db.session.commit()  # as the CLI would; leaving the context closes the session
+    return summary
 
 
 def _round(name: str) -> AuditRound:
@@ -86,10 +89,12 @@ def test_the_demo_round_is_in_progress(demo):
     assert "moderated" not in states
 
 
-def test_a_second_load_creates_nothing(demo):
+def test_a_second_load_creates_nothing(app, demo):
     assert demo.created > 500 and _round(DEMO_ROUND) and _round(COMPLETED_ROUND)
     models = (AuditRound, AgencyAudit, JointDiscussion, SafeguardingConcern, AuditEvent)
     before = [db.session.scalar(select(func.count()).select_from(m)) for m in models]
-    again = load_demo()
+    with app.test_request_context():
+        again = load_demo()
+        db.session.commit()
     assert again.created == 0 and again.existing == demo.created + demo.existing
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in models] == before
