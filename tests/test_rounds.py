@@ -204,3 +204,20 @@ def test_cli_creates_lists_draws_replaces_and_assigns(app, org, users):
     assert replaced.exit_code == 0 and "Replaced" in replaced.output
     assigned = runner.invoke(args=["assign", "auto", round_id])
     assert assigned.exit_code == 0 and "2 places filled" in assigned.output
+
+
+def test_a_rounds_status_follows_its_work(actor, org, users):
+    from auditapp.domain.audits import open_audit
+
+    audit_round = create_round(RoundSettings(name="Status", sample_size=2), created_by_id=None)
+    assert audit_round.status == "Not sampled"
+    make_cases(4)
+    draw_sample(audit_round, seed="s")
+    assert audit_round.status == "Sampled"
+    assign_automatically(audit_round)
+    assert audit_round.status == "In progress"
+    for sampled in audit_round.sampled:
+        for assignment in sampled.assignments:
+            open_audit(assignment).state = "moderated"
+    db.session.flush()
+    assert audit_round.status == "Audits moderated"

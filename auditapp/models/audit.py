@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from auditapp.extensions import db
 from auditapp.models.audit_round import Assignment, SampledCase
@@ -59,7 +59,7 @@ class AgencyAudit(db.Model):
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    assignment: Mapped[Assignment] = relationship()
+    assignment: Mapped[Assignment] = relationship(backref=backref("audit", uselist=False))
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
 
     __mapper_args__ = {"version_id_col": version}

@@ -62,9 +62,12 @@ class AuditRound(db.Model):
     def status(self) -> str:
         if self.drawn_at is None:
             return "Not sampled"
-        if any(s.assignments for s in self.sampled):
-            return "In progress"
-        return "Sampled"
+        assignments = [a for s in self.sampled if not s.replaced for a in s.assignments]
+        if not assignments:
+            return "Sampled"
+        if all(a.audit is not None and a.audit.state == "moderated" for a in assignments):
+            return "Audits moderated"
+        return "In progress"
 
 
 class RoundExclusion(db.Model):
