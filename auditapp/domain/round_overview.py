@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from auditapp.assignment.rules import RULES, Rule
 from auditapp.domain.rounds import Population, eligible_population
-from auditapp.domain.sampling import is_locked, proposed_replacement
+from auditapp.domain.sampling import certificate_of, is_locked, proposed_replacement
 from auditapp.models import AuditRound, SampledCase
+from auditapp.sampling.certificate import next_replacement
 from auditapp.sampling.hashrank import SamplingError, allocate
 from auditapp.stats import wilson_interval
 
@@ -48,8 +49,19 @@ class SampleRow:
 
 
 def sample_rows(audit_round: AuditRound) -> list[SampleRow]:
+    """The current sample, each with the case that would replace it (the certificate is read once)."""
     current = [s for s in audit_round.sampled if not s.replaced]
-    return [SampleRow(s, proposed_replacement(audit_round, s.case.case_ref)) for s in current]
+    if not current:
+        return []
+    certificate = certificate_of(audit_round)
+
+    def replacement(case_ref: str) -> str | None:
+        try:
+            return next_replacement(certificate, case_ref)[1]
+        except SamplingError:
+            return None
+
+    return [SampleRow(s, replacement(s.case.case_ref)) for s in current]
 
 
 def replaced_rows(audit_round: AuditRound) -> list[SampledCase]:

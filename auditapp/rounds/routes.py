@@ -89,7 +89,8 @@ def show(round: AuditRound):  # noqa: A002, ANN201
 
     progress = {p.sampled.id: p for p in round_progress(round)}
     return render_template(
-        "rounds/show.html", round=round, guidance=overview.guidance(round), rows=overview.sample_rows(round),
+        "rounds/show.html", round=round, rows=overview.sample_rows(round),
+        guidance=overview.guidance(round) if round.drawn_at is None else None,  # a full population scan
         progress=progress, agreement=moderation_agreement(round), today=utcnow().date(),
         replaced=overview.replaced_rows(round), locked=overview.is_locked(round), rules=overview.rules(),
         draw_form=DrawForm(), auto_form=AutoAssignForm(), remove_form=RemoveAssignmentForm(),
