@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import fresh_app
 from benchmarks.import_data import GENERIC_ROWS, cin_census_xml, generic_csv
 
 FORMATS = {"generic_csv": ("cases.csv", generic_csv), "cin_census": ("census.xml", cin_census_xml)}
@@ -41,19 +42,6 @@ MAX_BYTES = 1024 * 1024 * 1024  # the benchmark's files can be larger than the a
 GOAL_RATIO, GOAL_MB = 2.0, 300
 
 
-def _app(database: Path) -> Any:
-    """The real app on a fresh SQLite file, migrated from empty with the real migrations."""
-    import flask_migrate
-
-    from auditapp.app import create_app
-    from config import TestConfig
-
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
-    app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-    return app
 
 
 def _peak_mb() -> float:
@@ -75,7 +63,7 @@ def _child_import(path: Path, database: Path) -> dict[str, Any]:
     from auditapp.extensions import db
     from auditapp.importers import Source
 
-    app = _app(database)
+    app = fresh_app(database)
     data = path.read_bytes()
     marks: dict[str, float] = {}
 
@@ -98,7 +86,7 @@ def _child_baseline(rows_path: Path, database: Path) -> dict[str, Any]:
     from auditapp.extensions import db
     from auditapp.models import Case
 
-    app = _app(database)
+    app = fresh_app(database)
     with rows_path.open("rb") as file:
         rows = pickle.load(file)  # noqa: S301 - written by this benchmark a moment ago
 

@@ -23,24 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import fresh_app
+
 GOAL_RATIO = 1.3
 AS_OF = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 STATUSES = ("cin", "cp", "looked_after", "early_help")
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 
 
-def _app(database: Path) -> Any:
-    import flask_migrate
-
-    from auditapp.app import create_app
-    from config import TestConfig
-
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
-    app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-    return app
 
 
 def _org(rng: random.Random) -> list[Any]:
@@ -161,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
 
     rng = random.Random(6)
     with tempfile.TemporaryDirectory() as folder:
-        app = _app(Path(folder) / "bench.db")
+        app = fresh_app(Path(folder) / "bench.db")
         with app.app_context(), acting_as(cli_actor()):
             auditors = _org(rng)
             _population(3000, rng)
@@ -193,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append((cases, app_s))
                 print(f"{cases:>6} {app_s:>8.2f} {html_s:>19.2f} {base_s:>11.2f} {app_s / base_s:>6.2f} {pages:>6}")
             (small, t_small), (large, t_large) = rows[0], rows[-1]
+            if large == small:  # one size only: no growth to report
+                return
             print(f"Goal: ratio <= {GOAL_RATIO}. Growth: {large / small:.1f}x the cases took {t_large / t_small:.1f}x "
                   f"the time: {(t_large - t_small) / (large - small) * 1000:.1f} ms per extra case, over "
                   f"{t_small:.2f} s for the fixed sections.")

@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 DATABASE = "/tmp/bench_sampling.db"  # noqa: S108 - a throwaway benchmark file
@@ -44,20 +45,12 @@ CHUNK = 50_000
 
 
 def _app() -> Any:
-    import flask_migrate
+    from benchmarks.common import fresh_app
 
-    from auditapp.app import create_app
-    from config import TestConfig
-
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    for suffix in ("-journal", "-wal", "-shm"):
         if os.path.exists(DATABASE + suffix):
             os.remove(DATABASE + suffix)
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{DATABASE}"
-    app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-    return app
+    return fresh_app(Path(DATABASE))
 
 
 def case_ref(number: int) -> str:
