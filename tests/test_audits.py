@@ -58,7 +58,7 @@ def test_not_seen_alone_without_a_rationale_is_named_and_blocks_submission(clien
     assert audit.answers["child_seen_alone"] == "no" and audit.state == "in_progress"
     check = client.post(f"/audits/{mine.id}/check", data={"csrf_token": csrf_token(client, f"/audits/{mine.id}/check"),
                                                            "version": version_of(client, f"/audits/{mine.id}/check")})
-    assert check.status_code == 400
+    assert check.status_code == 200  # nothing written but the view of the audit, which is kept
     summary = soup(check).select_one(".govuk-error-summary").get_text()
     assert "Enter why the child was not seen alone" in summary and "Select" in summary
     assert db.session.get(AgencyAudit, audit.id).state == "in_progress"
@@ -198,7 +198,7 @@ def test_the_lead_records_the_joint_discussion_once_every_audit_is_submitted(cli
     assert len(page.select("thead th")) == 1 + len(mine.sampled_case.assignments)  # side by side
     url = f"/audits/{mine.id}/joint"
     incomplete = lead.post(url, data={"csrf_token": csrf_token(lead, url), "version": "0", "action": "complete"})
-    assert incomplete.status_code == 400
+    assert incomplete.status_code == 200 and soup(incomplete).select_one(".govuk-error-summary")
     with acting_as(ActorContext(user_id=users["auditor"].id, email="a", role="auditor")):
         from auditapp.domain.moderation import joint_tool
 

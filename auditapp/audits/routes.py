@@ -93,8 +93,8 @@ def check(assignment: Assignment):  # noqa: ANN201
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     form.version.data = audit.version
     rows = audit_domain.answers_summary(audit, context["tool"])
-    return render_template("audits/check.html", form=form, rows=rows, errors=errors, **context), \
-        400 if errors else 200
+    # 200 even with errors: submit_audit wrote nothing, and the view of the audit must stay in the audit trail.
+    return render_template("audits/check.html", form=form, rows=rows, errors=errors, **context)
 
 
 @bp.route("/<int:assignment_id>/concern", methods=["GET", "POST"])
@@ -135,4 +135,4 @@ def joint(assignment: Assignment):  # noqa: ANN201
     agency_tool = audit_domain.tool_for(sampled.round)
     return render_template("audits/joint.html", form=form, tool=tool, answers=answers, errors=errors,
                            assignment=assignment, case=sampled.case, side_by_side=side_by_side,
-                           agency_tool=agency_tool), 400 if errors else 200
+                           agency_tool=agency_tool)  # 200: record_joint wrote nothing; keep the views logged
