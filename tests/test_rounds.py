@@ -27,12 +27,14 @@ def test_coordinator_creates_a_round_on_the_web(client_for, org):
     client = client_for("qa_coordinator")
     response = post_form(client, "/rounds/new", {
         "name": "Neglect autumn", "theme": "neglect", "mode": "independent", "statuses": ["cp", "cin"],
+        "tool_key": "multi_agency_case_file_audit_ni59_ni60",
         "exclude_audited_within_months": "12", "sample_size": "6", "stratify_by": "locality",
         "exclusions": "T00002, under serious case review\nT00003, file with the court",
         "open_from": ["1", "1", "2024"], "open_to": ["", "", ""], "due_date": ["", "", ""]})
     assert response.status_code == 302
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == "Neglect autumn"))
     assert audit_round.population_filter["statuses"] == ["cin", "cp"]
+    assert (audit_round.tool_key, audit_round.tool_version) == ("multi_agency_case_file_audit_ni59_ni60", 1)
     assert audit_round.population_filter["open_from"] == "2024-01-01"
     assert {(e.case_ref, e.reason) for e in audit_round.exclusions} == {
         ("T00002", "under serious case review"), ("T00003", "file with the court")}

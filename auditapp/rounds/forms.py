@@ -31,6 +31,8 @@ class RoundForm(FlaskForm):
                        validators=[DataRequired(message="Enter a name for the round"), Length(max=120)])
     theme = StringField("Theme", widget=GovTextInput(), description="For example, neglect or domestic abuse",
                         validators=[Optional(), Length(max=120)])
+    tool_key = SelectField("Audit tool", widget=GovSelect(), validators=[Optional()],
+                           description="The round keeps the newest version of this tool, even if a later one is loaded")
     mode = RadioField("Audit mode", widget=GovRadioInput(), default="independent",
                       choices=choices(MODES.items()), validators=[DataRequired(message="Select the audit mode")])
     statuses = SelectMultipleField("Case statuses to include", widget=GovCheckboxesInput(),
