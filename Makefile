@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install assets db demo test test-postgres lint check-migrations clean
+.PHONY: run install assets db demo test test-postgres lint check-migrations clean e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ test: install assets
 
 test-postgres: install assets
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+
+# Browser journeys and accessibility checks (Playwright driving Debian's chromium; screenshots of failures in
+# test-results/). Not part of `make test`: the tests skip themselves unless AUDITAPP_E2E=1.
+e2e: assets | $(BIN)/python
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
+	AUDITAPP_E2E=1 $(BIN)/python -m pytest tests/e2e --screenshot only-on-failure --output test-results
 
 lint: install
 	$(BIN)/ruff check .

@@ -28,6 +28,8 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "main.home": SIGNED_IN,
     # A job's status is for the person who started it; everyone else gets a 404.
     "main.job_status": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "status 404"},
+    "main.job_status_json": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404",
+                             BOARD: "status 404"},
     "auth.sign_in": EVERYONE,
     # Only reachable half-way through signing in (after the password): anyone else is sent to sign in.
     "auth.two_factor": {ANON: "login", ADMIN: "login", QA: "login", AUDITOR: "login", BOARD: "login"},

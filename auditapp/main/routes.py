@@ -42,6 +42,16 @@ def job_status(job: Job):  # noqa: ANN201
     return render_template("main/job.html", job=job, done=done, total=total)
 
 
+@bp.route("/jobs/<int:job_id>.json")
+@requires_role(*Role, check=_own_job)
+def job_status_json(job: Job):  # noqa: ANN201
+    """The job's state for the status page's script (the page also works without it: "Refresh now")."""
+    from auditapp.jobs import progress_of
+
+    done, total = progress_of(job)
+    return jsonify(status=job.status, done=done, total=total)
+
+
 @bp.route("/healthz")
 @public
 def healthz():  # noqa: ANN201

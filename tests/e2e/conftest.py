@@ -1,0 +1,112 @@
+"""End-to-end fixtures: the real app served over HTTP from a thread, driven by Debian's chromium.
+
+These tests are slow and need a browser, so they run only when ``AUDITAPP_E2E=1`` (``make e2e`` sets it); a plain
+``pytest`` reports them as skipped. The app runs on a file SQLite database in a temporary directory, loaded with
+the demo partnership, with real background jobs (imports and report builds run in their own threads, as in
+production), and CSRF protection on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+E2E_ENABLED = os.environ.get("AUDITAPP_E2E") == "1"
+ROOT = Path(__file__).resolve().parents[2]
+
+try:
+    import playwright  # noqa: F401
+except ImportError:  # the e2e extra is not installed: nothing here can even be imported
+    collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if E2E_ENABLED:
+        return
+    skip = pytest.mark.skip(reason="browser tests: set AUDITAPP_E2E=1 or run `make e2e`")
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    # `playwright install` cannot download its own browser here: use the distribution's chromium.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    # The app's CSP (rightly) blocks the axe-core script the accessibility checks inject.
+    return {**browser_context_args, "bypass_csp": True, "accept_downloads": True}
+
+
+@pytest.fixture(autouse=True)
+def _transaction() -> None:
+    """Not the unit tests' per-test rollback (tests/conftest.py): that swaps ``db.session`` for a session on
+    another database, and the live server must keep its own. The journeys' data stays for the whole session."""
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with the demo loaded, on a free port of 127.0.0.1, for the whole session."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from auditapp.app import create_app
+    from auditapp.demo import load_demo
+    from auditapp.domain.context import acting_as, cli_actor
+    from auditapp.extensions import db
+    from config import TestConfig
+
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'auditapp.db'}"
+    config.JOBS_SYNCHRONOUS = False  # real background jobs, with their status page
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    with app.test_request_context(), acting_as(cli_actor()):
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """pytest-playwright opens every context at the live server, so pages can go to "/home"."""
+    return live_server.url
+
+
+@pytest.fixture
+def a11y() -> object:
+    from tests.e2e.helpers import Accessibility
+
+    return Accessibility()

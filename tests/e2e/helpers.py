@@ -1,0 +1,99 @@
+"""Helpers for the browser journeys: signing in, and running axe-core on each page a journey visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
+
+from auditapp.demo import DEMO_PASSWORD, DOMAIN
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def demo_email(local: str) -> str:
+    """The sign-in of a demo user by the local part in auditapp.demo.USERS, e.g. ``coordinator``."""
+    return f"{local}@{DOMAIN}"
+
+
+def sign_in(page: Page, local: str, a11y: Accessibility | None = None) -> None:
+    """Sign in through the real form as a demo user; lands on the home page."""
+    page.goto("/sign-in")
+    if a11y is not None:
+        a11y.check(page, "Sign in")
+    page.get_by_label("Email address").fill(demo_email(local))
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your tasks", level=1)).to_be_visible()
+
+
+@dataclass
+class Violation:
+    page: str
+    url: str
+    rule: str
+    impact: str | None
+    help: str
+    targets: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.page} ({self.url}): {self.rule} [{self.impact}] {self.help}; elements: {self.targets}"
+
+
+@dataclass
+class Accessibility:
+    """Runs axe-core (WCAG 2.0, 2.1, 2.2 A and AA) on each page it is shown and keeps every violation.
+
+    The journeys check every page and assert once at the end, so one run lists every violation on every page
+    rather than stopping at the first.
+    """
+
+    checked: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    visited: dict[str, str] = field(default_factory=dict)  # path -> full URL, of every page a watched tab showed
+    checked_paths: set[str] = field(default_factory=set)
+
+    def watch(self, page: Page) -> None:
+        """Remember every page ``page`` shows, so ``assert_clean`` can prove none went unchecked."""
+        def navigated(frame) -> None:  # noqa: ANN001
+            if frame == page.main_frame:
+                self.visited.setdefault(urlsplit(frame.url).path, frame.url)
+        page.on("framenavigated", navigated)
+
+    def check(self, page: Page, name: str) -> None:
+        for attempt in range(3):
+            page.wait_for_load_state("load")
+            try:
+                result = self._run_axe(page)
+                break
+            except PlaywrightError as error:
+                # A self-refreshing page (the job status page) can reload while axe runs: check the new one.
+                if "context was destroyed" not in str(error) or attempt == 2:
+                    raise
+        self.checked_paths.add(urlsplit(page.url).path)
+        self.checked.append(name)
+        for v in result["violations"]:
+            targets = [" ".join(map(str, node["target"])) for node in v["nodes"]]
+            self.violations.append(Violation(name, page.url, v["id"], v.get("impact"), v["help"], targets))
+
+    @staticmethod
+    def _run_axe(page: Page) -> dict:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE))
+        return page.evaluate(
+            "async (tags) => await axe.run(document,"
+            " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            WCAG_TAGS,
+        )
+
+    def assert_clean(self) -> None:
+        unchecked = sorted(url for path, url in self.visited.items() if path not in self.checked_paths)
+        assert not unchecked, f"pages visited but never checked with axe-core: {unchecked}"
+        assert not self.violations, (
+            f"{len(self.violations)} accessibility violations on {len({v.page for v in self.violations})} of "
+            f"{len(self.checked)} pages checked:\n" + "\n".join(f"- {v}" for v in self.violations)
+        )
