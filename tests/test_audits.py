@@ -288,3 +288,14 @@ def test_a_concern_emails_the_coordinators_only_once_it_is_committed(app, monkey
         app.config["MAIL_SERVER"] = None
     assert len(sent) == 1 and sent[0]["To"] == coordinator
     assert ref in sent[0].get_content()
+
+
+def test_the_auditors_home_shows_each_audits_state_and_overdue_only_while_open(client_for, org, users):
+    from datetime import date
+
+    audit_round = make_round(cases=4, size=2, due_date=date(2020, 1, 1))
+    mine = [a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id]
+    _submitted(mine[0], "good")
+    statuses = [s.get_text(strip=True) for s in soup(client_for("auditor").get("/home")).select(
+        ".govuk-task-list__status")]
+    assert sorted(statuses) == ["Overdue", "Submitted"]

@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from auditapp.extensions import db
-from auditapp.models import Agency, Case, ImportBatch, Locality, Role, Team, User
+from auditapp.models import AUDIT_STATES, Agency, Case, ImportBatch, Locality, Role, Team, User
 from auditapp.models.types import utcnow
 
 
@@ -88,12 +88,13 @@ def _auditor(user: User) -> list[TaskGroup]:
     today = utcnow().date()
     tasks = []
     for a in assignments_for_auditor(user.id):
-        overdue = a.due_date is not None and a.due_date < today
+        state = a.audit.state if a.audit else "not_started"
+        overdue = a.due_date is not None and a.due_date < today and state in ("not_started", "in_progress", "returned")
         due = f"Due {a.due_date:%-d %b %Y}" if a.due_date else ""
         role = "lead auditor, " if a.lead else ""
         tasks.append(Task(f"Case {a.sampled_case.case.case_ref}", url_for("audits.task_list", assignment_id=a.id),
                           f"{a.sampled_case.round.name} ({role}{a.agency_name or 'independent'}). {due}",
-                          "Overdue" if overdue else _audit_state(a)))
+                          "Overdue" if overdue else AUDIT_STATES[state]))
     return [TaskGroup("Your audits", tasks, empty="You have no audits assigned to you.")]
 
 
@@ -113,13 +114,6 @@ def _board() -> list[TaskGroup]:
                      f"{len(overdue)} overdue" if overdue else "None overdue")]
     return [TaskGroup("Published reports", reports, empty="No reports have been published yet."),
             TaskGroup("Action plan", plan, empty="There are no actions yet.")]
-
-
-def _audit_state(assignment) -> str:  # noqa: ANN001
-    from auditapp.models import AgencyAudit
-
-    audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
-    return audit.state_label if audit else "Not started"
 
 
 def home_tasks(user: User) -> list[TaskGroup]:

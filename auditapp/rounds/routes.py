@@ -160,8 +160,8 @@ def assign_auto(round: AuditRound):  # noqa: A002, ANN201
 
 
 def _manual_choices(form: ManualAssignForm, audit_round: AuditRound) -> None:
-    auditors = [u for u in assignment_domain.active_auditors()]
-    form.auditor_id.choices = choices(((u.id, assignment_domain.auditor_label(u)) for u in auditors),
+    form.auditor_id.choices = choices(((u.id, assignment_domain.auditor_label(u))
+                                       for u in assignment_domain.active_auditors()),
                                       blank="Select an auditor")
     agencies = audit_round.agencies or [a.name for a in org.list_agencies(active_only=True)]
     form.agency.choices = choices(((a, a) for a in agencies), blank="Independent (no agency place)")
