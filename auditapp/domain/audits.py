@@ -113,6 +113,8 @@ def save_section(audit: AgencyAudit, *, section_id: str, values: dict[str, str],
     try:
         db.session.flush()
     except StaleDataError:
+        # The failed flush leaves the session unusable; rolling back (never committing) is the only way to read
+        # the winner's answers for the conflict page. The 409 response then rolls back whatever else remains.
         db.session.rollback()
         fresh = db.session.get(AgencyAudit, audit.id)
         raise _conflict(fresh, typed, keys) from None
