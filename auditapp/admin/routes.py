@@ -221,9 +221,10 @@ def tool_load():  # noqa: ANN201
 @bp.route("/tools/<key>/<int:version>")
 @admin_only
 def tool_preview(key: str, version: int):  # noqa: ANN201
-    from auditapp.domain.tool_versions import all_tools
+    from auditapp.domain.tool_versions import get_tool
 
-    tool = next((t for t in all_tools() if t.key == key and t.version == version), None)
-    if tool is None:
+    try:
+        tool = get_tool(key=key, version=version)
+    except DomainError:
         abort(404)
     return render_template("admin/tool_preview.html", tool=tool)

@@ -13,23 +13,20 @@ from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.extensions import db
-from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase, ToolVersion
+from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase
 from auditapp.models.types import utcnow
 from auditapp.tools import (
     AuditTool,
     FieldError,
     Proposal,
-    builtin_tool,
     clean_answers,
     compute_proposals,
-    load_tool,
     section_status,
     validate_all,
     validate_section,
 )
 
 EDITABLE = {"not_started", "in_progress", "returned"}
-DEFAULT_TOOL = "multi_agency_case_file_audit"
 
 
 class ConflictError(DomainError):
@@ -42,11 +39,9 @@ class ConflictError(DomainError):
 
 def tool_for(audit_round: AuditRound) -> AuditTool:
     """The tool version the round pinned (shipped in the package or loaded by an admin)."""
-    stored = db.session.scalar(select(ToolVersion).where(ToolVersion.key == audit_round.tool_key,
-                                                         ToolVersion.version == audit_round.tool_version))
-    if stored is not None:
-        return load_tool(stored.definition)
-    return builtin_tool(key=audit_round.tool_key, version=audit_round.tool_version)
+    from auditapp.domain.tool_versions import get_tool
+
+    return get_tool(key=audit_round.tool_key, version=audit_round.tool_version)
 
 
 def case_dates(case: Case) -> dict[str, date | None]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
@@ -196,7 +196,3 @@ def apply_import(plan: ImportPlan, *, progress: Progress | None = None) -> Impor
     )
     db.session.flush()
     return batch
-
-
-def population_size() -> int:
-    return db.session.scalar(select(func.count(Case.id))) or 0

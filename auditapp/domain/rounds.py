@@ -10,9 +10,11 @@ from sqlalchemy import Select, func, select
 
 from auditapp.domain.audit_trail import record_event
 from auditapp.domain.errors import DomainError, NotFound
+from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, available_tool
 from auditapp.extensions import db
 from auditapp.models import MODES, STRATIFY_FIELDS, AuditRound, Case, RoundExclusion, SampledCase
 from auditapp.models.types import utcnow
+from auditapp.tools import tool_fingerprint
 
 NOT_RECORDED = "Not recorded"
 STRATUM_COLUMN = {"locality": Case.locality_name, "team": Case.team_name, "status": Case.status,
@@ -43,7 +45,7 @@ class RoundSettings:
     lead_agency: str | None = None
     due_date: date | None = None
     named_exclusions: list[tuple[str, str]] = field(default_factory=list)
-    tool_key: str = "multi_agency_case_file_audit"
+    tool_key: str = DEFAULT_TOOL_KEY
     tool_version: int | None = None  # None: the newest version available when the round is created
 
 
@@ -97,12 +99,8 @@ def create_round(settings: RoundSettings, *, created_by_id: int | None) -> Audit
 
 def _pin_tool(audit_round: AuditRound, settings: RoundSettings) -> None:
     """Pin the audit tool version now: later versions never change this round."""
-    from auditapp.domain.tool_versions import available_tool
-
     tool = available_tool(key=settings.tool_key, version=settings.tool_version)
     audit_round.tool_key, audit_round.tool_version = tool.key, tool.version
-    from auditapp.tools import tool_fingerprint
-
     audit_round.tool_fingerprint = tool_fingerprint(tool)
 
 

@@ -8,18 +8,11 @@ from sqlalchemy import select
 
 from auditapp.domain.audit_trail import record_event
 from auditapp.domain.auth import end_all_sessions, find_user_by_email
-from auditapp.domain.errors import DomainError, NotFound
+from auditapp.domain.errors import DomainError
 from auditapp.domain.passwords import hash_password, password_problem
 from auditapp.extensions import db
 from auditapp.models import Agency, AuditorType, Role, Team, User
 from auditapp.models.types import utcnow
-
-
-def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("User not found")
-    return user
 
 
 def list_users() -> list[User]:

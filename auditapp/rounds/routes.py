@@ -12,6 +12,7 @@ from auditapp.domain import round_overview as overview
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import RoundSettings, create_round, list_rounds
 from auditapp.domain.sampling import certificate_of, draw_sample, replace_case
+from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import STRATIFY_FIELDS, Assignment, AuditRound, Role, SampledCase
 from auditapp.rounds.forms import (
@@ -60,12 +61,9 @@ def new():  # noqa: ANN201
     agencies = [a.name for a in org.list_agencies(active_only=True)]
     form.agencies.choices = choices((a, a) for a in agencies)
     form.lead_agency.choices = choices(((a, a) for a in agencies), blank="The first chosen agency")
-    from auditapp.domain.tool_versions import all_tools
-
-    newest = {t.key: t for t in all_tools() if t.kind == "agency_audit"}
-    form.tool_key.choices = choices((key, f"{t.title} (version {t.version})") for key, t in sorted(newest.items()))
-    if not form.tool_key.data:
-        form.tool_key.data = "multi_agency_case_file_audit"
+    form.tool_key.choices = choices((key, f"{t.title} (version {t.version})")
+                                    for key, t in newest_agency_tools().items())
+    form.tool_key.data = form.tool_key.data or DEFAULT_TOOL_KEY
     if form.validate_on_submit():
         settings = RoundSettings(
             name=form.name.data, theme=form.theme.data, mode=form.mode.data, statuses=form.statuses.data or [],
@@ -75,7 +73,7 @@ def new():  # noqa: ANN201
             exclude_audited_within_months=form.exclude_audited_within_months.data,
             peers_not_from_case_locality=form.peers_not_from_case_locality.data, max_load=form.max_load.data,
             agencies=form.agencies.data or [], lead_agency=form.lead_agency.data or None, due_date=form.due_date.data,
-            named_exclusions=form.named_exclusions(), tool_key=form.tool_key.data or "multi_agency_case_file_audit")
+            named_exclusions=form.named_exclusions(), tool_key=form.tool_key.data or DEFAULT_TOOL_KEY)
         try:
             audit_round = create_round(settings, created_by_id=current_user.id)
         except DomainError as error:
