@@ -81,6 +81,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "findings.round_findings": {QA},
     "findings.add_action": {QA},
     "findings.action": {QA, BOARD},
+    "findings.action_update": {QA},
     "findings.action_plan": {QA, BOARD},
     "findings.reports": {QA, BOARD},
     "findings.report_download": {QA, BOARD},

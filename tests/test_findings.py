@@ -77,8 +77,10 @@ def test_board_members_read_the_action_plan_but_cannot_record_progress(client_fo
     page = soup(board.get("/actions")).get_text()
     assert "Audit chronologies" in page and "Overdue" in page
     url = f"/actions/{action.id}"
-    response = board.post(url, data={"csrf_token": csrf_token(board, url), "status": "done", "note": "x"})
+    response = board.post(f"{url}/updates", data={"csrf_token": csrf_token(board, url), "status": "done",
+                                                  "note": "x"})
     assert response.status_code == 403
+    assert "Record progress" not in soup(board.get(url)).get_text()
     assert db.session.get(Action, action.id).status == "open"
 
 
@@ -123,3 +125,19 @@ def test_publishing_stores_the_pdf_and_its_hash_for_board_members(client_for, or
     assert report.pdf.startswith(b"%PDF") and report.sha256 == hashlib.sha256(report.pdf).hexdigest()
     download = client_for("board_member").get(f"/reports/{report.id}.pdf")
     assert download.data == report.pdf
+
+
+def test_the_coordinator_records_progress_on_an_action(client_for, org, users):
+    audit_round = make_round()
+    action = add_action(add_finding(audit_round, title="T", so_what="S"), description="Train staff",
+                        agency_id=org.social.id, owner_name="A", due_date=date(2030, 1, 1))
+    client = client_for("qa_coordinator")
+    url = f"/actions/{action.id}"
+    empty = client.post(f"{url}/updates", data={"csrf_token": csrf_token(client, url), "status": "in_progress",
+                                                "note": ""})
+    assert empty.status_code == 400 and "Enter the progress made" in soup(empty).get_text()
+    done = client.post(f"{url}/updates", data={"csrf_token": csrf_token(client, url), "status": "in_progress",
+                                               "note": "Two sessions held"})
+    assert done.status_code == 302
+    assert db.session.get(Action, action.id).status == "in_progress"
+    assert "Two sessions held" in soup(client.get(url)).get_text()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from auditapp.domain import findings as finding_domain
 from auditapp.domain import org, publishing
@@ -64,24 +64,28 @@ def add_action(finding: Finding):  # noqa: ANN201
     return render_form("findings/action_form.html", form, finding=finding)
 
 
-@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@bp.route("/actions/<int:action_id>")
 @coordinator_or_board
 def action(action: Action):  # noqa: ANN201
-    from flask_login import current_user
-
+    """An action and its progress; the coordinator also sees the form to record progress."""
     form = UpdateForm()
-    if request.method == "POST":
-        if current_user.role is not Role.QA_COORDINATOR:
-            abort(403)  # board members read actions; only the QA coordinator records progress
-        if form.validate_on_submit():
-            try:
-                finding_domain.add_update(action, note=form.note.data, status=form.status.data)
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                flash("Progress recorded")
-                return redirect(url_for("findings.action", action_id=action.id))
-    form.status.data = form.status.data or action.status
+    form.status.data = action.status
+    return render_template("findings/action.html", form=form, action=action, today=utcnow().date())
+
+
+@bp.route("/actions/<int:action_id>/updates", methods=["POST"])
+@coordinator
+def action_update(action: Action):  # noqa: ANN201
+    """Record progress (board members read actions; only the QA coordinator records progress)."""
+    form = UpdateForm()
+    if form.validate_on_submit():
+        try:
+            finding_domain.add_update(action, note=form.note.data, status=form.status.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Progress recorded")
+            return redirect(url_for("findings.action", action_id=action.id))
     return render_form("findings/action.html", form, action=action, today=utcnow().date())
 
 
