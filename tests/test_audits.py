@@ -299,3 +299,17 @@ def test_the_auditors_home_shows_each_audits_state_and_overdue_only_while_open(c
     statuses = [s.get_text(strip=True) for s in soup(client_for("auditor").get("/home")).select(
         ".govuk-task-list__status")]
     assert sorted(statuses) == ["Overdue", "Submitted"]
+
+
+def test_opening_a_concern_and_listing_cases_are_audit_events(client_for, users, mine):
+    from auditapp.domain.concerns import raise_concern
+
+    with acting_as(ActorContext(user_id=users["auditor"].id, email="a", role="auditor")):
+        concern = raise_concern(mine.sampled_case, description="Worrying")
+    coordinator = client_for("qa_coordinator")
+    coordinator.get(f"/moderation/concerns/{concern.id}")
+    coordinator.get("/cases/?status=cp")
+    viewed = events("concern_viewed")[0]
+    assert viewed.actor_id == users["qa_coordinator"].id and viewed.object_id == str(concern.id)
+    listed = events("case_list_viewed")[0]
+    assert listed.details["filters"] == {"status": "cp"} and listed.details["case_refs"]

@@ -198,3 +198,13 @@ def test_cli_export_writes_the_generic_csv(app, org, tmp_path):
     result = app.test_cli_runner().invoke(args=["cases", "export", "-o", str(out)])
     assert result.exit_code == 0 and "Exported 4 cases" in result.output
     assert out.read_text().splitlines()[0].startswith("case_ref,status,")
+
+
+def test_keeping_and_discarding_an_upload_are_audit_events(client_for, org, users):
+    client = client_for("qa_coordinator")
+    location = upload(client, [("population.csv", generic_csv(case_rows(2)))]).headers["Location"]
+    client.post(location, data={"csrf_token": csrf_token(client, location), "cancel": "1"})
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "upload_stored" in actions and "upload_discarded" in actions
+    stored = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "upload_stored"))
+    assert stored.details["files"] == ["population.csv"] and stored.actor_id == users["qa_coordinator"].id

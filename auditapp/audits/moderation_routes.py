@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from auditapp.audits.forms import AcknowledgeForm, ModerationForm
 from auditapp.domain import audits as audit_domain
-from auditapp.domain.concerns import acknowledge
+from auditapp.domain.concerns import acknowledge, view_concern
 from auditapp.domain.errors import DomainError
 from auditapp.domain.moderation import moderate
-from auditapp.forms import add_domain_error
+from auditapp.forms import add_domain_error, render_form
 from auditapp.models import AgencyAudit, Role, SafeguardingConcern
 from auditapp.security.access import register_loader, requires_role
 
@@ -51,5 +51,5 @@ def concern(concern: SafeguardingConcern):  # noqa: ANN201
         else:
             flash("Concern acknowledged and the action recorded")
             return redirect(url_for("main.home"))
-    return render_template("audits/acknowledge.html", form=form, concern=concern), \
-        400 if form.is_submitted() else 200
+    # A refused form is a 400 like every other; the page it re-shows was already audited when it was opened.
+    return render_form("audits/acknowledge.html", form, concern=view_concern(concern))

@@ -46,7 +46,11 @@ def list_cases(*, filters: CaseFilter, page: int = 1, per_page: int = 50) -> Cas
     total = db.session.scalar(filters.apply(select(func.count(Case.id)))) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))
     query = filters.apply(select(Case)).order_by(Case.case_ref).limit(per_page).offset((page - 1) * per_page)
-    return CasePage(list(db.session.scalars(query)), total, page, per_page)
+    cases = list(db.session.scalars(query))
+    record_event("case_list_viewed", object_type="case_population",
+                 details={"filters": {k: v for k, v in vars(filters).items() if v}, "page": page,
+                          "case_refs": [c.case_ref for c in cases]})
+    return CasePage(cases, total, page, per_page)
 
 
 def filter_options() -> dict[str, list[str]]:

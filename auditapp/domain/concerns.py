@@ -52,3 +52,10 @@ def acknowledge(concern: SafeguardingConcern, *, action_taken: str) -> None:
     db.session.flush()
     record_event("concern_acknowledged", object_type="safeguarding_concern", object_id=concern.id,
                  details={"action_taken": concern.action_taken})
+
+
+def view_concern(concern: SafeguardingConcern) -> SafeguardingConcern:
+    """Record that the concern (about a child's safety) was read."""
+    record_event("concern_viewed", object_type="safeguarding_concern", object_id=concern.id,
+                 details={"case_ref": concern.sampled_case.case.case_ref})
+    return concern

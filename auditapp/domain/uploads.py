@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from auditapp.domain.audit_trail import record_event
+from auditapp.domain.case_import import sha256_of
 from auditapp.domain.errors import NotFound
 from auditapp.extensions import db
 from auditapp.importers import Source
@@ -23,6 +25,9 @@ def store_upload(*, user_id: int, sources: list[Source], format: str | None) -> 
                            files=[PendingFile(position=i, name=s.name, data=s.data) for i, s in enumerate(sources)])
     db.session.add(upload)
     db.session.flush()
+    # The files hold children's records until the import is confirmed or cancelled: their keeping is audited too.
+    record_event("upload_stored", object_type="pending_upload", object_id=upload.id,
+                 details={"files": [s.name for s in sources], "sha256": sha256_of(sources), "format": format})
     return upload.token
 
 
@@ -38,5 +43,6 @@ def load_upload(*, token: str, user_id: int) -> tuple[list[Source], str | None]:
 def discard_upload(*, token: str) -> None:
     upload = db.session.scalar(select(PendingUpload).where(PendingUpload.token == token))
     if upload is not None:
+        record_event("upload_discarded", object_type="pending_upload", object_id=upload.id)
         db.session.delete(upload)
         db.session.flush()
