@@ -27,7 +27,3 @@ class UploadForm(FlaskForm):
 
 class ConfirmImportForm(FlaskForm):
     submit = SubmitField("Import these cases", widget=GovSubmitInput())
-
-
-class CancelImportForm(FlaskForm):
-    cancel = SubmitField("Cancel", widget=GovSubmitInput())

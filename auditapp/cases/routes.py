@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from auditapp.cases.forms import CancelImportForm, ConfirmImportForm, UploadForm
+from auditapp.cases import jobs as _jobs  # noqa: F401 - registers the import job
+from auditapp.cases.forms import ConfirmImportForm, UploadForm
 from auditapp.domain import cases as case_domain
 from auditapp.domain.case_import import plan_import
 from auditapp.domain.errors import NotFound
 from auditapp.domain.uploads import discard_upload, load_upload, store_upload
 from auditapp.forms import int_or_none
 from auditapp.importers import ImportFailed, Source
+from auditapp.jobs import submit
 from auditapp.models import STATUS_LABELS, Case, Role
 from auditapp.security.access import register_loader, requires_role
 
@@ -57,25 +59,23 @@ def upload():  # noqa: ANN201
 @bp.route("/import/<token>", methods=["GET", "POST"])
 @coordinator
 def check(token: str):  # noqa: ANN201
+    """Show what the upload would change; confirming starts the import as a background job."""
+    confirm = ConfirmImportForm()
     try:
         sources, format_ = load_upload(token=token, user_id=current_user.id)
     except NotFound as error:
         flash(error.message)
         return redirect(url_for("cases.upload"))
-    plan = plan_import(sources, format=format_, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-    confirm, cancel = ConfirmImportForm(), CancelImportForm()
     if request.method == "POST" and confirm.validate_on_submit():
         if request.form.get("cancel"):
             discard_upload(token=token)
             flash("Import cancelled: nothing was imported")
             return redirect(url_for("cases.upload"))
-        from auditapp.cases import jobs as _registered  # noqa: F401 - registers the job function
-        from auditapp.jobs import submit
-
         record = submit(kind="case_import", payload={"token": token, "user_id": current_user.id},
                         user_id=current_user.id)
         return redirect(url_for("main.job_status", job_id=record.id))
-    return render_template("cases/check.html", plan=plan, confirm=confirm, cancel=cancel, token=token)
+    plan = plan_import(sources, format=format_, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    return render_template("cases/check.html", plan=plan, confirm=confirm, token=token)
 
 
 @bp.route("/imports")

@@ -8,8 +8,10 @@ from auditapp.domain import findings as finding_domain
 from auditapp.domain import org, publishing
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
+from auditapp.findings import jobs as _jobs  # noqa: F401 - registers the publishing job
 from auditapp.findings.forms import ActionForm, FindingForm, UpdateForm
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
+from auditapp.jobs import submit
 from auditapp.models import ACTION_STATUSES, Action, AuditRound, Finding, PublishedReport, Role
 from auditapp.models.types import utcnow
 from auditapp.security.access import register_loader, requires_role
@@ -151,9 +153,7 @@ def report_draft_pdf(round: AuditRound):  # noqa: A002, ANN201
 def report_publish(round: AuditRound):  # noqa: A002, ANN201
     from flask_login import current_user
 
-    from auditapp.findings import jobs as _registered  # noqa: F401 - registers the job function
     from auditapp.findings.forms import PublishForm
-    from auditapp.jobs import submit
 
     if not PublishForm().validate_on_submit():
         return redirect(url_for("findings.report_preview", round_id=round.id))
