@@ -63,6 +63,14 @@ class BaseConfig:
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = env.get("MAIL_FROM") or "auditapp@localhost"
+        # Retention (``auditapp retention apply``; see docs/operations.md): closed, never-sampled cases leave the
+        # population after RETENTION_CLOSED_CASE_MONTHS; rounds are anonymised RETENTION_ROUND_YEARS after their last
+        # published report; unconfirmed uploads go after RETENTION_PENDING_UPLOAD_HOURS, finished jobs after
+        # RETENTION_JOB_DAYS.
+        self.RETENTION_CLOSED_CASE_MONTHS = _int("RETENTION_CLOSED_CASE_MONTHS", 24)
+        self.RETENTION_ROUND_YEARS = _int("RETENTION_ROUND_YEARS", 3)
+        self.RETENTION_PENDING_UPLOAD_HOURS = _int("RETENTION_PENDING_UPLOAD_HOURS", 24)
+        self.RETENTION_JOB_DAYS = _int("RETENTION_JOB_DAYS", 90)
         self.GOVUK_FRONTEND_DIST = env.get("GOVUK_FRONTEND_DIST") or os.path.join(
             os.path.dirname(os.path.abspath(__file__)), "node_modules", "govuk-frontend", "dist", "govuk"
         )

@@ -92,13 +92,15 @@ def demo_command() -> None:
 
 def register_commands(app: Flask) -> None:
     from auditapp.cases.cli import cases_cli
+    from auditapp.operations.cli import audit_trail_cli, db_role_cli, retention_cli
     from auditapp.reports.cli import report_cli
     from auditapp.rounds.cli import assign_cli, export_command, rounds_cli, sample_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(cases_cli)
-    for group in (rounds_cli, sample_cli, assign_cli, export_command, report_cli):
+    for group in (rounds_cli, sample_cli, assign_cli, export_command, report_cli, audit_trail_cli, db_role_cli,
+                  retention_cli):
         app.cli.add_command(group)
 
 

@@ -10,12 +10,14 @@ worker can show it. With ``JOBS_SYNCHRONOUS`` (tests) the job runs inside the re
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from auditapp.domain.context import ActorContext, acting_as
@@ -43,7 +45,7 @@ def job(kind: str) -> Callable[[JobFunction], JobFunction]:
 
 def submit(*, kind: str, payload: dict[str, Any], user_id: int) -> Job:
     """Record a job and start it once the current transaction commits (or now, in synchronous mode)."""
-    record = Job(kind=kind, payload=payload, user_id=user_id, status="queued")
+    record = Job(kind=kind, payload=payload, user_id=user_id, status="queued", owner=this_process())
     db.session.add(record)
     db.session.flush()
     if current_app.config.get("JOBS_SYNCHRONOUS"):
@@ -53,7 +55,57 @@ def submit(*, kind: str, payload: dict[str, Any], user_id: int) -> Job:
     return record
 
 
+def this_process() -> str:
+    """Names this process so that a later one can tell whether it still runs: host, pid and its start time."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{_started(os.getpid())}"
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for the same one."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """True when the job's process on this host has ended (killed, restarted); other hosts' jobs are left alone."""
+    if not owner or owner.count(":") < 2:
+        return False
+    host, pid, started = owner.rsplit(":", 2)
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return False
+    if not started:  # no /proc here: ask the kernel whether the pid exists
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return _started(int(pid)) != started
+
+
+INTERRUPTED = ("Interrupted: the server stopped while this was running, so nothing from it was saved. "
+               "Start it again.")
+
+
+def recover_interrupted(jobs: list[Job] | None = None) -> int:
+    """Mark as failed the queued or running jobs whose process has gone (the caller commits); how many."""
+    if jobs is None:
+        jobs = list(db.session.scalars(select(Job).where(Job.status.in_(["queued", "running"]))))
+    gone = [record for record in jobs if record.status in ("queued", "running") and _owner_gone(record.owner)]
+    for record in gone:
+        record.status, record.message, record.finished_at = "failed", INTERRUPTED, utcnow()
+        log.warning("Job interrupted by a restart", extra={"job_id": record.id, "kind": record.kind})
+    if gone:
+        db.session.flush()
+    return len(gone)
+
+
 def progress_of(record: Job) -> tuple[int, int]:
+    recover_interrupted([record])
     return _PROGRESS.get(record.id, (record.done, record.total))
 
 
@@ -110,3 +162,18 @@ def _start_committed_jobs(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_jobs(session: Session) -> None:
     session.info.pop(TO_START, None)
+
+
+def recover_at_start(app: Flask) -> None:
+    """At server start: fail the jobs whose process has gone. Quietly does nothing before the first migration."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with app.app_context():
+        try:
+            if recover_interrupted():
+                db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.warning("Could not check for interrupted jobs (is the database migrated?)")
+        finally:
+            db.session.remove()

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from auditapp.domain.audit_chain import remember
 from auditapp.domain.context import current_actor
 from auditapp.extensions import db
 from auditapp.models import AuditEvent
@@ -40,6 +41,7 @@ def record_event(
     )
     db.session.add(audit_event)
     db.session.flush()
+    remember(db.session(), audit_event)  # linked into the hash chain when the transaction commits
     return audit_event
 
 

@@ -1,7 +1,7 @@
 """Database models, one module per aggregate. Import them all here so Alembic sees every table."""
 
 from auditapp.models.audit import AUDIT_STATES, AgencyAudit, JointDiscussion, SafeguardingConcern, ToolVersion
-from auditapp.models.audit_event import AuditEvent
+from auditapp.models.audit_event import AuditChainHead, AuditChainLink, AuditEvent
 from auditapp.models.audit_round import MODES, STRATIFY_FIELDS, Assignment, AuditRound, RoundExclusion, SampledCase
 from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, PendingUpload
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
@@ -10,6 +10,7 @@ from auditapp.models.org import Agency, AgencyKind, Locality, Team
 from auditapp.models.user import AuditorType, Role, User
 
 __all__ = [
+    "AuditChainHead", "AuditChainLink",
     "Job",
     "ACTION_STATUSES", "Action", "ActionUpdate", "Finding", "PublishedReport",
     "AUDIT_STATES", "AgencyAudit", "JointDiscussion", "SafeguardingConcern", "ToolVersion",

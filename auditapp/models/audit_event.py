@@ -31,6 +31,30 @@ class AuditEvent(db.Model):
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
 
 
+class AuditChainLink(db.Model):
+    """One link of the hash chain over the audit trail, written when the event's transaction commits.
+
+    ``seq`` orders events by commit; ``hash`` is SHA-256 over the previous link's hash and the event's content, so an
+    altered, deleted or inserted event breaks the chain (see ``auditapp.domain.audit_chain``).
+    """
+
+    __tablename__ = "audit_chain"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(db.Model):
+    """The single row holding the chain's last link; locking it serialises sealing (one chain, commit order)."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class AuditTrailIsAppendOnly(RuntimeError):
     """Raised when code tries to change or delete an audit event."""
 
@@ -38,7 +62,7 @@ class AuditTrailIsAppendOnly(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_changes_to_audit_events(session: Session, flush_context, instances) -> None:  # noqa: ANN001
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent):
+        if isinstance(obj, AuditEvent | AuditChainLink):
             raise AuditTrailIsAppendOnly("Audit events cannot be changed or deleted.")
         if type(obj).__name__ == "PublishedReport":
             raise AuditTrailIsAppendOnly("A published report cannot be changed or deleted: publish a new one.")

@@ -42,6 +42,7 @@ class AuditRound(db.Model):
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     drawn_by: Mapped[str | None] = mapped_column(String(254))
     certificate: Mapped[str | None] = mapped_column(Text)  # the sampling certificate, JSON
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # under the retention policy
     # The audit tool pinned when the round is created: a later version never changes this round.
     tool_key: Mapped[str] = mapped_column(String(80), default="multi_agency_case_file_audit",
                                           server_default="multi_agency_case_file_audit")

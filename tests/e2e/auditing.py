@@ -56,15 +56,15 @@ def _focused(page: Page) -> dict:
                          " name: e.name, checked: e.checked, text: (e.innerText || '').trim()} }")
 
 
-def follow_link_by_keyboard(page: Page, text: str) -> int:
-    """Tab from the top of the page to the link whose text starts with ``text`` and press Enter."""
+def follow_link_by_keyboard(page: Page, text: str, *, tag: str = "A") -> int:
+    """Tab from the top of the page to the link (or ``tag="BUTTON"``) whose text starts with ``text``; Enter."""
     for presses in range(1, 200):
         page.keyboard.press("Tab")
         focused = _focused(page)
-        if focused["tag"] == "A" and focused["text"].startswith(text):
+        if focused["tag"] == tag and focused["text"].startswith(text):
             page.keyboard.press("Enter")
             return presses + 1
-    raise AssertionError(f"Tab never reached the link {text!r}")
+    raise AssertionError(f"Tab never reached the {tag.lower()} {text!r}")
 
 
 def complete_by_keyboard(page: Page, tool: AuditTool, section_id: str) -> int:

@@ -1,0 +1,145 @@
+"""A hash chain over the audit trail, so an altered, deleted or slipped-in event is detected.
+
+Events are written (flushed) with the change they record, as before. When the transaction commits, ``seal`` (a
+``before_commit`` listener) locks the single chain-head row, appends one ``audit_chain`` link per new event in
+commit order, and moves the head. Each link's hash is SHA-256 over the previous link's hash and a canonical form of
+the event, so ``verify`` can recompute the chain from the first event and name every event that no longer matches.
+
+The lock is held only from the link writes to the commit, not for the whole request. Linking at commit time also
+keeps the chain in commit order on PostgreSQL, where ids are handed out when rows are inserted, not committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from auditapp.models import AuditChainHead, AuditChainLink, AuditEvent
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+UNSEALED = "auditapp_unsealed_events"
+
+
+def canonical(audit_event: AuditEvent) -> bytes:
+    """The event's content as stable bytes (the same whether built in memory or read back from the database)."""
+    details = json.loads(json.dumps(audit_event.details or {}, default=str))
+    content: list[Any] = [
+        audit_event.id, audit_event.occurred_at.isoformat(timespec="microseconds"), audit_event.actor_id,
+        audit_event.actor_email, audit_event.actor_role, audit_event.action, audit_event.object_type,
+        audit_event.object_id, audit_event.ip_address, audit_event.request_id, details,
+    ]
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def link_hash(previous: str, seq: int, audit_event: AuditEvent) -> str:
+    return hashlib.sha256(f"{previous}\n{seq}\n".encode() + canonical(audit_event)).hexdigest()
+
+
+def remember(session: Session, audit_event: AuditEvent) -> None:
+    """Note an event written in this transaction, to be linked into the chain when it commits."""
+    session.info.setdefault(UNSEALED, []).append(audit_event)
+
+
+def link_events(session: Session, events: list[AuditEvent]) -> None:
+    """Append links for ``events`` (already flushed, so they have ids) after the chain head, under its row lock.
+
+    The head row is updated before it is read: that takes the row lock on PostgreSQL and the write lock on SQLite,
+    so two transactions can never link after the same head.
+    """
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=AuditChainHead.seq))
+    head = session.execute(
+        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
+    ).one_or_none()
+    seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
+    links = []
+    for audit_event in sorted(events, key=lambda e: e.id):
+        seq += 1
+        previous = link_hash(previous, seq, audit_event)
+        links.append({"seq": seq, "event_id": audit_event.id, "hash": previous})
+    session.execute(AuditChainLink.__table__.insert(), links)
+    if head:
+        session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=seq, hash=previous))
+    else:
+        session.execute(AuditChainHead.__table__.insert().values(id=HEAD_ID, seq=seq, hash=previous))
+
+
+@event.listens_for(Session, "before_commit")
+def seal(session: Session) -> None:
+    events = session.info.get(UNSEALED)
+    if not events:
+        return
+    session.flush()  # the change and its events first: a failing change never takes the chain lock
+    session.info.pop(UNSEALED, None)
+    link_events(session, events)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(UNSEALED, None)
+
+
+@dataclass
+class ChainReport:
+    events: int = 0
+    links: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _linked_events(session: Session) -> Iterator[tuple[int, str, int, Any]]:
+    """(seq, stored hash, event id, event row or None) in chain order, streamed as plain rows (no ORM objects)."""
+    events = AuditEvent.__table__
+    query = (select(AuditChainLink.seq, AuditChainLink.hash, AuditChainLink.event_id,
+                    events.c.id.label("present"), *[c for c in events.c if c.name != "id"])
+             .select_from(AuditChainLink.__table__.outerjoin(events, events.c.id == AuditChainLink.event_id))
+             .order_by(AuditChainLink.seq).execution_options(yield_per=5000))
+    for row in session.execute(query):
+        content = None
+        if row.present is not None:
+            content = SimpleNamespace(**{c.name: getattr(row, c.name) for c in events.c if c.name != "id"},
+                                      id=row.present)
+        yield row.seq, row.hash, row.event_id, content
+
+
+def verify(session: Session, *, limit: int = 50) -> ChainReport:
+    """Recompute the chain from the first link; name each altered, deleted, inserted or unlinked event."""
+    report = ChainReport()
+    previous, expected_seq = GENESIS, 1
+    for seq, stored, event_id, audit_event in _linked_events(session):
+        report.links += 1
+        if seq != expected_seq:
+            report.problems.append(f"Links {expected_seq} to {seq - 1} are missing (events removed from the chain).")
+        if audit_event is None:
+            report.problems.append(f"Event {event_id} (link {seq}) has been deleted.")
+        elif link_hash(previous, seq, audit_event) != stored:
+            report.problems.append(f"Event {event_id} (link {seq}) does not match its hash: it has been altered, "
+                                   "or the chain was rewritten from here.")
+        previous, expected_seq = stored, seq + 1
+    head = session.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one_or_none()
+    report.head_seq, report.head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if (report.head_seq, report.head_hash) != (expected_seq - 1, previous):
+        report.problems.append(f"The chain head says {report.head_seq} links ending {report.head_hash[:12]}, "
+                               f"but the chain has {expected_seq - 1} ending {previous[:12]}: links were removed "
+                               "from the end or the head was changed.")
+    report.events = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    unlinked = session.scalars(
+        select(AuditEvent.id).outerjoin(AuditChainLink, AuditChainLink.event_id == AuditEvent.id)
+        .where(AuditChainLink.seq.is_(None)).order_by(AuditEvent.id).limit(limit)
+    ).all()
+    report.problems.extend(f"Event {event_id} is not in the chain (written outside the application)."
+                           for event_id in unlinked)
+    del report.problems[limit:]
+    return report
