@@ -51,6 +51,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "admin.team_new": {ADMIN},
     "admin.team_edit": {ADMIN},
     "admin.audit_trail": {ADMIN},
+    "admin.audit_trail_verify": {ADMIN},
     "admin.tools": {ADMIN},
     "admin.tool_load": {ADMIN},
     "admin.tool_preview": {ADMIN},

@@ -170,3 +170,15 @@ def test_the_migration_chains_the_events_written_before_it(tmp_path):
     assert verified.stdout.startswith("Audit trail intact: 5 events, 5 links, head 5 ")
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT event_id FROM audit_chain ORDER BY seq").fetchall() == [(n,) for n in range(1, 6)]
+
+
+def test_an_admin_checks_the_trail_on_the_web(client_for):
+    admin = client_for("admin")
+    page = admin.get("/admin/audit-trail/verify")
+    assert page.status_code == 200 and "The audit trail is intact" in page.get_data(as_text=True)
+    last = db.session.scalar(select(AuditChainLink.event_id).order_by(AuditChainLink.seq.desc()).limit(1))
+    _without_triggers()
+    db.session.execute(text("UPDATE audit_events SET action = 'changed' WHERE id = :id"), {"id": last})
+    page = admin.get("/admin/audit-trail/verify")
+    body = page.get_data(as_text=True)
+    assert "has been tampered with" in body and f"Event {last} (link" in body

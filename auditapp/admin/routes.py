@@ -10,6 +10,7 @@ from auditapp.domain import org
 from auditapp.domain import users as user_domain
 from auditapp.domain.audit_trail import list_events
 from auditapp.domain.errors import DomainError
+from auditapp.extensions import db
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
 from auditapp.security.access import register_loader, requires_role
@@ -182,6 +183,15 @@ def audit_trail():  # noqa: ANN201
     page = max(int_or_none(request.args.get("page")) or 1, 1)
     events, total = list_events(page=page, per_page=50, action=request.args.get("action") or None)
     return render_template("admin/audit_trail.html", events=events, total=total, page=page, per_page=50)
+
+
+@bp.route("/audit-trail/verify")
+@admin_only
+def audit_trail_verify():  # noqa: ANN201
+    """Recompute the hash chain now (the same check as ``auditapp audit-trail verify``); reads only."""
+    from auditapp.domain.audit_chain import verify
+
+    return render_template("admin/audit_trail_verify.html", report=verify(db.session))
 
 
 @bp.route("/tools")
