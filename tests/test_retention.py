@@ -11,7 +11,7 @@ from sqlalchemy import select
 from auditapp.domain import retention
 from auditapp.domain.retention import REMOVED, RetentionPolicy, apply_retention, plan_retention
 from auditapp.extensions import db
-from auditapp.models import AuditEvent, Case, Job, JointDiscussion, PendingUpload, SafeguardingConcern
+from auditapp.models import AuditEvent, Case, Finding, Job, JointDiscussion, PendingUpload, SafeguardingConcern
 from auditapp.reports.report_data import build_report
 from tests.factories import make_cases, make_round
 from tests.test_report import AS_OF, PARTNERSHIP, completed  # noqa: F401 - the fixture is used by name
@@ -60,6 +60,10 @@ def test_a_round_past_its_period_loses_identifiers_and_free_text_but_keeps_grade
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention_applied")).one()
     assert event.details["anonymised_round_ids"] == [completed.id]
     assert event.details["sampled cases anonymised"] == 4
+
+    finding = db.session.scalars(select(Finding).where(Finding.round_id == completed.id)).one()
+    assert finding.case_refs == [f"ANON-{completed.sampled[2].case_id}", f"ANON-{completed.sampled[0].case_id}"]
+    assert finding.evidence == f"See ANON-{completed.sampled[2].case_id}."
 
     report = build_report(completed, as_of=AS_OF, partnership=PARTNERSHIP)
     assert report.method.population_size == 8

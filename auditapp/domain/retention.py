@@ -7,7 +7,7 @@
   name, unless a round still within its period sampled it too; every free-text answer, evidence box, moderation
   comment, concern description and exclusion reason is replaced by a note; the sampling certificate (which lists
   the whole eligible population) is removed. Structured answers (yes/no, grades, numbers) stay, so trends and the
-  published report (already pseudonymised) still stand.
+  published report (already pseudonymised) still stand. Findings and actions follow the new case references.
 - **Uploads waiting for confirmation** are deleted after ``pending_upload_hours``; **finished background jobs**
   after ``job_days``.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +35,7 @@ from auditapp.models import (
     Assignment,
     AuditRound,
     Case,
+    Finding,
     Job,
     JointDiscussion,
     PendingUpload,
@@ -134,6 +136,7 @@ def apply_retention(plan: RetentionPlan) -> RetentionPlan:
         case.case_ref, case.date_of_birth, case.worker = new_refs[case.case_ref], None, None
     for audit_round in db.session.scalars(select(AuditRound).where(AuditRound.id.in_(plan.rounds))):
         _anonymise_round(audit_round, plan.as_of, new_refs)
+    _rename_in_findings(new_refs)
     if plan.pending_uploads:
         for upload in db.session.scalars(select(PendingUpload).where(PendingUpload.id.in_(plan.pending_uploads))):
             db.session.delete(upload)
@@ -193,6 +196,26 @@ def _reduced_certificate(certificate: dict, new_refs: dict[str, str], now: datet
                              "case_ref_in": ref(entry.get("case_ref_in", "")), "reason": REMOVED}
                             for entry in certificate.get("replacement_log", [])],
     }
+
+
+def _rename_in_findings(new_refs: dict[str, str]) -> None:
+    """Findings and actions name cases by reference: they follow the new references, in lists and in their text."""
+    if not new_refs:
+        return
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(new_refs, key=len, reverse=True))) + r")\b")
+
+    def rename(text: str | None) -> str | None:
+        return pattern.sub(lambda match: new_refs[match.group(1)], text) if text else text
+
+    for finding in db.session.scalars(select(Finding)):
+        if finding.case_refs and set(finding.case_refs) & new_refs.keys():
+            finding.case_refs = [new_refs.get(ref, ref) for ref in finding.case_refs]
+        for name in ("title", "evidence", "so_what", "recommendation"):
+            if (value := getattr(finding, name)) and pattern.search(value):
+                setattr(finding, name, rename(value))
+        for action in finding.actions:
+            if action.description and pattern.search(action.description):
+                action.description = rename(action.description)
 
 
 def _redacted(answers: dict[str, str], keep: Iterable[str]) -> dict[str, str]:
