@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,22 +21,28 @@ from auditapp.extensions import db
 def transactional(command: Callable) -> Callable:
     """Run a CLI command as one transaction: commit when it succeeds, roll back on any error.
 
-    This and the request hook in app.py are the only places that commit.
+    What the command prints on standard output is held back until the commit has succeeded, so "Imported ..."
+    is never printed for work that a failed commit or a killed process did not keep (errors and progress go to
+    standard error straight away). This and the request hook in app.py are the only places that commit.
     """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        held = io.StringIO()
         with acting_as(cli_actor()):
             try:
-                result = command(*args, **kwargs)
+                with contextlib.redirect_stdout(held):
+                    result = command(*args, **kwargs)
+                db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 raise click.ClickException(error.message) from None
             except BaseException:
                 db.session.rollback()
                 raise
-            db.session.commit()
-            return result
+        sys.stdout.write(held.getvalue())
+        sys.stdout.flush()
+        return result
 
     return wrapper
 

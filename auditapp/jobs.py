@@ -61,12 +61,14 @@ def this_process() -> str:
 
 
 def _started(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for the same one."""
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for the same one;
+    "" when the process has ended, including a killed worker that is a zombie until its parent reaps it."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
+            fields = stat.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return ""
+    return "" if fields[0] in ("Z", "X") else fields[19]
 
 
 def _owner_gone(owner: str | None) -> bool:

@@ -56,3 +56,21 @@ def test_demo_is_idempotent_and_prints_the_sign_ins(app):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "0 records created" in second.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Agency, Team, User)] == counts
+
+
+def test_nothing_is_reported_as_done_when_the_commit_fails(app, org, monkeypatch):
+    """The command's own output waits for the commit: a failed commit prints the error, never "Created"."""
+    def failing_commit() -> None:
+        raise RuntimeError("the database went away")
+
+    runner = app.test_cli_runner()
+    monkeypatch.setattr(db.session, "commit", failing_commit)
+    result = runner.invoke(args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
+                           input="a-long-pass-phrase-from-stdin\n")
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert "Created user" not in result.output
+    monkeypatch.undo()
+    assert db.session.scalar(select(User).where(User.email == "late@example.org")) is None
+    done = runner.invoke(args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
+                         input="a-long-pass-phrase-from-stdin\n")
+    assert done.exit_code == 0 and done.output.startswith("Created user late@example.org")

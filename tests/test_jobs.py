@@ -52,3 +52,21 @@ def test_the_status_page_shows_an_interrupted_job_as_not_finished(client_for, us
     assert page.status_code == 200
     assert "This did not finish" in text and "Interrupted: the server stopped" in text
     assert db.session.get(Job, job.id).status == "failed"
+
+
+def test_a_killed_worker_not_yet_reaped_counts_as_gone(users):
+    """After kill -9 a worker stays a zombie until its parent reaps it; its job must not be taken as running."""
+    import os
+    import signal
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    owner = f"{socket.gethostname()[:40]}:{child.pid}:{_started(child.pid)}"
+    job = _job(users, "running", owner)
+    assert recover_interrupted() == 0  # alive
+    os.kill(child.pid, signal.SIGKILL)
+    for _ in range(100):
+        with open(f"/proc/{child.pid}/stat", encoding="ascii") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+    assert recover_interrupted() == 1 and job.status == "failed"
+    child.wait()
