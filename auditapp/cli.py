@@ -78,6 +78,23 @@ def create_user_command(email: str, name: str | None, role: str, agency: str | N
     click.echo(f"Created user {user.email} ({user.role.label}), id {user.id}")
 
 
+@users_cli.command("deactivate")
+@click.argument("email")
+@transactional
+def deactivate_user_command(email: str) -> None:
+    """Deactivate a user who has left: every session ends now; their work and the audit trail are kept."""
+    from auditapp.domain.assignments import open_assignments
+    from auditapp.domain.users import set_active
+    from auditapp.domain.users_lookup import user_by_email
+
+    user = user_by_email(email)
+    set_active(user, active=False)
+    click.echo(f"Deactivated {user.email}: signed out everywhere and unable to sign in.")
+    for assignment in open_assignments(user.id):
+        click.echo(f"  Still to reassign: {assignment.sampled_case.round.name}, case "
+                   f"{assignment.sampled_case.case.case_ref} (audit {assignment.id})")
+
+
 @transactional
 def _load_demo():  # noqa: ANN202
     from auditapp.demo import load_demo

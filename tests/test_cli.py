@@ -74,3 +74,30 @@ def test_nothing_is_reported_as_done_when_the_commit_fails(app, org, monkeypatch
     done = runner.invoke(args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
                          input="a-long-pass-phrase-from-stdin\n")
     assert done.exit_code == 0 and done.output.startswith("Created user late@example.org")
+
+
+def test_deactivating_a_leaver_ends_their_sessions_and_lists_work_to_reassign(app, actor, users):
+    from tests.factories import make_round
+
+    audit_round = make_round(cases=8, size=4)
+    leaver = audit_round.sampled[0].assignments[0].auditor
+    result = app.test_cli_runner().invoke(args=["users", "deactivate", leaver.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Deactivated {leaver.email}: signed out everywhere")
+    assert f"Still to reassign: {audit_round.name}, case " in result.output
+    assert not leaver.active
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_deactivated"))
+    assert event.object_id == str(leaver.id)
+    missing = app.test_cli_runner().invoke(args=["users", "deactivate", "nobody@example.org"])
+    assert missing.exit_code == 1 and "There is no user with the email address" in missing.output
+
+
+def test_the_deactivate_page_lists_the_leavers_unfinished_audits(app, actor, users, client_for):
+    from tests.factories import make_round
+
+    audit_round = make_round(cases=8, size=4)
+    leaver = audit_round.sampled[0].assignments[0].auditor
+    page = client_for("admin").get(f"/admin/users/{leaver.id}/deactivate")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "unfinished audit" in text and f"{audit_round.name}: case " in text

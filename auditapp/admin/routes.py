@@ -8,6 +8,7 @@ from flask_login import current_user
 from auditapp.admin.forms import AgencyForm, ConfirmForm, LocalityForm, TeamForm, UserForm
 from auditapp.domain import org
 from auditapp.domain import users as user_domain
+from auditapp.domain.assignments import open_assignments
 from auditapp.domain.audit_trail import list_events
 from auditapp.domain.errors import DomainError
 from auditapp.extensions import db
@@ -102,7 +103,7 @@ def user_deactivate(user: User):  # noqa: ANN201
         user_domain.set_active(user, active=False)
         flash(f"User {user.email} deactivated: they have been signed out everywhere")
         return redirect(url_for("admin.users"))
-    return render_form("admin/confirm_deactivate.html", form, user=user)
+    return render_form("admin/confirm_deactivate.html", form, user=user, open_work=open_assignments(user.id))
 
 
 @bp.route("/agencies")

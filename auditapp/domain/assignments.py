@@ -157,6 +157,12 @@ def assignments_for_auditor(user_id: int) -> list[Assignment]:
     return list(db.session.scalars(query))
 
 
+def open_assignments(user_id: int) -> list[Assignment]:
+    """Assignments the auditor has not finished (not started, in progress or returned): to reassign when they leave."""
+    return [a for a in assignments_for_auditor(user_id)
+            if a.audit is None or a.audit.state in ("not_started", "in_progress", "returned")]
+
+
 def active_auditors() -> list[User]:
     query = select(User).where(User.role == Role.AUDITOR, User.active.is_(True)).order_by(User.name)
     return list(db.session.scalars(query))

@@ -1,4 +1,4 @@
-"""Finding organisations by name, for the command line."""
+"""Finding organisations and users by name, for the command line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from auditapp.domain.errors import DomainError
 from auditapp.extensions import db
-from auditapp.models import Agency, Team
+from auditapp.models import Agency, Team, User
 
 
 def agency_id_by_name(name: str) -> int:
@@ -27,3 +27,11 @@ def team_id_by_name(name: str, *, agency_id: int | None) -> int:
         raise DomainError(f"There is no single team called {name!r}" + ("" if agency_id else ": give --agency"),
                           field="team")
     return ids[0]
+
+
+def user_by_email(email: str) -> User:
+    """The user with this email address (case-insensitive). Raises DomainError when there is none."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise DomainError(f"There is no user with the email address {email!r}", field="email")
+    return user

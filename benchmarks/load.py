@@ -1,0 +1,710 @@
+"""Load benchmark: 50 auditors saving audit sections while a coordinator builds the board report PDF, on gunicorn.
+
+Run from the repository root (PostgreSQL on 127.0.0.1:5432, trust authentication for ``postgres``)::
+
+    .venv/bin/python -m benchmarks.load [--users 50] [--duration 60] [--think 1.0-3.0]
+                                        [--workers 3 --threads 8] [--keep-db] [--database URL]
+
+What it does, all in one run:
+
+1. Creates a fresh database (``auditapp_load`` by default; dropped first if present), runs ``auditapp db upgrade``,
+   loads the demo partnership and adds ``--users`` independent auditors, each assigned one case of a drawn round
+   (``benchmarks/load_setup.py``, in its own process).
+2. Starts ``gunicorn wsgi:app`` (gthread workers, ``AUDITAPP_ENV=demo``: no two-factor, plain-HTTP cookies, one
+   ``SECRET_KEY`` for every worker) on a free port of 127.0.0.1 and waits for ``/healthz``.
+3. Signs every simulated user in (spread over ``--ramp`` seconds, not measured with the rest), then for
+   ``--duration`` seconds: each auditor, with its own cookie session, opens its audit's task list, opens a random
+   section, thinks, saves the section with valid answers (CSRF token and version from the page, as a browser
+   would), thinks, and again; one QA coordinator opens the board report preview of the demo's completed round,
+   thinks, downloads its draft PDF (rendered by WeasyPrint in the request), thinks, and again; one baseline client
+   requests a static file (``/static/app.css``: the trivial endpoint, no database) and ``/healthz`` (which runs
+   ``SELECT 1``, shown for comparison) every ``--baseline-interval`` seconds.
+4. Prints p50/p95/p99/max latency per endpoint (by route template), errors, and each p95's ratio to the trivial
+   endpoint's p95 in the same run; the CPU used by gunicorn, PostgreSQL, the load generator and anything else
+   (all on the same machine: a warning says when other work took a share, as the figures then mean little);
+   the database's backends sampled from ``pg_stat_activity`` (running, in an open transaction, waiting for a lock
+   and on which statement); and a verdict on the goal for the auditor endpoints: p95 under 300 ms and within 3x
+   the trivial endpoint, no errors. Then stops gunicorn and drops the database (unless ``--keep-db``).
+
+A save counts as an error unless it answers 302/303 (saved, back to the task list) or 200 (shown again with the
+section's problems); every other endpoint must answer 200; a 409 conflict, any 4xx or 5xx, a redirect to the
+sign-in page or a connection failure is an error. Latency is from sending the request to reading the whole
+response, on a new connection per request. Exit code 0 whether or not the goal is met; non-zero when the run
+itself broke (setup failed, the server did not start or died, nobody could sign in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from benchmarks.load_setup import app_env, database_name, drop_database, server_conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/auditapp_load"
+GOAL_MS, GOAL_RATIO = 300.0, 3.0
+TIMEOUT = 120  # seconds a request may take before it counts as a failure
+OTHER_WARNING = 25  # % of one core used by processes that are not part of the run: the machine was not quiet
+
+TASK_LIST = "GET /audits/<id>"
+SECTION = "GET /audits/<id>/section/<section>"
+SAVE = "POST /audits/<id>/section/<section>"
+PREVIEW = "GET /rounds/<id>/report"
+PDF = "GET /rounds/<id>/report.pdf"
+TRIVIAL = "GET /static/app.css"
+HEALTHZ = "GET /healthz"
+AUDITOR_ENDPOINTS = (TASK_LIST, SECTION, SAVE)
+ORDER = (*AUDITOR_ENDPOINTS, PREVIEW, PDF, HEALTHZ, TRIVIAL)
+NOTES = {PREVIEW: "coordinator", PDF: "coordinator", HEALTHZ: "SELECT 1", TRIVIAL: "trivial"}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+EVIDENCE = ("Seen in the case notes of the home visit on {day} March; the chronology was updated the same week and "
+            "the plan review recorded what the child said about school. Save {save}.")
+
+
+class BenchmarkError(RuntimeError):
+    """The run itself broke (as opposed to a goal not met)."""
+
+
+# ---------------------------------------------------------------------------------------------------- recording
+
+
+@dataclass
+class Stats:
+    """Latencies (ms), statuses and errors per endpoint; shared by every client thread."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    statuses: dict[str, Counter] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, endpoint: str, ms: float, status: int, problem: str | None) -> None:
+        with self.lock:
+            self.latencies.setdefault(endpoint, []).append(ms)
+            self.statuses.setdefault(endpoint, Counter())[status] += 1
+        if problem:
+            self.error(endpoint, problem)
+
+    def error(self, endpoint: str, problem: str) -> None:
+        """Count an error (a bad status, or a good status with the wrong content: already timed)."""
+        with self.lock:
+            self.errors[endpoint] += 1
+            if len(self.samples) < 8:
+                self.samples.append(f"{endpoint}: {problem}")
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float:
+    """Linear interpolation between closest ranks (as numpy's default); NaN when there is nothing."""
+    if not ordered:
+        return math.nan
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summarise(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"n": len(ordered), "p50": percentile(ordered, 0.50), "p95": percentile(ordered, 0.95),
+            "p99": percentile(ordered, 0.99), "max": ordered[-1] if ordered else math.nan}
+
+
+# ---------------------------------------------------------------------------------------------------- HTTP client
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def _problem(response: Response, ok: Sequence[int]) -> str | None:
+    if response.status not in ok:
+        return f"HTTP {response.status}: {response.text[:160]!r}"
+    if response.status in (301, 302, 303) and "/sign-in" in (response.headers.get("Location") or ""):
+        return f"HTTP {response.status} to the sign-in page (session lost)"
+    return None
+
+
+class Client:
+    """One simulated browser: its own cookies, a new connection per request, every request timed and recorded."""
+
+    def __init__(self, port: int, stats: Stats) -> None:
+        self.port, self.stats, self.cookies = port, stats, {}
+
+    def call(self, method: str, path: str, endpoint: str, *, form: Sequence[tuple[str, str]] | None = None,
+             ok: Sequence[int] = (200,)) -> Response | None:
+        """Send the request; return the response, or None when it failed (recorded as an error)."""
+        headers = {"User-Agent": "auditapp-load-benchmark", "Accept": "text/html,*/*"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        body = urlencode(form).encode() if form is not None else None
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        try:
+            response = self._send(method, path, body, headers)
+        except (OSError, http.client.HTTPException) as error:
+            self.stats.add(endpoint, (time.perf_counter() - start) * 1000, 0, f"{type(error).__name__}: {error}")
+            return None
+        elapsed = (time.perf_counter() - start) * 1000
+        problem = _problem(response, ok)
+        self.stats.add(endpoint, elapsed, response.status, problem)
+        self._keep_cookies(response.headers)
+        return None if problem else response
+
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Response:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            raw = connection.getresponse()
+            return Response(raw.status, raw.headers, raw.read())
+        finally:
+            connection.close()
+
+    def _keep_cookies(self, headers: http.client.HTTPMessage) -> None:
+        for header in headers.get_all("Set-Cookie") or ():
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value and morsel["max-age"] != "0":
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+
+
+def sign_in(client: Client, email: str, password: str) -> bool:
+    page = client.call("GET", "/sign-in", "GET /sign-in")
+    token = CSRF.search(page.text) if page else None
+    if token is None:
+        return False
+    form = [("email", email), ("password", password), ("csrf_token", token.group(1))]
+    return client.call("POST", "/sign-in", "POST /sign-in", form=form, ok=(302, 303)) is not None
+
+
+# ---------------------------------------------------------------------------------------------------- the form
+
+
+@dataclass
+class Form:
+    hidden: dict[str, str] = field(default_factory=dict)
+    radios: dict[str, list[str]] = field(default_factory=dict)
+    checked: dict[str, str] = field(default_factory=dict)
+    textareas: dict[str, str] = field(default_factory=dict)
+
+
+class FormParser(HTMLParser):
+    """The POST forms of a page: hidden inputs, radio groups (and which is checked), text areas."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form" and found.get("method", "").lower() == "post":
+            self._form = Form()
+            self.forms.append(self._form)
+        elif self._form is not None and tag == "textarea":
+            self._textarea = found.get("name", "")
+            self._form.textareas[self._textarea] = ""
+        elif self._form is not None and tag == "input":
+            self._input(self._form, found)
+
+    @staticmethod
+    def _input(form: Form, found: dict[str, str]) -> None:
+        name, kind, value = found.get("name", ""), found.get("type", "text"), found.get("value", "")
+        if kind == "hidden":
+            form.hidden[name] = value
+        elif kind == "radio":
+            form.radios.setdefault(name, []).append(value)
+            if "checked" in found:
+                form.checked[name] = value
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._form = None
+
+    def handle_data(self, data: str) -> None:
+        if self._form is not None and self._textarea is not None:
+            self._form.textareas[self._textarea] += data
+
+
+def section_form(html: str) -> Form | None:
+    """The section's form (the one carrying the audit's version), or None when the page has none."""
+    parser = FormParser()
+    parser.feed(html)
+    return next((form for form in parser.forms if "version" in form.hidden and "csrf_token" in form.hidden), None)
+
+
+def answers(form: Form, rng: random.Random, save: int) -> list[tuple[str, str]]:
+    """What an auditor types: an answer for every question, evidence for every text; computed answers confirmed."""
+    pairs = list(form.hidden.items())
+    for name, options in form.radios.items():
+        computed = f"{name}__override_reason" in form.textareas
+        keep = form.checked.get(name) if computed else None  # the proposal worked out from the case's dates
+        pairs.append((name, keep or rng.choice(options)))
+    for name, text in form.textareas.items():
+        typed = text if name.endswith("__override_reason") else EVIDENCE.format(day=rng.randint(1, 28), save=save)
+        pairs.append((name, typed))
+    pairs.append(("action", "continue"))
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------------- the users
+
+
+@dataclass
+class Run:
+    """What every client thread shares: the fixture, the clock, the stats."""
+
+    port: int
+    fixture: dict[str, Any]
+    think: tuple[float, float]
+    ramp: float
+    interval: float
+    stats: Stats = field(default_factory=Stats)
+    setup: Stats = field(default_factory=Stats)
+    signed_in: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    go: threading.Event = field(default_factory=threading.Event)
+    stop: threading.Event = field(default_factory=threading.Event)
+    started: float = math.inf
+    failed_sign_ins: list[str] = field(default_factory=list)
+
+    def over(self) -> bool:
+        return self.stop.is_set()
+
+    def pause(self, rng: random.Random) -> None:
+        self.stop.wait(rng.uniform(*self.think))
+
+    def start_as(self, email: str, password: str, rng: random.Random, warm_up: Callable[[Client], object],
+                 ) -> Client | None:
+        """Sign in (after a random part of the ramp) and warm up, wait for everyone and a think time; the client,
+        or None when the sign-in failed."""
+        client = Client(self.port, self.setup)
+        try:
+            self.stop.wait(rng.uniform(0, self.ramp))
+            ok = sign_in(client, email, password)
+            if ok:
+                warm_up(client)
+        finally:
+            self.signed_in.release()
+        if not ok:
+            self.failed_sign_ins.append(email)
+        self.go.wait()
+        client.stats = self.stats
+        self.pause(rng)  # users start at random moments, not all at once
+        return client if ok else None
+
+
+def auditor(run: Run, number: int, email: str, assignment_id: int) -> None:
+    rng = random.Random(number)
+    base, save = f"/audits/{assignment_id}", 0
+    first = f"{base}/section/{run.fixture['sections'][0]}"
+    client = run.start_as(email, run.fixture["password"], rng,
+                          lambda warm: (warm.call("GET", base, TASK_LIST), warm.call("GET", first, SECTION)))
+    while client is not None and not run.over():
+        client.call("GET", base, TASK_LIST)
+        path = f"{base}/section/{rng.choice(run.fixture['sections'])}"
+        page = client.call("GET", path, SECTION)
+        form = section_form(page.text) if page else None
+        if page and form is None:
+            run.stats.error(SECTION, "no section form on the page")
+        run.pause(rng)
+        if form is not None and not run.over():
+            save += 1
+            client.call("POST", path, SAVE, form=answers(form, rng, save), ok=(200, 302, 303))
+            run.pause(rng)
+
+
+def coordinator(run: Run) -> None:
+    rng = random.Random(0)
+    fixture = run.fixture
+    base = f"/rounds/{fixture['report_round']}/report"
+    client = run.start_as(fixture["coordinator"], fixture["coordinator_password"], rng,
+                          lambda warm: (warm.call("GET", base, PREVIEW), warm.call("GET", f"{base}.pdf", PDF)))
+    while client is not None and not run.over():
+        client.call("GET", base, PREVIEW)
+        run.pause(rng)
+        pdf = client.call("GET", f"{base}.pdf", PDF)
+        if pdf is not None and not pdf.body.startswith(b"%PDF"):
+            run.stats.error(PDF, "the response is not a PDF")
+        run.pause(rng)
+
+
+def baseline(run: Run) -> None:
+    """The trivial endpoint (and /healthz) at a steady rate, signed out, for the whole measured window."""
+    client = Client(run.port, run.stats)
+    run.go.wait()
+    ticks = 0
+    while not run.over():
+        client.call("GET", "/static/app.css", TRIVIAL)
+        client.call("GET", "/healthz", HEALTHZ)
+        ticks += 1
+        run.stop.wait(max(0.0, run.started + ticks * run.interval - time.monotonic()))
+
+
+def drive(run: Run, duration: float, cpu: Callable[[], dict[str, float]]) -> tuple[float, tuple[dict, dict]]:
+    """Start every client, wait for the sign-ins, run for ``duration`` seconds, wait for the requests in flight.
+
+    Returns the seconds measured and the CPU snapshots (``cpu()``) at the start and the end of them.
+    """
+    auditors = run.fixture["auditors"]
+    threads = [threading.Thread(target=auditor, args=(run, n, email, assignment), daemon=True, name=f"auditor-{n}")
+               for n, (email, assignment) in enumerate(auditors, start=1)]
+    threads += [threading.Thread(target=coordinator, args=(run,), daemon=True, name="coordinator"),
+                threading.Thread(target=baseline, args=(run,), daemon=True, name="baseline")]
+    for thread in threads:
+        thread.start()
+    for _ in range(len(auditors) + 1):
+        if not run.signed_in.acquire(timeout=run.ramp + TIMEOUT):
+            raise BenchmarkError("the sign-ins did not finish")
+    if len(run.failed_sign_ins) > len(auditors) // 2:
+        raise BenchmarkError(f"{len(run.failed_sign_ins)} of {len(auditors) + 1} users could not sign in")
+    before = cpu()
+    run.started = time.monotonic()
+    run.go.set()
+    run.stop.wait(duration)
+    run.stop.set()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    return time.monotonic() - run.started, (before, cpu())
+
+
+# ---------------------------------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``gunicorn wsgi:app`` in its own process group, stopped (and its log checked) on leaving."""
+
+    def __init__(self, database: str, workers: int, threads: int) -> None:
+        self.database, self.workers, self.threads = database, workers, threads
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="auditapp-load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        command = [str(Path(sys.executable).with_name("gunicorn")), "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", str(self.workers), "--threads", str(self.threads), "--worker-class", "gthread",
+                   "--timeout", str(TIMEOUT), "--log-level", "warning"]
+        env = {**app_env(self.database), "SECRET_KEY": secrets.token_hex(32)}  # one key for every worker
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,  # noqa: S603
+                                        start_new_session=True)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, seconds: float = 60) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            if self.process.poll() is not None:
+                raise BenchmarkError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            probe = Client(self.port, Stats()).call("GET", "/healthz", "probe")
+            if probe is not None:
+                return
+            time.sleep(0.2)
+        raise BenchmarkError(f"gunicorn did not answer /healthz within {seconds:.0f} s:\n{self.log_tail()}")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
+
+    def log_problems(self) -> int:
+        text = Path(self.log.name).read_text(errors="replace")
+        return sum(1 for line in text.splitlines() if re.search(r"Traceback|\[ERROR\]|\[CRITICAL\]", line))
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+        if exc_type is None and not self.log_problems():
+            Path(self.log.name).unlink()  # kept only when there is something to read in it
+
+
+# ---------------------------------------------------------------------------------------------------- CPU
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: str) -> tuple[str, int, float] | None:
+    """(command name, parent pid, CPU seconds of it and its reaped children) of a process, or None when it is gone.
+
+    Counting the reaped children keeps the CPU of PostgreSQL backends that ended (closed connections) with the
+    postmaster, so the sum over the live processes never goes down.
+    """
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    return name, int(rest[1]), sum(int(value) for value in rest[11:15]) / TICK
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far: the whole machine (busy), gunicorn (master and workers), PostgreSQL, this process."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    snapshot = {"machine": (user + nice + system + irq + softirq) / TICK, "steal": steal / TICK, "gunicorn": 0.0,
+                "postgres": 0.0, "load generator": sum(os.times()[:2])}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        found = _proc_stat(pid)
+        if found is None:
+            continue
+        name, parent, seconds = found
+        if int(pid) == server_pid or parent == server_pid:
+            snapshot["gunicorn"] += seconds
+        elif name == "postgres":
+            snapshot["postgres"] += seconds
+    return snapshot
+
+
+# ---------------------------------------------------------------------------------------------------- PostgreSQL
+
+
+ACTIVITY = ("SELECT state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()")
+
+
+class Activity(threading.Thread):
+    """Samples the benchmark database's backends (pg_stat_activity) while the run lasts: how many are running a
+    statement, how many sit in an open transaction, how many wait for a lock, and on which statements."""
+
+    def __init__(self, url: str, run: Run, every: float = 0.25) -> None:
+        super().__init__(daemon=True, name="pg-activity")
+        self.url, self.run_, self.every = url, run, every
+        self.samples: list[Counter] = []
+        self.waiting_on: Counter = Counter()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(**server_conninfo(self.url), autocommit=True) as connection:
+            self.run_.go.wait()
+            while not self.run_.stop.wait(self.every):
+                self._sample(connection.execute(ACTIVITY, (database_name(self.url),)).fetchall())
+
+    def _sample(self, rows: list[tuple[str, str, str]]) -> None:
+        counts = Counter()
+        for state, wait_type, query in rows:
+            counts[state] += 1
+            if wait_type == "Lock":
+                counts["lock"] += 1
+                self.waiting_on[query] += 1
+        self.samples.append(counts)
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "PostgreSQL activity: no samples"
+        parts = []
+        for key, label in (("active", "running a statement"), ("idle in transaction", "in an open transaction"),
+                           ("lock", "waiting for a lock")):
+            values = [sample[key] for sample in self.samples]
+            parts.append(f"{label} mean {sum(values) / len(values):.1f} max {max(values)}")
+        top = "; ".join(f"{count}x {query!r}" for query, count in self.waiting_on.most_common(2))
+        return (f"PostgreSQL backends of the database ({len(self.samples)} samples, every {self.every:g} s): "
+                + ", ".join(parts) + (f"; lock waits on: {top}" if top else ""))
+
+
+# ---------------------------------------------------------------------------------------------------- report
+
+
+def _row(endpoint: str, stats: Stats, trivial_p95: float) -> str:
+    figures = summarise(stats.latencies.get(endpoint, []))
+    codes = ", ".join(f"{code or 'failed'}x{count}" for code, count in sorted(stats.statuses.get(endpoint, {}).items()))
+    label = f"{endpoint} ({NOTES[endpoint]})" if endpoint in NOTES else endpoint
+    return (f"{label:<45} {figures['n']:>6} {stats.errors[endpoint]:>6} {figures['p50']:>7.1f} {figures['p95']:>7.1f} "
+            f"{figures['p99']:>7.1f} {figures['max']:>7.1f} {figures['p95'] / trivial_p95:>7.1f}x  {codes}")
+
+
+def print_table(stats: Stats, endpoints: Sequence[str], trivial_p95: float) -> None:
+    print(f"{'endpoint':<45} {'n':>6} {'errors':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'p95/triv':>8}  "
+          "statuses")
+    for endpoint in endpoints:
+        print(_row(endpoint, stats, trivial_p95))
+
+
+def verdict(stats: Stats, trivial_p95: float, failed_sign_ins: list[str]) -> str:
+    p95 = {endpoint: summarise(stats.latencies.get(endpoint, []))["p95"] for endpoint in AUDITOR_ENDPOINTS}
+    worst = max(p95, key=lambda endpoint: p95[endpoint])
+    errors = sum(stats.errors.values()) + len(failed_sign_ins)
+    met = p95[worst] < GOAL_MS and p95[worst] / trivial_p95 <= GOAL_RATIO and errors == 0
+    return (f"GOAL {'MET' if met else 'NOT MET'} (auditor endpoints: p95 < {GOAL_MS:.0f} ms and <= {GOAL_RATIO:g}x "
+            f"the trivial endpoint's p95, no errors): worst p95 {p95[worst]:.0f} ms ({worst}) = "
+            f"{p95[worst] / trivial_p95:.1f}x the trivial {trivial_p95:.1f} ms; p95 "
+            + ", ".join(f"{endpoint} {value:.0f} ms" for endpoint, value in p95.items())
+            + f"; errors {errors} (all endpoints, sign-ins included)")
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
+    cores = os.cpu_count() or 1
+    used = {name: (after[name] - before[name]) / seconds * 100 for name in before}
+    other = used["machine"] - used["gunicorn"] - used["postgres"] - used["load generator"]
+    print(f"CPU over the measured window ({cores} cores = {cores * 100}%): machine busy {used['machine']:.0f}%, "
+          f"gunicorn {used['gunicorn']:.0f}%, PostgreSQL (all databases) {used['postgres']:.0f}%, "
+          f"load generator {used['load generator']:.0f}%, other {max(other, 0):.0f}%; "
+          f"steal {used['steal']:.0f}% (the host kept the CPUs from this machine)")
+    if other > OTHER_WARNING:
+        print(f"WARNING: other processes used {other:.0f}% CPU during the run: the machine was not quiet, so these "
+              "figures are pessimistic; run again when it is")
+
+
+def report(run: Run, seconds: float, cpu: tuple[dict[str, float], dict[str, float]], server: Server,
+           activity: Activity) -> None:
+    stats = run.stats
+    trivial_p95 = summarise(stats.latencies.get(TRIVIAL, []))["p95"]
+    if not trivial_p95 or math.isnan(trivial_p95):
+        raise BenchmarkError("the trivial endpoint was never measured")
+    total = sum(len(values) for values in stats.latencies.values())
+    saves = stats.statuses.get(SAVE, Counter())
+    print(f"\nmeasured {seconds:.1f} s: {total} requests ({total / seconds:.1f}/s); saves {saves[302] + saves[303]} "
+          f"redirected, {saves[200]} shown again with problems; latency in ms\n")
+    print_table(stats, [endpoint for endpoint in ORDER if endpoint in stats.latencies], trivial_p95)
+    print("\nsign-in and warm-up (one task list and section per auditor, one preview and PDF), before the measured "
+          "window, not in the verdict:")
+    print_table(run.setup, [endpoint for endpoint in ("GET /sign-in", "POST /sign-in", *ORDER)
+                            if endpoint in run.setup.latencies], trivial_p95)
+    print()
+    print_cpu(*cpu, seconds)
+    print(activity.summary())
+    for sample in stats.samples + run.setup.samples:
+        print(f"error: {sample}")
+    problems = server.log_problems()
+    print(f"gunicorn log: {problems} error lines" + (f", kept in {server.log.name}" if problems else ""))
+    print(verdict(stats, trivial_p95, run.failed_sign_ins))
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+
+def _think(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    bounds = (float(low), float(high or low))
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError("think time is LOW-HIGH seconds, for example 1.0-3.0")
+    return bounds
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50, help="concurrent auditors (default 50)")
+    parser.add_argument("--duration", type=float, default=60, help="measured seconds, after sign-in (default 60)")
+    parser.add_argument("--think", type=_think, default=(1.0, 3.0), help="think time range in seconds (1.0-3.0)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
+    parser.add_argument("--ramp", type=float, default=10, help="seconds over which the users sign in (default 10)")
+    parser.add_argument("--baseline-interval", type=float, default=0.2,
+                        help="seconds between the baseline client's requests (default 0.2)")
+    parser.add_argument("--database", default=DEFAULT_DATABASE, help="its name must start with auditapp_load")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    return parser.parse_args(argv)
+
+
+def setup_database(url: str, users: int) -> dict[str, Any]:
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "benchmarks.load_setup", "create", url, "--users", str(users)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603 - ours
+    if done.returncode != 0:
+        raise BenchmarkError(f"setting up the database failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    fixture = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"setup: database created, migrated and filled in {time.perf_counter() - start:.1f} s "
+          f"({users} auditors, round {fixture['round']}; report of round {fixture['report_round']})", flush=True)
+    return fixture
+
+
+def benchmark(args: argparse.Namespace) -> None:
+    fixture = setup_database(args.database, args.users)
+    with Server(args.database, args.workers, args.threads) as server:
+        print(f"server: gunicorn on 127.0.0.1:{server.port}, pid {server.process.pid}; signing in "
+              f"{args.users + 1} users over {args.ramp:g} s", flush=True)
+        run = Run(server.port, fixture, args.think, args.ramp, args.baseline_interval)
+        activity = Activity(args.database, run)
+        activity.start()
+        try:
+            seconds, cpu = drive(run, args.duration, lambda: cpu_snapshot(server.process.pid))
+        finally:
+            run.stop.set()
+            run.go.set()  # threads still waiting for the start (the run broke before it) end at once
+        if not server.alive():
+            raise BenchmarkError(f"gunicorn died during the run:\n{server.log_tail()}")
+        activity.join(5)
+        report(run, seconds, cpu, server, activity)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    database_name(args.database)  # refuses any database but the benchmark's own
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(f"load benchmark: {args.users} auditors + 1 coordinator (board report PDF) + 1 baseline client; "
+          f"{args.duration:g} s measured after sign-in; think {args.think[0]:g}-{args.think[1]:g} s")
+    print(f"server: gunicorn wsgi:app, {args.workers} workers x {args.threads} threads (gthread), AUDITAPP_ENV=demo; "
+          f"database {args.database}; {os.cpu_count()} CPUs shared with the load generator and PostgreSQL")
+    print(f"trivial endpoint: {TRIVIAL} (a static file, no database); {HEALTHZ} (runs SELECT 1) shown for "
+          "comparison", flush=True)
+    try:
+        benchmark(args)
+    except BenchmarkError as error:
+        print(f"the run broke: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if not args.keep_db:
+            _drop(args.database)
+    return 0
+
+
+def _drop(url: str) -> None:
+    try:
+        drop_database(url)
+    except Exception as error:  # noqa: BLE001 - reported, never hiding the run's own outcome
+        print(f"could not drop the database {url}: {error}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
