@@ -51,13 +51,15 @@ def remember(session: Session, audit_event: AuditEvent) -> None:
 def link_events(session: Session, events: list[AuditEvent]) -> None:
     """Append links for ``events`` (already flushed, so they have ids) after the chain head, under its row lock.
 
-    The head row is updated before it is read: that takes the row lock on PostgreSQL and the write lock on SQLite,
-    so two transactions can never link after the same head.
+    The head row is read FOR UPDATE on PostgreSQL (on SQLite it is first updated, which takes the write lock), so
+    two transactions can never link after the same head.
     """
-    session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=AuditChainHead.seq))
-    head = session.execute(
-        select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
-    ).one_or_none()
+    head_query = select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
+    if session.get_bind().dialect.name == "sqlite":  # no row locks: a write takes the database's write lock first
+        session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=AuditChainHead.seq))
+    else:
+        head_query = head_query.with_for_update()
+    head = session.execute(head_query).one_or_none()
     seq, previous = (head.seq, head.hash) if head else (0, GENESIS)
     links = []
     for audit_event in sorted(events, key=lambda e: e.id):

@@ -43,7 +43,17 @@ def all_tools() -> list[AuditTool]:
 
 
 def get_tool(*, key: str, version: int) -> AuditTool:
-    """The tool ``key`` at exactly ``version`` (a round's pinned tool). Raises DomainError when it is unknown."""
+    """The tool ``key`` at exactly ``version`` (a round's pinned tool). Raises DomainError when it is unknown.
+
+    Remembered for the rest of the session (a request, a command): versions never change once they exist.
+    """
+    found = db.session.info.setdefault("auditapp_tools", {})
+    if (key, version) not in found:
+        found[(key, version)] = _find_tool(key=key, version=version)
+    return found[(key, version)]
+
+
+def _find_tool(*, key: str, version: int) -> AuditTool:
     stored = db.session.scalar(select(ToolVersion).where(ToolVersion.key == key, ToolVersion.version == version))
     if stored is not None:
         return _load_stored(stored)
