@@ -105,8 +105,19 @@ def base_url(live_server: LiveServer) -> str:
     return live_server.url
 
 
+_AXE_RUNS: list[tuple[str, int, int]] = []  # (test, pages checked, violations), for the summary
+
+
 @pytest.fixture
-def a11y() -> object:
+def a11y(request: pytest.FixtureRequest) -> Iterator[object]:
     from tests.e2e.helpers import Accessibility
 
-    return Accessibility()
+    accessibility = Accessibility()
+    yield accessibility
+    _AXE_RUNS.append((request.node.name, len(accessibility.checked), len(accessibility.violations)))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    """How many pages axe-core checked (WCAG 2.0/2.1/2.2 A and AA) and what it found, printed after the run."""
+    for name, pages, violations in _AXE_RUNS:
+        terminalreporter.write_line(f"axe-core: {name}: {pages} pages checked, {violations} violations")
