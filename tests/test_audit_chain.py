@@ -182,3 +182,10 @@ def test_an_admin_checks_the_trail_on_the_web(client_for):
     page = admin.get("/admin/audit-trail/verify")
     body = page.get_data(as_text=True)
     assert "has been tampered with" in body and f"Event {last} (link" in body
+
+
+def test_the_grant_command_refuses_sqlite(app):
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    result = app.test_cli_runner().invoke(args=["db-role", "grant", "auditapp_app"])
+    assert result.exit_code == 1 and "Database roles are a PostgreSQL feature" in result.output

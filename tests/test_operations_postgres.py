@@ -176,3 +176,19 @@ def test_a_backup_restores_into_a_fresh_database(deployment, tmp_path):
             conn.execute("UPDATE audit_events SET action = 'changed'")
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
+
+
+def test_the_grant_command_is_idempotent_and_audited(deployment):
+    import psycopg
+
+    database, role = deployment
+    for _ in range(2):
+        granted = _auditapp(database, "db-role", "grant", role)
+        assert granted.returncode == 0, granted.stderr
+        assert granted.stdout.startswith(f"Granted the application's privileges to {role}")
+    assert _as_role(database, role, "DELETE FROM audit_events") == "permission denied for table audit_events"
+    with psycopg.connect(**_conninfo(database)) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_events WHERE action = 'db_role_granted' "
+                            "AND object_id = %s", (role,)).fetchone()[0] == 2
+    refused = _auditapp(database, "db-role", "grant", "Robert'); DROP TABLE cases;--")
+    assert refused.returncode == 1 and "is not a plain PostgreSQL role name" in refused.stderr

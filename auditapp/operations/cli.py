@@ -34,8 +34,10 @@ def verify_command() -> None:
 
 @db_role_cli.command("grant")
 @click.argument("role")
+@transactional
 def grant_command(role: str) -> None:
     """Give ROLE the application's privileges: everything it needs, but no UPDATE or DELETE on the audit trail."""
+    from auditapp.domain.audit_trail import record_event
     from auditapp.security.db_role import grant_statements
 
     if db.engine.dialect.name != "postgresql":
@@ -47,7 +49,7 @@ def grant_command(role: str) -> None:
         raise click.ClickException(str(error)) from None
     for statement in statements:
         db.session.execute(text(statement))
-    db.session.commit()
+    record_event("db_role_granted", object_type="db_role", object_id=role)
     click.echo(f"Granted the application's privileges to {role} (no UPDATE, DELETE or TRUNCATE on the audit trail).")
 
 
