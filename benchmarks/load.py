@@ -36,7 +36,6 @@ itself broke (setup failed, the server did not start or died, nobody could sign 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import math
 import os
@@ -53,18 +52,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from benchmarks.load_setup import app_env, database_name, drop_database, server_conninfo
+from benchmarks.load_client import TIMEOUT, Client, Stats, answers, section_form, sign_in, summarise
+from benchmarks.load_monitor import Activity, cpu_snapshot
+from benchmarks.load_setup import app_env, database_name, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/auditapp_load"
 GOAL_MS, GOAL_RATIO = 300.0, 3.0
-TIMEOUT = 120  # seconds a request may take before it counts as a failure
 OTHER_WARNING = 25  # % of one core used by processes that are not part of the run: the machine was not quiet
 
 TASK_LIST = "GET /audits/<id>"
@@ -77,206 +74,8 @@ HEALTHZ = "GET /healthz"
 AUDITOR_ENDPOINTS = (TASK_LIST, SECTION, SAVE)
 ORDER = (*AUDITOR_ENDPOINTS, PREVIEW, PDF, HEALTHZ, TRIVIAL)
 NOTES = {PREVIEW: "coordinator", PDF: "coordinator", HEALTHZ: "SELECT 1", TRIVIAL: "trivial"}
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-EVIDENCE = ("Seen in the case notes of the home visit on {day} March; the chronology was updated the same week and "
-            "the plan review recorded what the child said about school. Save {save}.")
-
-
 class BenchmarkError(RuntimeError):
     """The run itself broke (as opposed to a goal not met)."""
-
-
-# ---------------------------------------------------------------------------------------------------- recording
-
-
-@dataclass
-class Stats:
-    """Latencies (ms), statuses and errors per endpoint; shared by every client thread."""
-
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    statuses: dict[str, Counter] = field(default_factory=dict)
-    errors: Counter = field(default_factory=Counter)
-    samples: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, endpoint: str, ms: float, status: int, problem: str | None) -> None:
-        with self.lock:
-            self.latencies.setdefault(endpoint, []).append(ms)
-            self.statuses.setdefault(endpoint, Counter())[status] += 1
-        if problem:
-            self.error(endpoint, problem)
-
-    def error(self, endpoint: str, problem: str) -> None:
-        """Count an error (a bad status, or a good status with the wrong content: already timed)."""
-        with self.lock:
-            self.errors[endpoint] += 1
-            if len(self.samples) < 8:
-                self.samples.append(f"{endpoint}: {problem}")
-
-
-def percentile(ordered: Sequence[float], fraction: float) -> float:
-    """Linear interpolation between closest ranks (as numpy's default); NaN when there is nothing."""
-    if not ordered:
-        return math.nan
-    position = (len(ordered) - 1) * fraction
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def summarise(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {"n": len(ordered), "p50": percentile(ordered, 0.50), "p95": percentile(ordered, 0.95),
-            "p99": percentile(ordered, 0.99), "max": ordered[-1] if ordered else math.nan}
-
-
-# ---------------------------------------------------------------------------------------------------- HTTP client
-
-
-@dataclass
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-def _problem(response: Response, ok: Sequence[int]) -> str | None:
-    if response.status not in ok:
-        return f"HTTP {response.status}: {response.text[:160]!r}"
-    if response.status in (301, 302, 303) and "/sign-in" in (response.headers.get("Location") or ""):
-        return f"HTTP {response.status} to the sign-in page (session lost)"
-    return None
-
-
-class Client:
-    """One simulated browser: its own cookies, a new connection per request, every request timed and recorded."""
-
-    def __init__(self, port: int, stats: Stats) -> None:
-        self.port, self.stats, self.cookies = port, stats, {}
-
-    def call(self, method: str, path: str, endpoint: str, *, form: Sequence[tuple[str, str]] | None = None,
-             ok: Sequence[int] = (200,)) -> Response | None:
-        """Send the request; return the response, or None when it failed (recorded as an error)."""
-        headers = {"User-Agent": "auditapp-load-benchmark", "Accept": "text/html,*/*"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = urlencode(form).encode() if form is not None else None
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        start = time.perf_counter()
-        try:
-            response = self._send(method, path, body, headers)
-        except (OSError, http.client.HTTPException) as error:
-            self.stats.add(endpoint, (time.perf_counter() - start) * 1000, 0, f"{type(error).__name__}: {error}")
-            return None
-        elapsed = (time.perf_counter() - start) * 1000
-        problem = _problem(response, ok)
-        self.stats.add(endpoint, elapsed, response.status, problem)
-        self._keep_cookies(response.headers)
-        return None if problem else response
-
-    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Response:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            raw = connection.getresponse()
-            return Response(raw.status, raw.headers, raw.read())
-        finally:
-            connection.close()
-
-    def _keep_cookies(self, headers: http.client.HTTPMessage) -> None:
-        for header in headers.get_all("Set-Cookie") or ():
-            for name, morsel in SimpleCookie(header).items():
-                if morsel.value and morsel["max-age"] != "0":
-                    self.cookies[name] = morsel.value
-                else:
-                    self.cookies.pop(name, None)
-
-
-def sign_in(client: Client, email: str, password: str) -> bool:
-    page = client.call("GET", "/sign-in", "GET /sign-in")
-    token = CSRF.search(page.text) if page else None
-    if token is None:
-        return False
-    form = [("email", email), ("password", password), ("csrf_token", token.group(1))]
-    return client.call("POST", "/sign-in", "POST /sign-in", form=form, ok=(302, 303)) is not None
-
-
-# ---------------------------------------------------------------------------------------------------- the form
-
-
-@dataclass
-class Form:
-    hidden: dict[str, str] = field(default_factory=dict)
-    radios: dict[str, list[str]] = field(default_factory=dict)
-    checked: dict[str, str] = field(default_factory=dict)
-    textareas: dict[str, str] = field(default_factory=dict)
-
-
-class FormParser(HTMLParser):
-    """The POST forms of a page: hidden inputs, radio groups (and which is checked), text areas."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self._form: Form | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {name: value or "" for name, value in attrs}
-        if tag == "form" and found.get("method", "").lower() == "post":
-            self._form = Form()
-            self.forms.append(self._form)
-        elif self._form is not None and tag == "textarea":
-            self._textarea = found.get("name", "")
-            self._form.textareas[self._textarea] = ""
-        elif self._form is not None and tag == "input":
-            self._input(self._form, found)
-
-    @staticmethod
-    def _input(form: Form, found: dict[str, str]) -> None:
-        name, kind, value = found.get("name", ""), found.get("type", "text"), found.get("value", "")
-        if kind == "hidden":
-            form.hidden[name] = value
-        elif kind == "radio":
-            form.radios.setdefault(name, []).append(value)
-            if "checked" in found:
-                form.checked[name] = value
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "form":
-            self._form = None
-
-    def handle_data(self, data: str) -> None:
-        if self._form is not None and self._textarea is not None:
-            self._form.textareas[self._textarea] += data
-
-
-def section_form(html: str) -> Form | None:
-    """The section's form (the one carrying the audit's version), or None when the page has none."""
-    parser = FormParser()
-    parser.feed(html)
-    return next((form for form in parser.forms if "version" in form.hidden and "csrf_token" in form.hidden), None)
-
-
-def answers(form: Form, rng: random.Random, save: int) -> list[tuple[str, str]]:
-    """What an auditor types: an answer for every question, evidence for every text; computed answers confirmed."""
-    pairs = list(form.hidden.items())
-    for name, options in form.radios.items():
-        computed = f"{name}__override_reason" in form.textareas
-        keep = form.checked.get(name) if computed else None  # the proposal worked out from the case's dates
-        pairs.append((name, keep or rng.choice(options)))
-    for name, text in form.textareas.items():
-        typed = text if name.endswith("__override_reason") else EVIDENCE.format(day=rng.randint(1, 28), save=save)
-        pairs.append((name, typed))
-    pairs.append(("action", "continue"))
-    return pairs
 
 
 # ---------------------------------------------------------------------------------------------------- the users
@@ -459,91 +258,6 @@ class Server:
         self.log.close()
         if exc_type is None and not self.log_problems():
             Path(self.log.name).unlink()  # kept only when there is something to read in it
-
-
-# ---------------------------------------------------------------------------------------------------- CPU
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stat(pid: str) -> tuple[str, int, float] | None:
-    """(command name, parent pid, CPU seconds of it and its reaped children) of a process, or None when it is gone.
-
-    Counting the reaped children keeps the CPU of PostgreSQL backends that ended (closed connections) with the
-    postmaster, so the sum over the live processes never goes down.
-    """
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-    return name, int(rest[1]), sum(int(value) for value in rest[11:15]) / TICK
-
-
-def cpu_snapshot(server_pid: int) -> dict[str, float]:
-    """CPU seconds so far: the whole machine (busy), gunicorn (master and workers), PostgreSQL, this process."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
-    snapshot = {"machine": (user + nice + system + irq + softirq) / TICK, "steal": steal / TICK, "gunicorn": 0.0,
-                "postgres": 0.0, "load generator": sum(os.times()[:2])}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        found = _proc_stat(pid)
-        if found is None:
-            continue
-        name, parent, seconds = found
-        if int(pid) == server_pid or parent == server_pid:
-            snapshot["gunicorn"] += seconds
-        elif name == "postgres":
-            snapshot["postgres"] += seconds
-    return snapshot
-
-
-# ---------------------------------------------------------------------------------------------------- PostgreSQL
-
-
-ACTIVITY = ("SELECT state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()")
-
-
-class Activity(threading.Thread):
-    """Samples the benchmark database's backends (pg_stat_activity) while the run lasts: how many are running a
-    statement, how many sit in an open transaction, how many wait for a lock, and on which statements."""
-
-    def __init__(self, url: str, run: Run, every: float = 0.25) -> None:
-        super().__init__(daemon=True, name="pg-activity")
-        self.url, self.run_, self.every = url, run, every
-        self.samples: list[Counter] = []
-        self.waiting_on: Counter = Counter()
-
-    def run(self) -> None:
-        import psycopg
-
-        with psycopg.connect(**server_conninfo(self.url), autocommit=True) as connection:
-            self.run_.go.wait()
-            while not self.run_.stop.wait(self.every):
-                self._sample(connection.execute(ACTIVITY, (database_name(self.url),)).fetchall())
-
-    def _sample(self, rows: list[tuple[str, str, str]]) -> None:
-        counts = Counter()
-        for state, wait_type, query in rows:
-            counts[state] += 1
-            if wait_type == "Lock":
-                counts["lock"] += 1
-                self.waiting_on[query] += 1
-        self.samples.append(counts)
-
-    def summary(self) -> str:
-        if not self.samples:
-            return "PostgreSQL activity: no samples"
-        parts = []
-        for key, label in (("active", "running a statement"), ("idle in transaction", "in an open transaction"),
-                           ("lock", "waiting for a lock")):
-            values = [sample[key] for sample in self.samples]
-            parts.append(f"{label} mean {sum(values) / len(values):.1f} max {max(values)}")
-        top = "; ".join(f"{count}x {query!r}" for query, count in self.waiting_on.most_common(2))
-        return (f"PostgreSQL backends of the database ({len(self.samples)} samples, every {self.every:g} s): "
-                + ", ".join(parts) + (f"; lock waits on: {top}" if top else ""))
 
 
 # ---------------------------------------------------------------------------------------------------- report
