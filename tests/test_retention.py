@@ -97,6 +97,8 @@ def test_closed_cases_never_sampled_leave_the_population_after_the_period(actor)
 
 def test_open_cases_are_never_removed(actor):
     make_cases(3, status="cp")
+    make_cases(2, start=50, status="cin", closure_date="2022-01-31", referral_date="2021-01-15",
+               assessment_completed_date="2021-02-20")  # a closure date, but the case is open again
     assert plan_retention(POLICY, now=datetime(2040, 1, 1, tzinfo=UTC)).closed_cases == []
 
 

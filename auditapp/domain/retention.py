@@ -107,7 +107,8 @@ def plan_retention(policy: RetentionPolicy, *, now: datetime | None = None) -> R
     plan = RetentionPlan(as_of=now, policy=policy)
     sampled_case_ids = select(SampledCase.case_id)
     plan.closed_cases = list(db.session.scalars(
-        select(Case.id).where(Case.closure_date < _months_before(now.date(), policy.closed_case_months),
+        select(Case.id).where(Case.status == "closed",
+                              Case.closure_date < _months_before(now.date(), policy.closed_case_months),
                               Case.id.not_in(sampled_case_ids)).order_by(Case.id)))
     round_cutoff = datetime.combine(_months_before(now.date(), 12 * policy.round_years), now.timetz())
     already = set(db.session.scalars(select(AuditRound.id).where(AuditRound.anonymised_at.is_not(None))))
