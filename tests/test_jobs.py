@@ -58,15 +58,20 @@ def test_a_killed_worker_not_yet_reaped_counts_as_gone(users):
     """After kill -9 a worker stays a zombie until its parent reaps it; its job must not be taken as running."""
     import os
     import signal
+    import time
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     owner = f"{socket.gethostname()[:40]}:{child.pid}:{_started(child.pid)}"
     job = _job(users, "running", owner)
     assert recover_interrupted() == 0  # alive
     os.kill(child.pid, signal.SIGKILL)
-    for _ in range(100):
+    state = ""
+    for _ in range(1000):  # the kill is delivered asynchronously: wait (up to 10 s) until it is a zombie
         with open(f"/proc/{child.pid}/stat", encoding="ascii") as stat:
-            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                break
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.01)
+    assert state == "Z"
     assert recover_interrupted() == 1 and job.status == "failed"
     child.wait()
