@@ -107,17 +107,19 @@ def test_the_owner_is_stopped_by_the_append_only_trigger(deployment):
 
 
 WRITER = """
-import sys, time
+import pathlib, sys, time
 from auditapp.app import create_app
 from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import ActorContext, acting_as
 from auditapp.extensions import db
 
 app = create_app()
-number, start = sys.argv[1], float(sys.argv[2])
+number, folder, writers = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3])
+(folder / f"ready-{number}").touch()
+deadline = time.time() + 120
+while len(list(folder.glob("ready-*"))) < writers and time.time() < deadline:  # start together
+    time.sleep(0.005)
 with app.app_context(), acting_as(ActorContext(email=f"writer{number}@test", channel="test")):
-    while time.time() < start:
-        time.sleep(0.005)
     for transaction in range(100):
         for n in range(1 + transaction % 3):
             record_event("concurrency_test", object_type="case", object_id=f"{number}-{transaction}-{n}")
@@ -125,16 +127,14 @@ with app.app_context(), acting_as(ActorContext(email=f"writer{number}@test", cha
 """
 
 
-def test_concurrent_commits_keep_one_intact_chain(deployment):
+def test_concurrent_commits_keep_one_intact_chain(deployment, tmp_path):
     """Six processes commit 100 transactions each at the same moment; every event is linked once, in one chain."""
-    import time
-
     import psycopg
 
     database, _ = deployment
     env = {**os.environ, "DATABASE_URL": _url(database), "AUDITAPP_ENV": "development"}
-    start = time.time() + 4
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(n), str(start)], env=env) for n in range(6)]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(n), str(tmp_path), "6"], env=env)
+               for n in range(6)]
     assert [writer.wait(timeout=300) for writer in writers] == [0] * 6
     result = _auditapp(database, "audit-trail", "verify")
     assert result.returncode == 0, result.stderr
