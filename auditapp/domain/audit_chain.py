@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, func, select, update
@@ -28,19 +27,32 @@ HEAD_ID = 1
 UNSEALED = "auditapp_unsealed_events"
 
 
-def canonical(audit_event: AuditEvent) -> bytes:
-    """The event's content as stable bytes (the same whether built in memory or read back from the database)."""
-    details = json.loads(json.dumps(audit_event.details or {}, default=str))
-    content: list[Any] = [
-        audit_event.id, audit_event.occurred_at.isoformat(timespec="microseconds"), audit_event.actor_id,
-        audit_event.actor_email, audit_event.actor_role, audit_event.action, audit_event.object_type,
-        audit_event.object_id, audit_event.ip_address, audit_event.request_id, details,
-    ]
+#: The event's fields, in the order they are hashed.
+FIELDS = ("id", "occurred_at", "actor_id", "actor_email", "actor_role", "action", "object_type", "object_id",
+          "ip_address", "request_id", "details")
+
+
+def _content(values: Sequence[Any]) -> bytes:
+    """The hashed bytes of an event's values (in FIELDS order, details already as JSON gives them back)."""
+    content = list(values)
+    content[1] = content[1].isoformat(timespec="microseconds")
+    content[10] = content[10] or {}
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def canonical(audit_event: AuditEvent) -> bytes:
+    """The event's content as stable bytes (the same whether built in memory or read back from the database)."""
+    values = [getattr(audit_event, name) for name in FIELDS]
+    values[10] = json.loads(json.dumps(values[10] or {}, default=str))  # as the database will return it
+    return _content(values)
+
+
+def _hash(previous: str, seq: int, content: bytes) -> str:
+    return hashlib.sha256(f"{previous}\n{seq}\n".encode() + content).hexdigest()
+
+
 def link_hash(previous: str, seq: int, audit_event: AuditEvent) -> str:
-    return hashlib.sha256(f"{previous}\n{seq}\n".encode() + canonical(audit_event)).hexdigest()
+    return _hash(previous, seq, canonical(audit_event))
 
 
 def remember(session: Session, audit_event: AuditEvent) -> None:
@@ -101,32 +113,29 @@ class ChainReport:
         return not self.problems
 
 
-def _linked_events(session: Session) -> Iterator[tuple[int, str, int, Any]]:
-    """(seq, stored hash, event id, event row or None) in chain order, streamed as plain rows (no ORM objects)."""
+def _linked_events(session: Session) -> Iterator[tuple[int, str, int, bytes | None]]:
+    """(seq, stored hash, event id, the event's content or None when it is gone) in chain order, streamed as plain
+    rows: the details come back from the database already JSON-native, so they are not round-tripped again."""
     events = AuditEvent.__table__
     query = (select(AuditChainLink.seq, AuditChainLink.hash, AuditChainLink.event_id,
-                    events.c.id.label("present"), *[c for c in events.c if c.name != "id"])
+                    *[events.c[name] for name in FIELDS])
              .select_from(AuditChainLink.__table__.outerjoin(events, events.c.id == AuditChainLink.event_id))
              .order_by(AuditChainLink.seq).execution_options(yield_per=5000))
-    for row in session.execute(query):
-        content = None
-        if row.present is not None:
-            content = SimpleNamespace(**{c.name: getattr(row, c.name) for c in events.c if c.name != "id"},
-                                      id=row.present)
-        yield row.seq, row.hash, row.event_id, content
+    for seq, stored, event_id, *values in session.execute(query):
+        yield seq, stored, event_id, None if values[0] is None else _content(values)
 
 
 def verify(session: Session, *, limit: int = 50) -> ChainReport:
     """Recompute the chain from the first link; name each altered, deleted, inserted or unlinked event."""
     report = ChainReport()
     previous, expected_seq = GENESIS, 1
-    for seq, stored, event_id, audit_event in _linked_events(session):
+    for seq, stored, event_id, content in _linked_events(session):
         report.links += 1
         if seq != expected_seq:
             report.problems.append(f"Links {expected_seq} to {seq - 1} are missing (events removed from the chain).")
-        if audit_event is None:
+        if content is None:
             report.problems.append(f"Event {event_id} (link {seq}) has been deleted.")
-        elif link_hash(previous, seq, audit_event) != stored:
+        elif _hash(previous, seq, content) != stored:
             report.problems.append(f"Event {event_id} (link {seq}) does not match its hash: it has been altered, "
                                    "or the chain was rewritten from here.")
         previous, expected_seq = stored, seq + 1
