@@ -23,6 +23,15 @@ from config import TestConfig
 PASSWORD = "correct-horse-battery-staple-42"
 
 
+def pg_conninfo(base_url: str, database: str | None = None) -> dict:
+    """psycopg connection arguments for the server of ``base_url`` (its own database unless another is named)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    return dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+                password=url.password or None, dbname=database or url.database or "postgres")
+
+
 def _postgres_database(base_url: str) -> tuple[str, callable]:
     """Create a throwaway database on the server of ``base_url``; return its URL and a dropper."""
     import psycopg
@@ -30,8 +39,7 @@ def _postgres_database(base_url: str) -> tuple[str, callable]:
 
     url = make_url(base_url)
     name = f"auditapp_test_{uuid.uuid4().hex[:10]}"
-    conninfo = dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-                    password=url.password or None, dbname=url.database or "postgres")
+    conninfo = pg_conninfo(base_url)
     with psycopg.connect(**conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 

@@ -17,17 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import pg_conninfo
+
 BASE = os.environ.get("TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(not BASE.startswith("postgresql"), reason="PostgreSQL only (TEST_DATABASE_URL)")
 AUDITAPP = str(Path(sys.executable).with_name("auditapp"))
 
 
 def _conninfo(database: str | None = None) -> dict:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(BASE)
-    return dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-                password=url.password or None, dbname=database or url.database or "postgres")
+    return pg_conninfo(BASE, database)
 
 
 def _url(database: str, driver: str = "postgresql+psycopg") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from auditapp.domain.auth import find_user_by_email
 from auditapp.domain.errors import DomainError
 from auditapp.extensions import db
 from auditapp.models import Agency, Team, User
@@ -31,7 +32,7 @@ def team_id_by_name(name: str, *, agency_id: int | None) -> int:
 
 def user_by_email(email: str) -> User:
     """The user with this email address (case-insensitive). Raises DomainError when there is none."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = find_user_by_email(email)
     if user is None:
         raise DomainError(f"There is no user with the email address {email!r}", field="email")
     return user
