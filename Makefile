@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install assets db demo test test-postgres lint check-migrations clean e2e
+.PHONY: run system-deps install assets db demo test test-postgres lint check-migrations clean e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# WeasyPrint subsets fonts with HarfBuzz's subsetter when the system has it (and warns, slower, without it).
+system-deps:
+	@ldconfig -p | grep -q libharfbuzz-subset || (apt-get update -q && apt-get install -y -q libharfbuzz-subset0) \
+		|| echo "warning: install libharfbuzz-subset0 (Debian/Ubuntu) for WeasyPrint's font subsetting"
+
+install: system-deps $(VENV)/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

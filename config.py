@@ -59,7 +59,24 @@ class BaseConfig:
         self.SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_int("SESSION_ABSOLUTE_HOURS", 12))
         self.TOTP_REQUIRED = _bool("TOTP_REQUIRED", self.DEFAULT_TOTP_REQUIRED)
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 50) * 1024 * 1024
-        self.TRUST_PROXY = _bool("TRUST_PROXY", False)  # behind a reverse proxy that sets X-Forwarded-*
+        # What an uploaded .xlsx workbook may expand to: each part (a sheet, its shared text) and the whole. Sheets
+        # of 100,000 children are 70-105 MB of XML; parsing takes about 2 s and 0.1 GB per 100 MB.
+        self.MAX_UNCOMPRESSED_PART_BYTES = _int("MAX_UNCOMPRESSED_PART_MB", 150) * 1024 * 1024
+        self.MAX_UNCOMPRESSED_TOTAL_BYTES = _int("MAX_UNCOMPRESSED_TOTAL_MB", 300) * 1024 * 1024
+        # Behind a reverse proxy that sets X-Forwarded-For/-Proto/-Host (one hop). Needed behind a TLS proxy for
+        # the client's real address (rate limits, the audit trail) and for HSTS, which is sent on HTTPS requests only.
+        self.TRUST_PROXY = _bool("TRUST_PROXY", False)
+        # The password-hashing path (sign-in, security code, password checks): POSTs per client address and for
+        # everyone together, in Flask-Limiter's notation; counts kept in RATELIMIT_STORAGE_URI (memory:// is per
+        # process; use redis://host:6379 to share them between gunicorn workers).
+        self.SIGN_IN_LIMIT_PER_ADDRESS = env.get("SIGN_IN_LIMIT_PER_ADDRESS") or "30 per minute"
+        self.SIGN_IN_LIMIT_OVERALL = env.get("SIGN_IN_LIMIT_OVERALL") or "600 per minute"
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # At most this many argon2 hashes at once per process; a request that waits longer than
+        # HASHING_WAIT_SECONDS for a turn gets "too many requests" (429) instead of slowing every page down.
+        self.HASHING_CONCURRENCY = _int("HASHING_CONCURRENCY", max(1, os.cpu_count() or 1))
+        self.HASHING_WAIT_SECONDS = float(env.get("HASHING_WAIT_SECONDS") or 2.0)
+        self.ARGON2_PARAMETERS: dict = {}  # the library's defaults (RFC 9106 low-memory profile)
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = env.get("MAIL_FROM") or "auditapp@localhost"
@@ -110,6 +127,11 @@ class TestConfig(BaseConfig):
         super().__init__()
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only
         self.JOBS_SYNCHRONOUS = True  # tests share one connection: run background jobs inside the request
+        # The cheapest argon2 the library allows: tests check behaviour, not the cost of hashing.
+        self.ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+        # Tests of the limits set their own; everyone else signs in as often as they like from 127.0.0.1.
+        self.SIGN_IN_LIMIT_PER_ADDRESS = "1000000 per minute"
+        self.SIGN_IN_LIMIT_OVERALL = "1000000 per minute"
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or self.DEFAULT_DATABASE_URL
         self.TOTP_REQUIRED = False
 
@@ -117,6 +139,8 @@ class TestConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     DEFAULT_DATABASE_URL = ""
+    # __Host-: the browser keeps it only if Secure, with Path=/ and no Domain, so no subdomain can set or read it.
+    SESSION_COOKIE_NAME = "__Host-auditapp_session"
 
     def check(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]

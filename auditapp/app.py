@@ -12,13 +12,15 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from auditapp.domain.audit_trail import forget_kept, write_kept
 from auditapp.domain.context import ActorContext, set_actor
+from auditapp.domain.passwords import configure_hasher
 from auditapp.extensions import csrf, db, make_sqlite_transactional, migrate
-from auditapp.security import headers, sessions
+from auditapp.security import headers, input_limits, sessions, throttle
 from auditapp.security.access import public
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
+_REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -54,14 +56,19 @@ def create_app(config: object | None = None) -> Flask:
     with app.app_context():
         make_sqlite_transactional(db.engine)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    configure_hasher(**app.config.get("ARGON2_PARAMETERS", {}))
+    # First, so the actor context is fresh before any other hook writes (a refused CSRF token or rate limit
+    # is recorded with the request's actor and id).
+    _register_request_hooks(app)
     csrf.init_app(app)
-    _register_request_hooks(app)  # first, so the actor context is fresh before any other hook writes
+    throttle.init_app(app)
     sessions.init_app(app)
     headers.init_app(app)
 
     import auditapp.models  # noqa: F401 - register every table with the metadata
 
     _register_assets(app)
+    input_limits.init_app(app)  # bounded ids and a checked Host header, before any route is registered
     _register_blueprints(app)
     _register_template_globals(app)
 
@@ -76,7 +83,9 @@ def create_app(config: object | None = None) -> Flask:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _actor() -> None:
-        supplied = request.headers.get("X-Request-ID", "")
+        # A proxy's request id is kept when it is a UUID (to follow a request through the logs); anything else a
+        # client sends is replaced, so the trail never holds a value chosen by the client.
+        supplied = request.headers.get("X-Request-ID", "")[:36].lower()
         g.request_id = supplied if _REQUEST_ID.match(supplied) else str(uuid.uuid4())
         user = current_user if current_user.is_authenticated else None
         set_actor(
@@ -97,10 +106,14 @@ def _register_request_hooks(app: Flask) -> None:
     def _commit(response: Response) -> Response:
         # The one place that commits: a successful response keeps the request's writes, any other discards them.
         # Views therefore answer invalid forms with 400, and errors raise, so half-done work never commits.
+        # Refused attempts (403, 404, CSRF, lock-outs, limits) are then written again in a transaction of their own.
         if response.status_code < 400:
             db.session.commit()
+            forget_kept()
         else:
             db.session.rollback()
+            if write_kept():
+                db.session.commit()
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return response
 

@@ -106,8 +106,13 @@ def _load_demo():  # noqa: ANN202
 @with_appcontext
 def demo_command() -> None:
     """Load the demo partnership, its people and data (idempotent) and print the demo sign-ins."""
+    from flask import current_app
+
     from auditapp.demo import DEMO_PASSWORD
 
+    if not current_app.config.get("DEMO_MODE"):
+        raise click.ClickException(f"auditapp demo refuses to run with AUDITAPP_ENV={current_app.config['ENV_NAME']}:"
+                                   " its accounts share a published password. Use a demo or development database.")
     summary = _load_demo()  # committed before anything is printed: a closed pipe cannot undo it
     click.echo(f"Demo data ready: {summary.created} records created, {summary.existing} already present.")
     click.echo("Demo sign-ins (password for every demo user: " + DEMO_PASSWORD + "):")

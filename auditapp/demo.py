@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from auditapp.domain import org
+from auditapp.domain.errors import DomainError
 from auditapp.domain.users import create_user
 from auditapp.extensions import db
-from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
+from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, SiteSetting, Team, User
 
 DEMO_PASSWORD = "demo-only-harbour-lantern-57"  # noqa: S105 - printed on screen; demo data only
 DOMAIN = "demo.auditapp.invalid"
@@ -85,8 +86,31 @@ def _team(name: str, agency: Agency, locality: Locality, summary: DemoSummary) -
     return org.save_team(team=None, name=name, agency_id=agency.id, locality_id=locality.id)
 
 
+DEMO_MARK = "demo_database"
+
+
+def _check_demo_database() -> None:
+    """Refuse a database that holds accounts of its own; mark one with none (or only the demo's) as a demo.
+
+    The demo creates 11 accounts, an admin among them, whose shared password is published in the README: they
+    must never reach a database that real people use. Raises DomainError.
+    """
+    if db.session.get(SiteSetting, DEMO_MARK) is not None:
+        return
+    # A database made by the demo before it was marked holds demo accounts only: it is marked now.
+    if db.session.scalar(select(User.id).where(~User.email.endswith(f"@{DOMAIN}")).limit(1)) is not None:
+        raise DomainError("This database already has users and is not a demo database, so the demo refuses to add "
+                          "its accounts to it (their password is published). Load the demo into a new database.")
+    db.session.add(SiteSetting(key=DEMO_MARK, value="true"))
+    db.session.flush()
+
+
 def load_demo() -> DemoSummary:
-    """Create whatever of the demo partnership is missing; return what was done and the sign-ins to print."""
+    """Create whatever of the demo partnership is missing; return what was done and the sign-ins to print.
+
+    Only into an empty database (which it marks as a demo) or one marked already. Raises DomainError otherwise.
+    """
+    _check_demo_database()
     summary = DemoSummary()
     agencies = [_agency(name, kind, summary) for name, kind in AGENCIES]
     localities = {name: _locality(name, summary) for name in LOCALITIES}
@@ -104,7 +128,7 @@ def load_demo() -> DemoSummary:
         summary.created += 1
         create_user(email=email, name=name, role=role, password=DEMO_PASSWORD, auditor_type=auditor_type,
                     agency_id=agencies[agency_index].id if agency_index is not None else None,
-                    team_id=teams[team_key].id if team_key else None)
+                    team_id=teams[team_key].id if team_key else None, must_change_password=False)
     _set_demo_team_managers(teams)
     _load_population(summary)
     _draw_demo_round(summary, agencies)

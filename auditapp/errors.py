@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from auditapp.domain.passwords import HashingBusy
 from auditapp.extensions import db
+from auditapp.security.access import PUBLIC
+from auditapp.security.refusals import refused
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +21,7 @@ TITLES = {
     404: "Page not found",
     405: "This action is not allowed here",
     413: "The file is too large",
+    429: "Sorry, there have been too many attempts",
     500: "Sorry, there is a problem with the service",
 }
 
@@ -27,10 +31,25 @@ def _page(code: int, message: str | None = None):  # noqa: ANN202
                            message=message), code
 
 
+TOO_MANY = "Wait a few minutes and try again."
+
+
+def _protected() -> bool:
+    """True for a matched route that is not public (a refusal there is an attempt on something protected)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and getattr(view, "access_rule", PUBLIC) != PUBLIC
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):  # noqa: ANN202
+        refused("csrf_refused", 400, reason=error.description[:200])
         return _page(400, "Your form expired or was sent from another site. Go back, reload the page and try again.")
+
+    @app.errorhandler(HashingBusy)
+    def _busy(_error: HashingBusy):  # noqa: ANN202
+        refused("throttled", 429, limit="password hashing capacity")
+        return _page(429, TOO_MANY)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):  # noqa: ANN202
@@ -38,6 +57,11 @@ def init_app(app: Flask) -> None:
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024)
             return _page(413, f"The file must be smaller than {limit} MB.")
+        if code == 429:
+            refused("throttled", 429, limit=str(error.description)[:100])
+            return _page(429, TOO_MANY)
+        if code in (401, 403, 404) and _protected():
+            refused("access_refused", code)
         return _page(code)
 
     @app.errorhandler(Exception)

@@ -26,11 +26,19 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-def make_sqlite_transactional(engine: Engine) -> None:
-    """Give pysqlite real transactions: BEGIN when SQLAlchemy begins, so savepoints and rollbacks work.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-    pysqlite otherwise starts transactions lazily and commits before DDL, which breaks all-or-nothing imports
-    and the tests' per-test rollback. (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL".)
+
+def make_sqlite_transactional(engine: Engine) -> None:
+    """Give pysqlite real transactions that wait for each other instead of failing with "database is locked".
+
+    - BEGIN when SQLAlchemy begins, so savepoints and rollbacks work (pysqlite otherwise starts transactions
+      lazily and commits before DDL, which breaks all-or-nothing imports and the tests' per-test rollback; SQLAlchemy
+      docs, "Serializable isolation / Savepoints / Transactional DDL").
+    - BEGIN IMMEDIATE: almost every request writes (the audit trail records views too). A deferred transaction that
+      read first and then writes fails at once when another connection wrote meanwhile (no busy wait is possible
+      then); an immediate one takes the write lock up front, so concurrent requests queue for it.
+    - WAL journal (readers never block the writer) and a busy timeout of 30 s for the queue.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -38,7 +46,12 @@ def make_sqlite_transactional(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # noqa: ANN001
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

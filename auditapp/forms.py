@@ -11,6 +11,7 @@ from wtforms import DateField
 from wtforms.fields import SelectChoice
 
 from auditapp.domain.errors import DomainError
+from auditapp.security.input_limits import DB_INT_MAX, DB_INT_MIN
 
 
 def choices(pairs: Iterable[tuple[object, str]], *, blank: str | None = None) -> list[SelectChoice]:
@@ -28,11 +29,27 @@ def add_domain_error(form, error: DomainError) -> None:  # noqa: ANN001 - any Fl
     field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
 
 
+MAX_PAGE = 10**6  # far beyond any listing; (page - 1) * per_page stays a database integer for per_page <= 2,000
+
+
 def int_or_none(value: str | None) -> int | None:
+    """``value`` as an integer, or None when it is blank, not a number, or outside the range of the database's
+    INTEGER columns (ids, versions): a number the database cannot hold would fail the query, a 500."""
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):  # including numbers of more than 4,300 digits
         return None
+    return number if number is None or DB_INT_MIN <= number <= DB_INT_MAX else None
+
+
+def page_number(value: str | None) -> int:
+    """A ``page`` query argument as a page number from 1 to MAX_PAGE: blank, non-numeric, zero or negative
+    values give 1, huge ones MAX_PAGE. Listings then show their last page for anything beyond it."""
+    try:
+        number = int(value) if value not in (None, "") else 1
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 class GovDateField(DateField):

@@ -105,7 +105,7 @@ def _auditors(count: int) -> list[Any]:
     agency = db.session.scalar(select(Agency).where(Agency.name == AGENCIES[0][0]))
     return [create_user(email=f"auditor{number:03d}@{LOAD_DOMAIN}", name=f"Load Auditor {number:03d}",
                         role=Role.AUDITOR, password=LOAD_PASSWORD, auditor_type=AuditorType.INDEPENDENT,
-                        agency_id=agency.id) for number in range(1, count + 1)]
+                        agency_id=agency.id, must_change_password=False) for number in range(1, count + 1)]
 
 
 def _round(auditors: list[Any]) -> tuple[Any, list[int]]:

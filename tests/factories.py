@@ -26,7 +26,7 @@ def make_org() -> SimpleNamespace:
 def make_user(key: str, role: Role, *, auditor_type: AuditorType | None = None, agency=None, team=None) -> User:  # noqa: ANN001
     return create_user(email=f"{key}@example.org", name=key.replace("_", " ").title(), role=role, password=PASSWORD,
                        auditor_type=auditor_type, agency_id=agency.id if agency else None,
-                       team_id=team.id if team else None)
+                       team_id=team.id if team else None, must_change_password=False)
 
 
 def make_users(org: SimpleNamespace) -> dict[str, User]:

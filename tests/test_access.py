@@ -38,10 +38,17 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "auth.sign_out_view": SIGNED_IN,
     "auth.account": SIGNED_IN,
     "auth.password": SIGNED_IN,
+    "auth.account_two_factor": SIGNED_IN,
+    "auth.sessions": SIGNED_IN,
+    # Ending a session: only your own (another user's is a 404, tested in test_sign_in_security.py).
+    "auth.session_end": SIGNED_IN,
+    "auth.sessions_end_others": SIGNED_IN,
     "admin.users": {ADMIN},
     "admin.user_new": {ADMIN},
     "admin.user_edit": {ADMIN},
     "admin.user_deactivate": {ADMIN},
+    "admin.user_set_password": {ADMIN},
+    "admin.user_reset_two_factor": {ADMIN},
     "admin.agencies": {ADMIN},
     "admin.agency_new": {ADMIN},
     "admin.agency_edit": {ADMIN},
@@ -162,8 +169,13 @@ def objects(org, users):  # noqa: ANN001, ANN201
 
     job = Job(kind="case_import", status="done", user_id=users["qa_coordinator"].id, payload={}, message="Done")
     db.session.add(job)
-    db.session.flush()
-    return {"user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
+    from auditapp.domain.user_sessions import start_pending
+    from auditapp.models import UserSession
+
+    start_pending(users["board_member"], ip_address=None, user_agent=None, next_url=None)
+    user_session = db.session.scalars(db.select(UserSession)).first()
+    return {"user_session_id": user_session.id,
+            "user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
             "team_id": org.cp_south.id, "case_id": sampled.case_id, "round_id": audit_round.id,
             "sampled_id": sampled.id, "assignment_id": mine.id, "audit_id": audit.id, "concern_id": concern.id,
             "finding_id": finding.id, "action_id": action.id, "report_id": report.id, "job_id": job.id}

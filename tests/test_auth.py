@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import select
 
 from auditapp.extensions import db
-from auditapp.models import AuditEvent
+from auditapp.models import AuditEvent, SignInCounter
 from auditapp.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, soup
 
@@ -43,7 +43,7 @@ def test_the_eleventh_attempt_within_five_minutes_is_refused_even_with_the_right
     for _ in range(10):
         assert sign_in(client, email, "wrong-password-xyz").status_code == 200
     response = sign_in(client, email, PASSWORD)
-    assert response.status_code == 200  # not signed in
+    assert response.status_code == 429  # not signed in
     assert "too many failed attempts" in soup(response).get_text()
     assert client.get("/home").status_code == 302
     assert len(events("sign_in_refused_locked")) == 1
@@ -51,9 +51,23 @@ def test_the_eleventh_attempt_within_five_minutes_is_refused_even_with_the_right
 
 
 def test_failures_older_than_five_minutes_do_not_lock_the_account(app, users):
-    old = utcnow() - timedelta(minutes=6)
-    db.session.add_all(AuditEvent(occurred_at=old, action="sign_in_failed", object_type="user",
-                                  object_id=str(users["auditor"].id), details={}) for _ in range(10))
+    client = app.test_client()
+    for _ in range(9):
+        assert sign_in(client, users["auditor"].email, "wrong-password-xyz").status_code == 200
+    counter = db.session.scalars(select(SignInCounter)).one()
+    counter.window_started_at = utcnow() - timedelta(minutes=6)  # the nine failures were six minutes ago
+    db.session.flush()
+    assert sign_in(client, users["auditor"].email, "wrong-password-xyz").status_code == 200  # a new window
+    assert sign_in(app.test_client(), users["auditor"].email).status_code == 302
+
+
+def test_a_lock_out_ends_five_minutes_after_it_began(app, users):
+    client = app.test_client()
+    for _ in range(10):
+        sign_in(client, users["auditor"].email, "wrong-password-xyz")
+    assert sign_in(client, users["auditor"].email).status_code == 429
+    counter = db.session.scalars(select(SignInCounter)).one()
+    counter.locked_until = utcnow() - timedelta(seconds=1)
     db.session.flush()
     assert sign_in(app.test_client(), users["auditor"].email).status_code == 302
 
@@ -156,7 +170,9 @@ def test_two_factor_is_required_when_configured_and_a_wrong_code_is_refused(app,
         assert response.headers["Location"] == "/sign-in/security-code"
         assert post_form(client, "/sign-in/security-code", {"code": "123456"}).status_code == 200
         assert client.get("/home").status_code == 302
-        post_form(client, "/sign-in/security-code", {"code": pyotp.TOTP(secret).now()})
+        # The code used to enrol has been used: the next time step's code signs in.
+        next_code = pyotp.TOTP(secret).at(utcnow() + timedelta(seconds=30))
+        post_form(client, "/sign-in/security-code", {"code": next_code})
         assert client.get("/home").status_code == 200
         assert events("two_factor_enrolled") and events("two_factor_failed")
         assert events("sign_in")[-1].details["second_factor"] is True

@@ -7,9 +7,19 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from auditapp.forms import choices
@@ -85,3 +95,22 @@ class ConfirmForm(FlaskForm):
 
 class ToolUploadForm(FlaskForm):
     submit = SubmitField("Check and load the tool", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", widget=GovPasswordInput(),
+        description="Use 12 characters or more. Give it to the user in person or by phone, never by email: they "
+                    "must change it when they next sign in.",
+        validators=[DataRequired(message="Enter a new password"), Length(max=256)],
+    )
+    submit = SubmitField("Set the password", widget=GovSubmitInput())
+
+
+class ResetTwoFactorForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you resetting two-factor authentication?", widget=GovTextArea(),
+        description="For example: lost phone, reported by phone on 2 December and identity checked by their manager",
+        validators=[DataRequired(message="Enter why you are resetting two-factor authentication"), Length(max=500)],
+    )
+    submit = SubmitField("Reset two-factor authentication", widget=GovSubmitInput())

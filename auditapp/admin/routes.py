@@ -5,14 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from auditapp.admin.forms import AgencyForm, ConfirmForm, LocalityForm, TeamForm, UserForm
+from auditapp.admin.forms import (
+    AgencyForm,
+    ConfirmForm,
+    LocalityForm,
+    ResetTwoFactorForm,
+    SetPasswordForm,
+    TeamForm,
+    UserForm,
+)
 from auditapp.domain import org
 from auditapp.domain import users as user_domain
 from auditapp.domain.assignments import open_assignments
 from auditapp.domain.audit_trail import list_events
+from auditapp.domain.auth import reset_two_factor
 from auditapp.domain.errors import DomainError
 from auditapp.extensions import db
-from auditapp.forms import add_domain_error, choices, int_or_none, render_form
+from auditapp.forms import add_domain_error, choices, int_or_none, page_number, render_form
 from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
 from auditapp.security.access import register_loader, requires_role
 
@@ -106,6 +115,37 @@ def user_deactivate(user: User):  # noqa: ANN201
     return render_form("admin/confirm_deactivate.html", form, user=user, open_work=open_assignments(user.id))
 
 
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@admin_only
+def user_set_password(user: User):  # noqa: ANN201
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user_domain.set_password_by_admin(user, new_password=form.password.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash(f"New password set for {user.email}: they have been signed out everywhere and must change it "
+                  "when they next sign in")
+            return redirect(url_for("admin.users"))
+    return render_form("admin/user_set_password.html", form, user=user)
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
+@admin_only
+def user_reset_two_factor(user: User):  # noqa: ANN201
+    form = ResetTwoFactorForm()
+    if not user.totp_secret:
+        flash(f"{user.email} has no two-factor authentication to reset")
+        return redirect(url_for("admin.users"))
+    if form.validate_on_submit():
+        reset_two_factor(user, reason=form.reason.data)
+        flash(f"Two-factor authentication reset for {user.email}: they have been signed out everywhere and will "
+              "set up an authenticator app when they next sign in")
+        return redirect(url_for("admin.users"))
+    return render_form("admin/user_reset_two_factor.html", form, user=user)
+
+
 @bp.route("/agencies")
 @admin_only
 def agencies():  # noqa: ANN201
@@ -181,8 +221,12 @@ def team_edit(team: Team | None):  # noqa: ANN201
 @bp.route("/audit-trail")
 @admin_only
 def audit_trail():  # noqa: ANN201
-    page = max(int_or_none(request.args.get("page")) or 1, 1)
-    events, total = list_events(page=page, per_page=50, action=request.args.get("action") or None)
+    page, action = page_number(request.args.get("page")), request.args.get("action") or None
+    events, total = list_events(page=page, per_page=50, action=action)
+    last = max(1, -(-total // 50))
+    if page > last:  # beyond the end (page_number keeps the offset a database integer): show the last page
+        page = last
+        events, total = list_events(page=page, per_page=50, action=action)
     return render_template("admin/audit_trail.html", events=events, total=total, page=page, per_page=50)
 
 

@@ -32,12 +32,18 @@ lead_only = requires_role(Role.AUDITOR, check=_is_my_lead)
 
 
 def _context(assignment: Assignment) -> dict:
-    audit = audit_domain.open_audit(assignment)
+    audit = audit_domain.view_audit(assignment)  # no row until the first save: a GET writes only the view event
     tool = audit_domain.tool_for(assignment.sampled_case.round)
     proposals = audit_domain.proposals_for(audit)
     return {"assignment": assignment, "audit": audit, "tool": tool, "proposals": proposals,
             "case": assignment.sampled_case.case, "states": audit_domain.section_states(audit, tool, proposals),
             "editable": audit.state in audit_domain.EDITABLE}
+
+
+def _loaded_version(form: VersionedForm) -> int:
+    """The version the form was loaded at (0 for an audit not saved yet); -1, never matching, when missing."""
+    version = int_or_none(form.version.data)
+    return -1 if version is None else version
 
 
 @bp.route("/<int:assignment_id>")
@@ -63,7 +69,7 @@ def section(assignment: Assignment, section_id: str):  # noqa: ANN201
         typed = section_values(page, request.form)
         try:
             errors = audit_domain.save_section(audit, section_id=section_id, values=typed,
-                                               loaded_version=int_or_none(form.version.data) or -1)
+                                               loaded_version=_loaded_version(form))
         except audit_domain.ConflictError as conflict:
             return render_template("audits/conflict.html", conflict=conflict, page=page, **context), 409
         answers = dict(audit.answers) | typed
@@ -84,7 +90,7 @@ def check(assignment: Assignment):  # noqa: ANN201
     audit, form, errors = context["audit"], VersionedForm(), []
     if request.method == "POST" and form.validate_on_submit() and context["editable"]:
         try:
-            errors = audit_domain.submit_audit(audit, loaded_version=int_or_none(form.version.data) or -1)
+            errors = audit_domain.submit_audit(audit, loaded_version=_loaded_version(form))
         except audit_domain.ConflictError:
             flash("This audit changed since you opened it: check the answers again before you submit")
             return redirect(url_for("audits.check", assignment_id=assignment.id))
@@ -131,7 +137,7 @@ def joint(assignment: Assignment):  # noqa: ANN201
         if not errors:
             flash("Joint discussion completed" if complete else "Joint discussion saved")
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
-    side_by_side = [(a, audit_domain.open_audit(a)) for a in sampled.assignments]
+    side_by_side = [(a, audit_domain.view_audit(a)) for a in sampled.assignments]
     agency_tool = audit_domain.tool_for(sampled.round)
     return render_template("audits/joint.html", form=form, tool=tool, answers=answers, errors=errors,
                            assignment=assignment, case=sampled.case, side_by_side=side_by_side,

@@ -39,3 +39,22 @@ class ChangePasswordForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
+
+
+class AccountTwoFactorForm(FlaskForm):
+    """Set up (or replace) the authenticator from Your account: the password, and for a replacement the current
+    code, prove it is the account's owner and not someone at an unattended, signed-in computer."""
+
+    current_password = PasswordField("Your password", widget=GovPasswordInput(),
+                                     validators=[DataRequired(message="Enter your password"), Length(max=256)])
+    current_code = StringField("Security code from your current authenticator app", widget=GovTextInput(),
+                               validators=[Length(max=12)])
+    code = StringField("Security code from the new authenticator app", widget=GovTextInput(),
+                       description="The 6-digit code the app shows after you enter the key",
+                       validators=[DataRequired(message="Enter the security code from the new app"),
+                                   Length(max=12)])
+    submit = SubmitField("Set up two-factor authentication", widget=GovSubmitInput())
+
+
+class EndSessionForm(FlaskForm):
+    submit = SubmitField("Sign out", widget=GovSubmitInput())

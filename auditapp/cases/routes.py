@@ -8,9 +8,9 @@ from flask_login import current_user
 from auditapp.cases import jobs as _jobs  # noqa: F401 - registers the import job
 from auditapp.cases.forms import ConfirmImportForm, UploadForm
 from auditapp.domain import cases as case_domain
-from auditapp.domain.case_import import plan_import
+from auditapp.domain.case_import import parse_upload
 from auditapp.domain.errors import NotFound
-from auditapp.domain.uploads import discard_upload, load_upload, store_upload
+from auditapp.domain.uploads import discard_upload, find_upload, store_upload, view_check
 from auditapp.forms import int_or_none
 from auditapp.importers import ImportFailed, Source
 from auditapp.jobs import submit
@@ -45,12 +45,14 @@ def upload():  # noqa: ANN201
     failure = None
     if form.validate_on_submit():
         sources = [Source(f.filename, f.read()) for f in form.files.data if f.filename]
-        try:
-            plan_import(sources, format=form.format.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        try:  # the one parse of these files: the check page and the import job use what it read
+            parsed = parse_upload(sources, format=form.format.data or None,
+                                  max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
         except ImportFailed as error:
             failure = error
         else:
-            token = store_upload(user_id=current_user.id, sources=sources, format=form.format.data or None)
+            token = store_upload(user_id=current_user.id, sources=sources, format=form.format.data or None,
+                                 parsed=parsed)
             return redirect(url_for("cases.check", token=token))
     status = 400 if form.is_submitted() else 200
     return render_template("cases/upload.html", form=form, failure=failure), status
@@ -62,7 +64,7 @@ def check(token: str):  # noqa: ANN201
     """Show what the upload would change; confirming starts the import as a background job."""
     confirm = ConfirmImportForm()
     try:
-        sources, format_ = load_upload(token=token, user_id=current_user.id)
+        find_upload(token=token, user_id=current_user.id)
     except NotFound as error:
         flash(error.message)
         return redirect(url_for("cases.upload"))
@@ -74,7 +76,11 @@ def check(token: str):  # noqa: ANN201
         record = submit(kind="case_import", payload={"token": token, "user_id": current_user.id},
                         user_id=current_user.id)
         return redirect(url_for("main.job_status", job_id=record.id))
-    plan = plan_import(sources, format=format_, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        plan = view_check(token=token, user_id=current_user.id)  # an audit event: the page lists case references
+    except NotFound as error:
+        flash(error.message)
+        return redirect(url_for("cases.upload"))
     return render_template("cases/check.html", plan=plan, confirm=confirm, token=token)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 
 from auditapp.domain.audit_chain import remember
-from auditapp.domain.context import current_actor
+from auditapp.domain.context import acting_as, current_actor
 from auditapp.extensions import db
 from auditapp.models import AuditEvent
 from auditapp.models.types import utcnow
@@ -43,6 +44,40 @@ def record_event(
     db.session.flush()
     remember(db.session(), audit_event)  # linked into the hash chain when the transaction commits
     return audit_event
+
+
+KEPT = "auditapp_kept_on_error"
+
+
+def record_refusal(action: str, *, redo: Callable[[], object] | None = None, **fields: Any) -> AuditEvent:
+    """Record a refused attempt (and, with ``redo``, the write that goes with it, such as a lock-out count).
+
+    The event is written now, like any other. When the request then answers with an error, which discards the
+    request's other writes, the web layer writes it again in a transaction of its own (``write_kept``), so refused
+    attempts are never lost with the rest.
+    """
+    audit_event = record_event(action, **fields)
+    ctx = current_actor()
+    db.session.info.setdefault(KEPT, []).append((action, fields, ctx, redo))
+    return audit_event
+
+
+def forget_kept() -> None:
+    """The request succeeded: what was kept was committed with it."""
+    db.session.info.pop(KEPT, None)
+
+
+def write_kept() -> bool:
+    """After a rollback, write again the refusals recorded during the request; True when there were any."""
+    kept = db.session.info.pop(KEPT, [])
+    for action, fields, ctx, redo in kept:
+        with acting_as(ctx):
+            record_event(action, **fields)
+        if redo is not None:
+            redo()
+    if kept:
+        db.session.flush()
+    return bool(kept)
 
 
 def count_events(*, action: str | list[str], object_type: str, object_id: object, since=None) -> int:  # noqa: ANN001

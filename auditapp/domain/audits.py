@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from auditapp.domain.audit_trail import record_event
@@ -60,16 +62,57 @@ def proposals_for(audit: AgencyAudit) -> dict[str, Proposal]:
     return compute_proposals(tool=tool_for(sampled.round), case_dates=case_dates(sampled.case), as_at=as_at)
 
 
+def _record_view(assignment: Assignment, audit: AgencyAudit) -> None:
+    # Before its first save the audit has no row: the event then names the assignment it will belong to.
+    if audit.id is None:
+        record_event("audit_viewed", object_type="assignment", object_id=assignment.id,
+                     details={"case_ref": assignment.sampled_case.case.case_ref, "started": False})
+    else:
+        record_event("audit_viewed", object_type="agency_audit", object_id=audit.id,
+                     details={"case_ref": assignment.sampled_case.case.case_ref})
+
+
+def view_audit(assignment: Assignment) -> AgencyAudit:
+    """The agency audit for ``assignment``, to show; every view is an audit event. Writes no audit row.
+
+    Before the first save there is no row: the audit returned is then a blank one, not in the session, that the
+    first :func:`save_section` (or :func:`submit_audit`) stores. So opening a page (a GET) never creates data.
+    """
+    audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+    if audit is None:
+        audit = AgencyAudit(assignment_id=assignment.id, state="not_started", answers={}, version=0)
+        # Reachable as audit.assignment, but without the backref: assignment.audit stays None until it is saved.
+        set_committed_value(audit, "assignment", assignment)
+    _record_view(assignment, audit)
+    return audit
+
+
 def open_audit(assignment: Assignment) -> AgencyAudit:
-    """The agency audit for ``assignment`` (created on first opening). Every opening is an audit event."""
+    """The agency audit for ``assignment``, created if it has no row yet (for the demo data and tests; the web
+    shows audits with :func:`view_audit`, which never creates one). Every opening is an audit event."""
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
     if audit is None:
         audit = AgencyAudit(assignment=assignment, state="not_started", answers={})
         db.session.add(audit)
         db.session.flush()
-    record_event("audit_viewed", object_type="agency_audit", object_id=audit.id,
-                 details={"case_ref": assignment.sampled_case.case.case_ref})
+    _record_view(assignment, audit)
     return audit
+
+
+def _store_if_new(audit: AgencyAudit, typed: dict[str, str], keys: set[str]) -> None:
+    """Give a blank audit from :func:`view_audit` its row (its first save). Raises ConflictError when another
+    request stored the row first (two first saves at once): that one's answers are kept."""
+    if not inspect(audit).transient:
+        return
+    assignment = audit.assignment
+    try:
+        with db.session.begin_nested():
+            db.session.add(audit)
+            assignment.audit = audit
+            db.session.flush()
+    except IntegrityError:  # the unique assignment_id: someone else's first save won
+        winner = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+        raise _conflict(winner, typed, keys) from None
 
 
 def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> dict[str, str]:
@@ -99,6 +142,7 @@ def save_section(audit: AgencyAudit, *, section_id: str, values: dict[str, str],
     typed = {k: v for k, v in values.items() if k in keys}
     if audit.version != loaded_version:
         raise _conflict(audit, typed, keys)
+    _store_if_new(audit, typed, keys)
     merged = {k: v for k, v in audit.answers.items() if k not in keys} | typed
     cleaned = clean_answers(tool=tool, answers=merged)
     changed = sorted(k for k in set(cleaned) | set(audit.answers) if cleaned.get(k) != audit.answers.get(k))
@@ -134,6 +178,7 @@ def submit_audit(audit: AgencyAudit, *, loaded_version: int) -> list[FieldError]
     errors = validate_all(tool=tool, answers=audit.answers, computed=proposals_for(audit))
     if errors:
         return errors
+    _store_if_new(audit, {}, set(audit.answers))
     audit.state, audit.submitted_at = "submitted", utcnow()
     db.session.flush()
     record_event("audit_submitted", object_type="agency_audit", object_id=audit.id,

@@ -1,6 +1,7 @@
 """Importing the case population: parse, compare with what is stored, then write every row or none.
 
-``plan_import`` reads the files and works out what would change (new / updated / unchanged) without writing;
+``plan_import`` reads the files and works out what would change (new / updated / unchanged) without writing; it is
+``parse_upload`` (the costly part, done once per upload) then ``plan_parsed`` (the comparison with what is stored).
 ``apply_import`` writes a plan with one import batch and one audit event, in the caller's transaction.
 """
 
@@ -11,12 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import bindparam, insert, select, update
 
 from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.extensions import db
-from auditapp.importers import CASE_FIELDS, CaseRecord, ImportFailed, Source, parse_sources
+from auditapp.importers import CASE_FIELDS, CaseRecord, ImportFailed, ParseResult, Source, XlsxLimits, parse_sources
 from auditapp.models import Agency, AgencyKind, Case, ImportBatch, Locality, Team
 
 # CaseRecord field -> Case column, where they differ
@@ -26,7 +28,10 @@ CHUNK = 5000
 ORG_COLUMNS = ("team_id", "locality_id", "agency_id")
 Progress = Callable[[int, int], None]
 
-__all__ = ["COLUMNS", "ImportFailed", "ImportPlan", "apply_import", "plan_import", "sha256_of"]
+__all__ = [
+    "COLUMNS", "ImportFailed", "ImportPlan", "apply_import", "configured_limits", "parse_upload", "plan_import",
+    "plan_parsed", "sha256_of",
+]  # fmt: skip
 
 
 @dataclass
@@ -64,16 +69,42 @@ def _stored_values() -> dict[str, tuple[Any, ...]]:
     return {row[0]: tuple(row) for row in db.session.execute(select(*columns))}
 
 
-def plan_import(sources: list[Source], *, format: str | None = None, max_bytes: int) -> ImportPlan:  # noqa: A002
+def configured_limits() -> XlsxLimits:
+    """What a workbook may expand to, as configured (MAX_UNCOMPRESSED_PART_MB, MAX_UNCOMPRESSED_TOTAL_MB)."""
+    default = XlsxLimits()
+    if not has_app_context():
+        return default
+    config = current_app.config
+    return XlsxLimits(
+        part_bytes=config.get("MAX_UNCOMPRESSED_PART_BYTES", default.part_bytes),
+        total_bytes=config.get("MAX_UNCOMPRESSED_TOTAL_BYTES", default.total_bytes),
+    )
+
+
+def parse_upload(
+    sources: list[Source], *, format: str | None = None, max_bytes: int, limits: XlsxLimits | None = None  # noqa: A002
+) -> ParseResult:
+    """Read ``sources`` into case records; raises ImportFailed. ``limits`` default to the configured ones."""
+    return parse_sources(sources, format=format, max_bytes=max_bytes, limits=limits or configured_limits())
+
+
+def plan_import(
+    sources: list[Source], *, format: str | None = None, max_bytes: int, limits: XlsxLimits | None = None  # noqa: A002
+) -> ImportPlan:
     """Parse ``sources`` and compare each record with the stored case of the same reference.
 
     Raises ImportFailed (every problem, located by file, sheet, row and column) and writes nothing.
     """
-    parsed = parse_sources(sources, format=format, max_bytes=max_bytes)
+    parsed = parse_upload(sources, format=format, max_bytes=max_bytes, limits=limits)
+    return plan_parsed(parsed, sha256=sha256_of(sources))
+
+
+def plan_parsed(parsed: ParseResult, *, sha256: str) -> ImportPlan:
+    """Compare records already parsed (from files whose ``sha256_of`` is ``sha256``) with the stored cases."""
     plan = ImportPlan(
         format=parsed.format,
         files=parsed.files,
-        sha256=sha256_of(sources),
+        sha256=sha256,
         records=parsed.records,
         skipped_files=parsed.skipped,
     )

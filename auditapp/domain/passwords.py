@@ -9,6 +9,9 @@ character or a keyboard run repeated.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -17,6 +20,45 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 _hasher = PasswordHasher()
+
+
+class HashingBusy(Exception):  # noqa: N818 - a condition, not a failure of the code
+    """Every password-hashing slot of this process stayed busy for longer than the configured wait."""
+
+
+class _Slots:
+    """A bound on the argon2 work one process does at once, so a flood of sign-ins cannot starve other pages."""
+
+    def __init__(self, concurrency: int, wait_seconds: float) -> None:
+        self.configure(concurrency=concurrency, wait_seconds=wait_seconds)
+
+    def configure(self, *, concurrency: int, wait_seconds: float) -> None:
+        self.concurrency = max(1, concurrency)
+        self.wait_seconds = max(0.0, wait_seconds)
+        self._semaphore = threading.BoundedSemaphore(self.concurrency)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        semaphore = self._semaphore
+        if not semaphore.acquire(timeout=self.wait_seconds):
+            raise HashingBusy()
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+hashing = _Slots(concurrency=2, wait_seconds=2.0)  # the app factory sets the configured values
+
+
+def configure_hasher(*, time_cost: int | None = None, memory_cost: int | None = None,
+                     parallelism: int | None = None) -> None:
+    """Change the argon2 parameters (the test configuration uses the minimum; production keeps the defaults)."""
+    global _hasher  # noqa: PLW0603 - one hasher per process, set once by the app factory
+    defaults = PasswordHasher()
+    _hasher = PasswordHasher(time_cost=time_cost or defaults.time_cost,
+                             memory_cost=memory_cost or defaults.memory_cost,
+                             parallelism=parallelism or defaults.parallelism)
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv")
 
 
@@ -28,15 +70,21 @@ def _common() -> frozenset[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """The argon2id hash of ``password``. Raises HashingBusy when this process is already hashing at capacity."""
+    with hashing.slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when ``password`` matches; never raises for a bad or foreign hash."""
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    """True when ``password`` matches; never raises for a bad or foreign hash.
+
+    Raises HashingBusy when this process is already hashing at capacity (the caller answers 429).
+    """
+    with hashing.slot():
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from auditapp.domain.audit_trail import record_event
-from auditapp.domain.auth import end_all_sessions, find_user_by_email
+from auditapp.domain.auth import find_user_by_email
 from auditapp.domain.errors import DomainError
-from auditapp.domain.passwords import hash_password, password_problem
+from auditapp.domain.passwords import hash_password, password_problem, verify_password
+from auditapp.domain.user_sessions import end_all_sessions
 from auditapp.extensions import db
 from auditapp.models import Agency, AuditorType, Role, Team, User
 from auditapp.models.types import utcnow
@@ -43,10 +44,12 @@ def _resolve(agency_id: int | None, team_id: int | None) -> tuple[Agency | None,
 
 
 def create_user(*, email: str, name: str, role: Role, password: str, auditor_type: AuditorType | None = None,
-                agency_id: int | None = None, team_id: int | None = None) -> User:
+                agency_id: int | None = None, team_id: int | None = None,
+                must_change_password: bool = True) -> User:
     """Create a user after checking the email is free, the role's fields and the password policy.
 
-    Raises DomainError naming the field at fault.
+    The password was chosen by someone else (an admin or an operator), so by default the user must change it at
+    their first sign-in. Raises DomainError naming the field at fault.
     """
     email = email.strip().lower()
     if find_user_by_email(email) is not None:
@@ -59,7 +62,8 @@ def create_user(*, email: str, name: str, role: Role, password: str, auditor_typ
         auditor_type = None
     _check_role_fields(role, auditor_type, agency, team)
     user = User(email=email, name=name.strip(), role=role, auditor_type=auditor_type, agency=agency, team=team,
-                password_hash=hash_password(password), active=True, password_changed_at=utcnow())
+                password_hash=hash_password(password), active=True, password_changed_at=utcnow(),
+                must_change_password=must_change_password)
     db.session.add(user)
     db.session.flush()
     record_event("user_created", object_type="user", object_id=user.id, details=_describe(user))
@@ -115,7 +119,23 @@ def change_password(user: User, *, new_password: str) -> None:
     problem = password_problem(new_password, email=user.email)
     if problem:
         raise DomainError(problem, field="new_password")
+    if verify_password(user.password_hash, new_password):
+        raise DomainError("Your new password must be different from your current one", field="new_password")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     record_event("password_changed", object_type="user", object_id=user.id)
     end_all_sessions(user, reason="password_changed")
+
+
+def set_password_by_admin(user: User, *, new_password: str) -> None:
+    """An admin sets a new password for someone who forgot theirs: every session of the user ends, and the user
+    must change the password at their next sign-in (the admin knows it). Raises DomainError on the policy."""
+    problem = password_problem(new_password, email=user.email)
+    if problem:
+        raise DomainError(problem, field="password")
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = True
+    record_event("password_reset_by_admin", object_type="user", object_id=user.id)
+    end_all_sessions(user, reason="password_reset")

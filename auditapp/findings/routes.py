@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from auditapp.domain import findings as finding_domain
-from auditapp.domain import org, publishing
+from auditapp.domain import org, publishing, round_views
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
 from auditapp.findings import jobs as _jobs  # noqa: F401 - registers the publishing job
@@ -43,6 +43,7 @@ def round_findings(round: AuditRound):  # noqa: A002, ANN201
         else:
             flash("Finding saved")
             return redirect(url_for("findings.round_findings", round_id=round.id))
+    round_views.view_findings(round)  # kept when the page is shown (200); a refused form (400) rolls back
     return render_form("findings/round.html", form, round=round, findings=finding_domain.findings_for(round),
                  today=utcnow().date(), tool=tool)
 
@@ -125,10 +126,9 @@ def report_preview(round: AuditRound):  # noqa: A002, ANN201
     from flask import current_app
 
     from auditapp.findings.forms import PublishForm
-    from auditapp.reports.render import render_report_html
 
     try:
-        body = render_report_html(round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"])
+        body = round_views.preview_report(round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"])
     except DomainError as error:
         flash(error.message)
         return redirect(url_for("rounds.show", round_id=round.id))
@@ -141,9 +141,8 @@ def report_draft_pdf(round: AuditRound):  # noqa: A002, ANN201
     """A draft PDF for the coordinator to check before publishing (not stored)."""
     from flask import current_app
 
-    from auditapp.reports.render import render_report_pdf
-
-    pdf, _pages = render_report_pdf(round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"])
+    pdf, _pages = round_views.draft_report_pdf(round, as_of=utcnow(),
+                                               partnership=current_app.config["PARTNERSHIP_NAME"])
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename=draft-report-round-{round.id}.pdf"})
 

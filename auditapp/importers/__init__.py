@@ -33,11 +33,12 @@ from auditapp.importers.records import (
     Source,
     fail,
 )
+from auditapp.importers.safety import XlsxLimits, xlsx_limits
 from auditapp.importers.ssda903 import parse_ssda903
 
 __all__ = [
     "CASE_FIELDS", "FORMATS", "STATUSES", "CaseRecord", "ImportFailed", "ImportIssue", "ParseResult", "Source",
-    "export_generic_csv", "parse_sources",
+    "XlsxLimits", "export_generic_csv", "parse_sources",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,16 @@ def parse_sources(
     *,
     format: str | None = None,  # noqa: A002 - the CLI's --format
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: XlsxLimits | None = None,
 ) -> ParseResult:
     """Parse one upload (one file, or the files of one SSDA903 return) into case records.
 
-    The format is detected from each file's content unless `format` forces it. Raises ImportFailed with
+    The format is detected from each file's content unless `format` forces it. `max_bytes` bounds each file as
+    uploaded, `limits` what an .xlsx workbook may expand to (default: `XlsxLimits()`). Raises ImportFailed with
     every problem found in the whole upload; never any other exception.
     """
     try:
-        with _collector_paused():
+        with _collector_paused(), xlsx_limits(limits or XlsxLimits()):
             return _parse(sources, format, max_bytes)
     except ImportFailed:
         raise

@@ -1,22 +1,39 @@
 """Checks made on a file's bytes before any parser sees them: size, kind of content, text encoding, DTDs in XML, and the
-zip container of an .xlsx workbook (entry count, uncompressed size, compression ratio, DTDs).
+zip container of an .xlsx workbook (entry count, uncompressed size of each part and of the whole, compression ratio,
+DTDs).
 
-Declared zip sizes are trustworthy enough here: Python's zipfile stops reading an entry at its declared
-size and fails the CRC check if the data goes on, so a bomb that lies about its sizes cannot expand further.
+The uncompressed sizes are first checked as the zip directory declares them, before any XML is parsed. A directory
+can lie, so the workbook is then read through ``BoundedZipFile``, which counts the bytes each part really expands to
+and stops at the same limits (Python's zipfile also stops an entry at its declared size and fails its CRC check).
+The limits are configured (``MAX_UNCOMPRESSED_PART_MB``, ``MAX_UNCOMPRESSED_TOTAL_MB``) and set for one parse with
+``xlsx_limits``.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import PurePath
+from typing import IO
+
+from defusedxml.ElementTree import fromstring
 
 from auditapp.importers.records import ImportFailed, Source, fail
 
 MAX_ZIP_ENTRIES = 2000
-MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
+# An Annex A list of 100,000 children with 20 columns is about 105 MB of sheet XML as Excel writes it (13 columns:
+# 67 MB); a whole workbook of ~100,000 rows across its lists stays well under the total. 400 MB of XML took 9 s and
+# 0.43 GB to parse.
+DEFAULT_MAX_PART_BYTES = 150 * 1024 * 1024
+DEFAULT_MAX_TOTAL_BYTES = 300 * 1024 * 1024
+NAMING_PART_BYTES = 1024 * 1024  # xl/workbook.xml and its rels are read to name a sheet only when this small
 MAX_RATIO = 200  # deflate rarely beats 20:1 on real sheets; bombs reach 1000:1 and more
 RATIO_FLOOR_BYTES = 1024 * 1024  # tiny entries compress absurdly well and are harmless
 PROLOG_BYTES = 4096
@@ -122,11 +139,91 @@ def text_lines(source: Source) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(source.data), encoding=encoding, newline="")
 
 
-def check_xlsx(source: Source) -> None:
-    """Check an .xlsx zip container before it is opened: raises ImportFailed if it is damaged or hostile."""
+@dataclass(frozen=True)
+class XlsxLimits:
+    """The most a workbook may expand to when uncompressed: each part (zip member) and the whole, in bytes."""
+
+    part_bytes: int = DEFAULT_MAX_PART_BYTES
+    total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+
+
+_LIMITS: ContextVar[XlsxLimits | None] = ContextVar("xlsx_limits", default=None)
+
+
+@contextmanager
+def xlsx_limits(limits: XlsxLimits) -> Iterator[None]:
+    """Apply ``limits`` to the workbooks checked and read inside the block (this thread or task only)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+def current_xlsx_limits() -> XlsxLimits:
+    return _LIMITS.get() or XlsxLimits()
+
+
+_TOO_BIG_HINT = "Split the workbook or ask your administrator."
+
+
+def _part_too_big(name: str, label: str, limit: int, size: int | None = None) -> ImportFailed:
+    """``size`` as the zip directory declares it; None when reading the part passed the limit (the directory lied)."""
+    expands = f"would be {_mb(size)} when uncompressed, more" if size is not None else "expands to more"
+    return fail(name, f"{label} {expands} than the limit of {_mb(limit)}. {_TOO_BIG_HINT}")
+
+
+def _whole_too_big(name: str, limit: int, size: int | None = None) -> ImportFailed:
+    expands = f"would be {_mb(size)} when uncompressed, more" if size is not None else "expands to more"
+    return fail(name, f"The workbook {expands} than the limit of {_mb(limit)} for a whole workbook. {_TOO_BIG_HINT}")
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip member -> sheet title, from xl/workbook.xml and its relationships; {} when they are missing or odd."""
+    try:
+        texts = []
+        for member in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            with zipfile.ZipFile.open(archive, member) as part:  # the plain reader: this is bounded by its own read
+                text = part.read(NAMING_PART_BYTES + 1)
+            if len(text) > NAMING_PART_BYTES:
+                return {}
+            texts.append(text)
+        workbook, rels = (fromstring(text, forbid_dtd=True) for text in texts)
+    except Exception:  # naming the sheet is a courtesy: the part's path is given instead
+        return {}
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id")] = path
+    found = {}
+    for element in workbook.iter():
+        if element.tag.rsplit("}", 1)[-1] == "sheet":
+            rel_id = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            if rel_id in targets:
+                found[targets[rel_id]] = element.get("name", "")
+    return found
+
+
+def _part_label(archive: zipfile.ZipFile, member: str) -> str:
+    """How a QA coordinator would know the part: the sheet's title when it is a sheet."""
+    if member.startswith("xl/worksheets/"):
+        title = _sheet_parts(archive).get(member)
+        if title:
+            return f"The sheet '{title}'"
+    if member == "xl/sharedStrings.xml":
+        return "The text shared by the workbook's sheets (xl/sharedStrings.xml)"
+    return f"The workbook part {member}"
+
+
+def check_xlsx(source: Source, limits: XlsxLimits | None = None) -> None:
+    """Check an .xlsx zip container before it is opened: raises ImportFailed if it is damaged or hostile.
+
+    ``limits`` default to those set with ``xlsx_limits`` (or the defaults).
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(source.data)) as archive:
-            _check_entries(source.name, archive)
+            _check_entries(source.name, archive, limits or current_xlsx_limits())
     except ImportFailed:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
@@ -135,7 +232,7 @@ def check_xlsx(source: Source) -> None:
         ) from None
 
 
-def _check_entries(name: str, archive: zipfile.ZipFile) -> None:
+def _check_entries(name: str, archive: zipfile.ZipFile, limits: XlsxLimits) -> None:
     entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
         raise fail(
@@ -158,14 +255,75 @@ def _check_entries(name: str, archive: zipfile.ZipFile) -> None:
                 f"The workbook part {entry.filename} expands {ratio:.0f} times when unpacked: "
                 "it looks like a zip bomb and was not opened",
             )
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise fail(
-            name, f"The workbook would unpack to {_mb(total)}, more than the {_mb(MAX_UNCOMPRESSED_BYTES)} allowed"
-        )
+    for entry in entries:
+        if entry.file_size > limits.part_bytes:
+            raise _part_too_big(name, _part_label(archive, entry.filename), limits.part_bytes, entry.file_size)
+    if total > limits.total_bytes:
+        raise _whole_too_big(name, limits.total_bytes, total)
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels")):
             with archive.open(entry) as part:
                 _check_xml_prolog(name, part.read(PROLOG_BYTES), entry.filename)
+
+
+class BoundedZipFile(zipfile.ZipFile):
+    """A workbook's zip, read for ``name`` (the uploaded file) counting what each part really expands to.
+
+    Reading stops with ImportFailed as soon as one part passes ``limits.part_bytes`` or all of them together pass
+    ``limits.total_bytes``, whatever the zip directory declared. A part read twice (openpyxl reopens a sheet on
+    each pass over it) counts once, at the most read of it.
+    """
+
+    def __init__(self, file: io.BytesIO, *, name: str, limits: XlsxLimits) -> None:
+        super().__init__(file)
+        self.upload_name = name
+        self.limits = limits
+        self.expanded: dict[str, int] = {}
+        self.total = 0
+
+    def open(  # zipfile's signature; reading is what is bounded
+        self, name: str | zipfile.ZipInfo, mode: str = "r", pwd: bytes | None = None, *, force_zip64: bool = False
+    ) -> IO[bytes]:
+        stream = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r":
+            return stream
+        member = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        return io.BufferedReader(_BoundedPart(stream, self, member), buffer_size=64 * 1024)
+
+    def counted(self, member: str, read: int) -> None:
+        """Note that ``read`` bytes of ``member`` have been expanded so far; raise once past a limit."""
+        if read > self.limits.part_bytes:
+            raise _part_too_big(self.upload_name, _part_label(self, member), self.limits.part_bytes)
+        before = self.expanded.get(member, 0)
+        if read > before:
+            self.expanded[member] = read
+            self.total += read - before
+            if self.total > self.limits.total_bytes:
+                raise _whole_too_big(self.upload_name, self.limits.total_bytes)
+
+
+class _BoundedPart(io.RawIOBase):
+    """One part of a ``BoundedZipFile`` as it is read."""
+
+    def __init__(self, stream: zipfile.ZipExtFile, archive: BoundedZipFile, member: str) -> None:
+        self._stream, self._archive, self._member, self._read = stream, archive, member, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        # Never ask for more than one byte past the limit, so the overrun is seen without expanding much further.
+        room = self._archive.limits.part_bytes - self._read + 1
+        view = memoryview(buffer)[: max(1, min(len(buffer), room))]
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        self._read += len(data)
+        self._archive.counted(self._member, self._read)
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
 
 
 def _check_xml_prolog(name: str, head: bytes, part: str = "") -> None:

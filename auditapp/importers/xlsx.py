@@ -1,6 +1,7 @@
 """Opening a workbook that has passed the zip checks, and reading its sheets as rows of raw values.
 
-Workbooks are opened read-only (streamed) and with formulas left as their text: nothing is evaluated.
+Workbooks are opened read-only (streamed) and with formulas left as their text: nothing is evaluated. Every part is
+read through a ``BoundedZipFile``, so however the zip directory lies, no part expands past the configured limits.
 """
 
 from __future__ import annotations
@@ -9,20 +10,31 @@ import io
 import warnings
 from collections.abc import Iterator
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.workbook.workbook import Workbook
 
-from auditapp.importers.records import Source, fail
-from auditapp.importers.safety import check_xlsx
+from auditapp.importers.records import ImportFailed, Source, fail
+from auditapp.importers.safety import BoundedZipFile, check_xlsx, current_xlsx_limits
 
 
 def open_workbook(source: Source) -> Workbook:
-    """Check the container, then open it; raises ImportFailed if it cannot be read as a workbook."""
-    check_xlsx(source)
+    """Check the container, then open it; raises ImportFailed if it cannot be read as a workbook.
+
+    The sheets are streamed later, as they are iterated: they stay bounded by the limits in force now.
+    """
+    limits = current_xlsx_limits()
+    check_xlsx(source, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
-            return load_workbook(io.BytesIO(source.data), read_only=True, data_only=False, keep_links=False)
+            # openpyxl's load_workbook, with its zip swapped for one that bounds what each part expands to
+            reader = ExcelReader(io.BytesIO(source.data), read_only=True, data_only=False, keep_links=False)
+            reader.archive.close()
+            reader.archive = BoundedZipFile(io.BytesIO(source.data), name=source.name, limits=limits)
+            reader.read()
+            return reader.wb
+    except ImportFailed:
+        raise
     except Exception:  # openpyxl raises many kinds; the user only needs to know the file is unreadable
         raise fail(
             source.name, "The workbook could not be read: open it in Excel, save it as .xlsx and upload it again"

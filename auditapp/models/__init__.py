@@ -7,7 +7,7 @@ from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, 
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
 from auditapp.models.job import Job
 from auditapp.models.org import Agency, AgencyKind, Locality, Team
-from auditapp.models.user import AuditorType, Role, User
+from auditapp.models.user import AuditorType, Role, SignInCounter, SiteSetting, User, UserSession
 
 __all__ = [
     "AuditChainHead", "AuditChainLink",
@@ -16,4 +16,4 @@ __all__ = [
     "AUDIT_STATES", "AgencyAudit", "JointDiscussion", "SafeguardingConcern", "ToolVersion",
     "MODES", "STRATIFY_FIELDS", "Assignment", "AuditRound", "RoundExclusion", "SampledCase",
     "STATUS_LABELS", "Agency", "AgencyKind", "AuditEvent", "Case", "ImportBatch", "PendingFile", "PendingUpload",
-    "AuditorType", "Locality", "Role", "Team", "User"]
+    "AuditorType", "Locality", "Role", "SignInCounter", "SiteSetting", "Team", "User", "UserSession"]

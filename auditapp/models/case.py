@@ -97,6 +97,10 @@ class PendingUpload(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     format: Mapped[str | None] = mapped_column(String(20))
+    # The files are parsed once, on upload: the check page and the import job use these records (zlib-compressed
+    # JSON written by auditapp.domain.uploads, never pickle) and never parse the files again.
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    parsed: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     files: Mapped[list[PendingFile]] = relationship(cascade="all, delete-orphan", order_by="PendingFile.position")
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditapp.extensions import db
@@ -51,10 +51,11 @@ class User(UserMixin, db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    # One server-side session token per user: rotating it ends every session of that user.
-    session_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    session_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted for this user: each step signs in once (no replay of a seen code).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Set when an admin or operator chose the password: the user must change it at their next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -65,9 +66,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot hold a session
         return self.active
 
+    #: The token of the sign-in this request belongs to (set when the session is started or loaded; not stored).
+    current_session_token = None  # str once set; deliberately unannotated, so the ORM does not map it
+
     def get_id(self) -> str:
-        # Flask-Login stores this in the cookie: the token, never the row id, so rotation logs out.
-        return self.session_token or ""
+        # Flask-Login stores this in the cookie: the sign-in's own token, never the row id, so ending that sign-in
+        # on the server (sign-out, password change, deactivation) makes the cookie worthless.
+        return self.current_session_token or ""
 
     @property
     def role_label(self) -> str:
@@ -78,3 +83,55 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One sign-in: pending (password given, second factor not yet) or active, until it ends.
+
+    Only a SHA-256 of the token is stored, so a copy of the database cannot be replayed as a cookie.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stage: Mapped[str] = mapped_column(String(16))  # "pending" or "active"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A secret offered for enrolment during a pending sign-in (kept here, never in the cookie).
+    totp_secret_offered: Mapped[str | None] = mapped_column(String(64))
+    next_url: Mapped[str | None] = mapped_column(String(500))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInCounter(db.Model):
+    """Failed attempts for one email address (known or not), the unit the lock-out counts and locks.
+
+    The row is locked while an attempt is checked (FOR UPDATE on PostgreSQL; SQLite transactions are immediate),
+    so parallel attempts are counted one after another.
+    """
+
+    __tablename__ = "sign_in_counters"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the lower-cased email
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SiteSetting(db.Model):
+    """Facts about this database itself, such as "this is a demo database"."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from auditapp.domain import assignments as assignment_domain
 from auditapp.domain import cases as case_domain
-from auditapp.domain import org
+from auditapp.domain import org, round_views
 from auditapp.domain import round_overview as overview
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import RoundSettings, create_round, list_rounds
-from auditapp.domain.sampling import certificate_of, draw_sample, replace_case
+from auditapp.domain.sampling import draw_sample, replace_case
 from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import STRATIFY_FIELDS, Assignment, AuditRound, Role, SampledCase
@@ -92,6 +92,7 @@ def show(round: AuditRound):  # noqa: A002, ANN201
     from auditapp.models.types import utcnow
 
     progress = {p.sampled.id: p for p in round_progress(round)}
+    round_views.view_round(round)
     return render_template(
         "rounds/show.html", round=round, rows=overview.sample_rows(round),
         guidance=overview.guidance(round) if round.drawn_at is None else None,  # a full population scan
@@ -119,7 +120,7 @@ def draw(round: AuditRound):  # noqa: A002, ANN201
 @coordinator
 def certificate(round: AuditRound):  # noqa: A002, ANN201
     try:
-        body = certificate_json(certificate_of(round))
+        body = certificate_json(round_views.download_certificate(round))
     except DomainError:
         abort(404)
     name = f"sampling-certificate-round-{round.id}.json"

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from auditapp.extensions import db
 from auditapp.models import Role
+from auditapp.security.refusals import refused
 
 # URL argument name -> model class; blueprints register their own (e.g. "round_id": Round).
 _LOADERS: dict[str, type] = {}
@@ -48,6 +49,8 @@ def _load_objects(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _to_sign_in() -> Any:
+    if request.view_args:  # a signed-out attempt on a named object (an audit, a case, a user) is recorded
+        refused("access_refused", 401)
     return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
 
 

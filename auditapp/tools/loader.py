@@ -10,7 +10,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -38,6 +40,22 @@ from .model import (
 
 _IDENTIFIER_FIELDS = {"id", "key", "value", "question", "start", "end"}
 _IDENTIFIER_HELP = "must be lower-case letters, digits and single underscores, starting with a letter"
+
+# Limits on an uploaded definition's JSON, far beyond what a tool needs (the shipped ones nest 7 deep and use
+# small numbers). Without them, deep nesting makes Python's parser raise RecursionError, a number of more than
+# 4,300 digits ValueError, and 1e999 becomes infinity, which no database JSON column accepts: each a 500.
+MAX_JSON_DEPTH = 32
+MAX_INTEGER_DIGITS = 20
+MAX_NUMBER_LENGTH = 40
+MAX_VERSION = 2**31 - 1  # tool_versions.version is a 32-bit integer column
+
+# Tokens that matter for the limits: strings (skipped whole, so brackets and digits inside them do not count),
+# brackets, numbers and the non-standard constants Python's parser would otherwise accept.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]|-?[0-9][0-9.eE+-]*+|-?Infinity|NaN')
+
+
+class _LimitExceeded(ValueError):
+    """A number or constant refused by the parser's hooks (the pre-scan normally catches it first, with where)."""
 
 
 @lru_cache(maxsize=1)
@@ -172,6 +190,8 @@ def load_tool(source: str | os.PathLike[str] | Mapping[str, Any]) -> AuditTool:
             raise ToolDefinitionError([f"{path.name}: cannot be read ({exc.strerror})"]) from exc
         return parse_tool_json(text, name=path.name)
     errors = _schema_errors(data)
+    if not errors and data["version"] > MAX_VERSION:
+        errors = [f"version: must be at most {MAX_VERSION}"]
     if not errors:
         errors = semantic_errors(data)
     if errors:
@@ -179,14 +199,82 @@ def load_tool(source: str | os.PathLike[str] | Mapping[str, Any]) -> AuditTool:
     return _build(data)
 
 
+def _position(text: str, offset: int) -> str:
+    line, line_start = text.count("\n", 0, offset) + 1, text.rfind("\n", 0, offset) + 1
+    return f"line {line} column {offset - line_start + 1}"
+
+
+def _shape_problem(text: str) -> str | None:
+    """The first place where ``text`` nests too deep or has an oversized or non-finite number, or None.
+
+    One linear pass over the tokens, before the parser sees the text (its recursion is what fails).
+    """
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        value = token.group()
+        first, problem = value[0], None
+        if first == '"':
+            continue
+        if first in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                problem = f"nested more than {MAX_JSON_DEPTH} levels deep (arrays and objects)"
+        elif first in "]}":
+            depth -= 1
+        elif value.lstrip("-") in ("Infinity", "NaN"):
+            problem = f"{value} is not a number JSON allows"
+        elif not any(c in value for c in ".eE"):
+            digits = len(value.lstrip("-"))
+            if digits > MAX_INTEGER_DIGITS:
+                problem = (f"a whole number of {digits} digits ({value[:12]}...); "
+                           f"at most {MAX_INTEGER_DIGITS} digits are allowed")
+        elif len(value) > MAX_NUMBER_LENGTH or not _finite(value):
+            shown = value if len(value) <= 24 else f"{value[:12]}..."
+            problem = (f"the number {shown} is too long or too large "
+                       f"(at most {MAX_NUMBER_LENGTH} characters, and finite)")
+        if problem:
+            return f"{_position(text, token.start())}: {problem}"
+    return None
+
+
+def _finite(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return True  # not a JSON number at all: the parser reports the syntax error with its place
+
+
+def _bounded_int(value: str) -> int:
+    if len(value.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _LimitExceeded(f"a whole number of more than {MAX_INTEGER_DIGITS} digits")
+    return int(value)
+
+
+def _finite_float(value: str) -> float:
+    number = float(value)
+    if len(value) > MAX_NUMBER_LENGTH or not math.isfinite(number):
+        raise _LimitExceeded(f"the number {value[:24]} is too long or too large")
+    return number
+
+
+def _refuse_constant(value: str) -> Any:
+    raise _LimitExceeded(f"{value} is not a number JSON allows")
+
+
 def parse_tool_json(text: str | bytes, *, name: str = "definition") -> AuditTool:
     """Parse JSON text (for example an uploaded file) and load it with :func:`load_tool`.
 
-    Raises :class:`ToolDefinitionError`; a JSON syntax error is reported with its line and column.
+    Raises :class:`ToolDefinitionError`; a JSON syntax error is reported with its line and column, and so is
+    nesting deeper than MAX_JSON_DEPTH or a number beyond the limits above.
     """
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if isinstance(text, bytes | bytearray):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads decodes bytes
+        problem = _shape_problem(text)
+        if problem:
+            raise ToolDefinitionError([f"{name}: {problem}"])
+        data = json.loads(text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, _LimitExceeded) as exc:
         if isinstance(exc, json.JSONDecodeError):
             where = f"line {exc.lineno} column {exc.colno}: {exc.msg}"
         else:

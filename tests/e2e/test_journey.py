@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from auditapp.demo import AGENCIES, USERS
@@ -300,7 +301,16 @@ def board_downloads_pdf(page: Page, a11y: Accessibility) -> None:
     assert download.value.suggested_filename.endswith(".pdf")
 
 
-def test_audit_cycle_from_import_to_board_report(new_context, a11y: Accessibility) -> None:  # noqa: ANN001
+@pytest.fixture
+def two_factor_required(live_server):  # noqa: ANN001, ANN201
+    """Every user of the journey signs in with an authenticator app: set up at the first sign-in, then its codes."""
+    live_server.app.config["TOTP_REQUIRED"] = True
+    yield
+    live_server.app.config["TOTP_REQUIRED"] = False
+
+
+def test_audit_cycle_from_import_to_board_report(new_context, a11y: Accessibility,  # noqa: ANN001
+                                                 two_factor_required) -> None:  # noqa: ANN001
     coordinator = _signed_in(new_context, "coordinator", a11y)
     import_annex_a(coordinator, a11y)
     auditors = create_draw_and_assign(coordinator, a11y)
