@@ -80,19 +80,6 @@ def write_kept() -> bool:
     return bool(kept)
 
 
-def count_events(*, action: str | list[str], object_type: str, object_id: object, since=None) -> int:  # noqa: ANN001
-    """How many events of ``action`` concern this object (since a time, when given)."""
-    actions = [action] if isinstance(action, str) else action
-    query = select(func.count(AuditEvent.id)).where(
-        AuditEvent.action.in_(actions),
-        AuditEvent.object_type == object_type,
-        AuditEvent.object_id == str(object_id),
-    )
-    if since is not None:
-        query = query.where(AuditEvent.occurred_at >= since)
-    return db.session.scalar(query) or 0
-
-
 def list_events(*, page: int = 1, per_page: int = 50, action: str | None = None) -> tuple[list[AuditEvent], int]:
     """A page of audit events, newest first, and the total count."""
     query = select(AuditEvent)
