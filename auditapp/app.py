@@ -136,7 +136,9 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.admin.routes import bp as admin_bp
     from auditapp.audits.moderation_routes import bp as moderation_bp
     from auditapp.audits.routes import bp as audits_bp
-    from auditapp.auth.routes import bp as auth_bp
+    from auditapp.auth import account as _account  # noqa: F401 - the account pages, on the auth blueprint
+    from auditapp.auth import routes as _sign_in  # noqa: F401 - sign-in and sign-out, on the auth blueprint
+    from auditapp.auth.blueprint import bp as auth_bp
     from auditapp.cases.routes import bp as cases_bp
     from auditapp.findings.routes import bp as findings_bp
     from auditapp.main.routes import bp as main_bp

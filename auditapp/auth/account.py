@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
+from auditapp.auth.blueprint import bp, policy
 from auditapp.auth.forms import AccountTwoFactorForm, ChangePasswordForm, EndSessionForm
-from auditapp.auth.routes import bp, policy
 from auditapp.domain import auth as auth_domain
 from auditapp.domain.errors import DomainError
 from auditapp.domain.user_sessions import active_sessions, end_all_sessions, end_session

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from auditapp.auth.blueprint import bp, policy
 from auditapp.auth.forms import SignInForm, SignOutForm, TwoFactorForm
 from auditapp.domain import auth as auth_domain
 from auditapp.domain.user_sessions import end_session
@@ -18,8 +19,6 @@ from auditapp.security.access import public, signed_in
 from auditapp.security.sessions import begin_pending, pending_sign_in, sign_out
 from auditapp.security.sessions import sign_in as start_signed_in_session
 from auditapp.security.throttle import password_attempts
-
-bp = Blueprint("auth", __name__)
 
 MAX_NEXT = 500
 
@@ -36,11 +35,6 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
-
-
-def policy() -> auth_domain.Policy:
-    cfg = current_app.config
-    return auth_domain.Policy(threshold=cfg["LOCKOUT_THRESHOLD"], window=cfg["LOCKOUT_WINDOW"])
 
 
 def _finish(pending: UserSession | None, user, *, second_factor: bool):  # noqa: ANN001, ANN202
@@ -149,6 +143,3 @@ def sign_out_view():  # noqa: ANN201
         sign_out()
         flash("You have signed out")
     return redirect(url_for("auth.sign_in"))
-
-
-from auditapp.auth import account as _account  # noqa: E402, F401 - the account pages share this blueprint
