@@ -21,7 +21,7 @@ from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion
 from auditapp.models import SafeguardingConcern as Concern
 
 if TYPE_CHECKING:
-    from auditapp.demo import DemoSummary
+    from auditapp.demo_facts import DemoSummary
     from auditapp.tools import AuditTool
 
 COMPLETED_ROUND = "Neglect, spring 2026"
@@ -312,7 +312,7 @@ def _fill_completed(audit_round: AuditRound, cases: list[SampledCase], rng: rand
 
 
 def _completed_round(summary: DemoSummary) -> None:
-    from auditapp.demo import AGENCIES, DOMAIN
+    from auditapp.demo_facts import AGENCIES, DOMAIN
     from auditapp.domain.assignments import assign_automatically
     from auditapp.domain.concerns import acknowledge
     from auditapp.domain.moderation import moderate, record_joint
@@ -365,7 +365,7 @@ def _completed_round(summary: DemoSummary) -> None:
 
 def _in_progress_round(summary: DemoSummary) -> None:
     """The demo's open round: one case's two audits submitted, three audits part-way through, the rest not started."""
-    from auditapp.demo import DEMO_ROUND
+    from auditapp.demo_facts import DEMO_ROUND
     from auditapp.domain.audits import open_audit, tool_for
 
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == DEMO_ROUND))

@@ -1,0 +1,55 @@
+"""The demo partnership's fixed facts (its agencies, people, password and round names) and the summary of a load.
+
+Shared by ``demo`` (organisation, people, population) and ``demo_audits`` (the rounds' audits), which both import
+from here rather than from each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from auditapp.models import AgencyKind, AuditorType, Role
+
+DEMO_PASSWORD = "demo-only-harbour-lantern-57"  # noqa: S105 - printed on screen; demo data only
+DOMAIN = "demo.auditapp.invalid"
+
+AGENCIES = [
+    ("Northshire Children's Social Care", AgencyKind.SOCIAL_CARE),
+    ("Northshire Community Health NHS Trust", AgencyKind.HEALTH),
+    ("Northshire Police", AgencyKind.POLICE),
+    ("Northshire Education Services", AgencyKind.EDUCATION),
+]
+LOCALITIES = ["North", "South", "East", "West"]
+# (team name pattern, agency index): one social care team of each kind per locality, one health team per locality
+TEAM_PATTERNS = [
+    ("{loc} Assessment Team", 0),
+    ("{loc} Child Protection Team", 0),
+    ("{loc} Children in Care Team", 0),
+    ("{loc} Health Visiting Team", 1),
+    ("{loc} Public Protection Unit", 2),
+    ("{loc} Schools Inclusion Team", 3),
+]
+
+# (email local part, name, role, auditor type, agency index, team (locality, pattern index))
+USERS = [
+    ("admin", "Alex Adams", Role.ADMIN, None, None, None),
+    ("coordinator", "Chris Coleman", Role.QA_COORDINATOR, None, None, None),
+    ("board", "Bea Barker", Role.BOARD_MEMBER, None, None, None),
+    ("independent", "Ines Moreau", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
+    ("independent2", "Ivan Petrov", Role.AUDITOR, AuditorType.INDEPENDENT, 0, None),
+    ("peer.socialcare", "Priya Patel", Role.AUDITOR, AuditorType.PEER, 0, ("North", 1)),
+    ("peer.socialcare2", "Sam Okafor", Role.AUDITOR, AuditorType.PEER, 0, ("South", 0)),
+    ("peer.health", "Hana Kowalski", Role.AUDITOR, AuditorType.PEER, 1, ("East", 3)),
+    ("peer.health2", "Harry Evans", Role.AUDITOR, AuditorType.PEER, 1, ("West", 3)),
+    ("peer.police", "Paul Nguyen", Role.AUDITOR, AuditorType.PEER, 2, ("South", 4)),
+    ("peer.education", "Eve Campbell", Role.AUDITOR, AuditorType.PEER, 3, ("West", 5)),
+]
+
+
+@dataclass
+class DemoSummary:
+    created: int = 0
+    existing: int = 0
+    sign_ins: list[tuple[str, str]] = field(default_factory=list)
+
+DEMO_ROUND = "Child protection plans, autumn 2026"
