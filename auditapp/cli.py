@@ -59,8 +59,15 @@ users_cli = AppGroup("users", help="Manage users.")
 @click.option("--auditor-type", type=click.Choice(["independent", "peer"]))
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
 @transactional
-def create_user_command(email: str, name: str | None, role: str, agency: str | None, team: str | None,
-                        auditor_type: str | None, password_stdin: bool) -> None:
+def create_user_command(
+    email: str,
+    name: str | None,
+    role: str,
+    agency: str | None,
+    team: str | None,
+    auditor_type: str | None,
+    password_stdin: bool,
+) -> None:
     """Create a user. The password is asked for (or read from stdin), never given as an argument."""
     from auditapp.domain.users import create_user
     from auditapp.domain.users_lookup import agency_id_by_name, team_id_by_name
@@ -72,9 +79,15 @@ def create_user_command(email: str, name: str | None, role: str, agency: str | N
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     agency_id = agency_id_by_name(agency) if agency else None
     team_id = team_id_by_name(team, agency_id=agency_id) if team else None
-    user = create_user(email=email, name=name or email.split("@")[0], role=Role(role), password=password,
-                       auditor_type=AuditorType(auditor_type) if auditor_type else None,
-                       agency_id=agency_id, team_id=team_id)
+    user = create_user(
+        email=email,
+        name=name or email.split("@")[0],
+        role=Role(role),
+        password=password,
+        auditor_type=AuditorType(auditor_type) if auditor_type else None,
+        agency_id=agency_id,
+        team_id=team_id,
+    )
     click.echo(f"Created user {user.email} ({user.role.label}), id {user.id}")
 
 
@@ -91,12 +104,14 @@ def deactivate_user_command(email: str) -> None:
     set_active(user, active=False)
     click.echo(f"Deactivated {user.email}: signed out everywhere and unable to sign in.")
     for assignment in open_assignments(user.id):
-        click.echo(f"  Still to reassign: {assignment.sampled_case.round.name}, case "
-                   f"{assignment.sampled_case.case.case_ref} (audit {assignment.id})")
+        click.echo(
+            f"  Still to reassign: {assignment.sampled_case.round.name}, case "
+            f"{assignment.sampled_case.case.case_ref} (audit {assignment.id})"
+        )
 
 
 @transactional
-def _load_demo():  # noqa: ANN202
+def _load_demo():
     from auditapp.demo import load_demo
 
     return load_demo()
@@ -111,8 +126,10 @@ def demo_command() -> None:
     from auditapp.demo import DEMO_PASSWORD
 
     if not current_app.config.get("DEMO_MODE"):
-        raise click.ClickException(f"auditapp demo refuses to run with AUDITAPP_ENV={current_app.config['ENV_NAME']}:"
-                                   " its accounts share a published password. Use a demo or development database.")
+        raise click.ClickException(
+            f"auditapp demo refuses to run with AUDITAPP_ENV={current_app.config['ENV_NAME']}:"
+            " its accounts share a published password. Use a demo or development database."
+        )
     summary = _load_demo()  # committed before anything is printed: a closed pipe cannot undo it
     click.echo(f"Demo data ready: {summary.created} records created, {summary.existing} already present.")
     click.echo("Demo sign-ins (password for every demo user: " + DEMO_PASSWORD + "):")
@@ -129,8 +146,16 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(cases_cli)
-    for group in (rounds_cli, sample_cli, assign_cli, export_command, report_cli, audit_trail_cli, db_role_cli,
-                  retention_cli):
+    for group in (
+        rounds_cli,
+        sample_cli,
+        assign_cli,
+        export_command,
+        report_cli,
+        audit_trail_cli,
+        db_role_cli,
+        retention_cli,
+    ):
         app.cli.add_command(group)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from auditapp.demo_facts import (  # noqa: F401 - re-exported for the CLI and tests
+from auditapp.demo_facts import (
     AGENCIES,
     DEMO_PASSWORD,
     DEMO_ROUND,
@@ -65,8 +65,10 @@ def _check_demo_database() -> None:
         return
     # A database made by the demo before it was marked holds demo accounts only: it is marked now.
     if db.session.scalar(select(User.id).where(~User.email.endswith(f"@{DOMAIN}")).limit(1)) is not None:
-        raise DomainError("This database already has users and is not a demo database, so the demo refuses to add "
-                          "its accounts to it (their password is published). Load the demo into a new database.")
+        raise DomainError(
+            "This database already has users and is not a demo database, so the demo refuses to add "
+            "its accounts to it (their password is published). Load the demo into a new database."
+        )
     db.session.add(SiteSetting(key=DEMO_MARK, value="true"))
     db.session.flush()
 
@@ -92,9 +94,16 @@ def load_demo() -> DemoSummary:
             summary.existing += 1
             continue
         summary.created += 1
-        create_user(email=email, name=name, role=role, password=DEMO_PASSWORD, auditor_type=auditor_type,
-                    agency_id=agencies[agency_index].id if agency_index is not None else None,
-                    team_id=teams[team_key].id if team_key else None, must_change_password=False)
+        create_user(
+            email=email,
+            name=name,
+            role=role,
+            password=DEMO_PASSWORD,
+            auditor_type=auditor_type,
+            agency_id=agencies[agency_index].id if agency_index is not None else None,
+            team_id=teams[team_key].id if team_key else None,
+            must_change_password=False,
+        )
     _set_demo_team_managers(teams)
     _load_population(summary)
     _draw_demo_round(summary, agencies)
@@ -104,8 +113,6 @@ def load_demo() -> DemoSummary:
     load_demo_audits(summary)  # a completed, moderated round and progress in the round above
     load_demo_findings(summary, COMPLETED_ROUND)  # its findings, action plan and published report
     return summary
-
-
 
 
 def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
@@ -118,14 +125,25 @@ def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
     if db.session.scalar(select(AuditRound.id).where(AuditRound.name == DEMO_ROUND)):
         summary.existing += 1
         return
-    audit_round = create_round(RoundSettings(
-        name=DEMO_ROUND, theme="Neglect", mode="multi-agency", statuses=["cp"], sample_size=12,
-        stratify_by="locality", min_per_stratum=True, agencies=[agencies[0].name, agencies[1].name],
-        lead_agency=agencies[0].name, named_exclusions=[("NS00213", "Subject of a child safeguarding practice review")],
-    ), created_by_id=None)
+    audit_round = create_round(
+        RoundSettings(
+            name=DEMO_ROUND,
+            theme="Neglect",
+            mode="multi-agency",
+            statuses=["cp"],
+            sample_size=12,
+            stratify_by="locality",
+            min_per_stratum=True,
+            agencies=[agencies[0].name, agencies[1].name],
+            lead_agency=agencies[0].name,
+            named_exclusions=[("NS00213", "Subject of a child safeguarding practice review")],
+        ),
+        created_by_id=None,
+    )
     draw_sample(audit_round, seed="northshire-autumn-2026")
     assign_automatically(audit_round)
     summary.created += 1
+
 
 def _load_population(summary: DemoSummary) -> None:
     """Import the synthetic population through the real import path (a re-run finds every case unchanged)."""
@@ -144,5 +162,11 @@ def _set_demo_team_managers(teams: dict[tuple[str, int], Team]) -> None:
     manager = db.session.scalar(select(User).where(User.email == f"peer.socialcare@{DOMAIN}"))
     team = teams[("North", 1)]
     if manager is not None and team.manager_id is None:
-        org.save_team(team=team, name=team.name, agency_id=team.agency_id, locality_id=team.locality_id,
-                      manager_id=manager.id, active=team.active)
+        org.save_team(
+            team=team,
+            name=team.name,
+            agency_id=team.agency_id,
+            locality_id=team.locality_id,
+            manager_id=manager.id,
+            active=team.active,
+        )

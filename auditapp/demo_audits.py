@@ -30,8 +30,20 @@ TEXT_SEED = 20260316
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 # The quality of the work with each of the 12 children, in sample order: every grade, mostly good or requires
 # improvement as in most real rounds. The lead (social care) auditor grades exactly this; health may differ by one.
-CASE_GRADES = ("good", "requires_improvement", "outstanding", "good", "inadequate", "requires_improvement", "good",
-               "requires_improvement", "good", "inadequate", "outstanding", "requires_improvement")
+CASE_GRADES = (
+    "good",
+    "requires_improvement",
+    "outstanding",
+    "good",
+    "inadequate",
+    "requires_improvement",
+    "good",
+    "requires_improvement",
+    "good",
+    "inadequate",
+    "outstanding",
+    "requires_improvement",
+)
 P_YES = {"outstanding": 0.95, "good": 0.82, "requires_improvement": 0.55, "inadequate": 0.25}
 P_NO_CHRONOLOGY = {"outstanding": 0.0, "good": 0.1, "requires_improvement": 0.35, "inadequate": 0.75}
 # Child 6 (when old enough to be seen alone) is disabled and non-verbal; in inadequate case 4 the health auditor raises
@@ -39,10 +51,16 @@ P_NO_CHRONOLOGY = {"outstanding": 0.0, "good": 0.1, "requires_improvement": 0.35
 DISABLED_CHILD, CONCERN_CASE = 6, 4
 # (case index, lead auditor's audit?): the moderator's grade and reason. The lead is social care, the other health.
 REGRADES = {
-    (1, False): ("inadequate", "Three missed health appointments were not followed up and the plan was never "
-                               "updated; the child's experience did not change: this is not requires improvement."),
-    (8, True): ("requires_improvement", "The plan has no timescales and the child was not seen for seven weeks in "
-                                        "the spring; good practice is there but not yet consistent enough for good."),
+    (1, False): (
+        "inadequate",
+        "Three missed health appointments were not followed up and the plan was never "
+        "updated; the child's experience did not change: this is not requires improvement.",
+    ),
+    (8, True): (
+        "requires_improvement",
+        "The plan has no timescales and the child was not seen for seven weeks in "
+        "the spring; good practice is there but not yet consistent enough for good.",
+    ),
 }
 RETURNED = (3, False)  # returned for more evidence, then resubmitted and agreed
 
@@ -53,106 +71,152 @@ NOT_ALONE = [
 ]
 EVIDENCE = {
     "childs_voice": {
-        True: ["The child's wishes and feelings are recorded in their own words after each visit, and the plan "
-               "was changed to include the after-school club they asked for.",
-               "Direct work sessions using the three houses tool are on file; what the child said about mealtimes "
-               "and bedtime is carried into the plan.",
-               "The child drew their 'day at home' with the practitioner; the drawing and what it showed are "
-               "discussed in the review."],
-        False: ["Visits record the home conditions but say little about what the child thinks or feels.",
-                "The child's views are summarised as 'happy at home' with no detail and no direct work on file.",
-                "The plan is written about the child rather than with them; their wishes are not mentioned."],
+        True: [
+            "The child's wishes and feelings are recorded in their own words after each visit, and the plan "
+            "was changed to include the after-school club they asked for.",
+            "Direct work sessions using the three houses tool are on file; what the child said about mealtimes "
+            "and bedtime is carried into the plan.",
+            "The child drew their 'day at home' with the practitioner; the drawing and what it showed are "
+            "discussed in the review.",
+        ],
+        False: [
+            "Visits record the home conditions but say little about what the child thinks or feels.",
+            "The child's views are summarised as 'happy at home' with no detail and no direct work on file.",
+            "The plan is written about the child rather than with them; their wishes are not mentioned.",
+        ],
     },
     "chronology_history": {
-        True: ["The chronology is kept up to date and was used in the assessment to show the pattern of missed "
-               "appointments and poor school attendance over three years.",
-               "Previous referrals for home conditions were pulled together and analysed, so the cumulative impact "
-               "of neglect was recognised early."],
-        False: ["Previous referrals are listed but not analysed; each episode has been treated as new.",
-                "There is no single chronology: key events are scattered through case notes, so the history of "
-                "neglect is hard to see."],
+        True: [
+            "The chronology is kept up to date and was used in the assessment to show the pattern of missed "
+            "appointments and poor school attendance over three years.",
+            "Previous referrals for home conditions were pulled together and analysed, so the cumulative impact "
+            "of neglect was recognised early.",
+        ],
+        False: [
+            "Previous referrals are listed but not analysed; each episode has been treated as new.",
+            "There is no single chronology: key events are scattered through case notes, so the history of "
+            "neglect is hard to see.",
+        ],
     },
     "referral_assessment": {
-        True: ["The referrer received a written outcome within a week. The assessment analyses the impact of "
-               "neglect on the child's development and is signed off by the manager.",
-               "The assessment is clear about what life is like for the child, with health and school information "
-               "woven in."],
-        False: ["The referrer was not told the outcome. The assessment describes the family's circumstances but "
-                "does not analyse what they mean for the child.",
-                "The assessment relies on the parents' account; no other agency was contacted before it closed."],
+        True: [
+            "The referrer received a written outcome within a week. The assessment analyses the impact of "
+            "neglect on the child's development and is signed off by the manager.",
+            "The assessment is clear about what life is like for the child, with health and school information "
+            "woven in.",
+        ],
+        False: [
+            "The referrer was not told the outcome. The assessment describes the family's circumstances but "
+            "does not analyse what they mean for the child.",
+            "The assessment relies on the parents' account; no other agency was contacted before it closed.",
+        ],
     },
     "planning": {
-        True: ["The plan says who will do what by when: nursery place, dental registration and weekly home "
-               "support, each with a named agency and a date.",
-               "Outcomes are measurable (attendance, weight, dental treatment) and progress is reviewed at each "
-               "core group."],
-        False: ["Actions such as 'parent to improve home conditions' have no measure, timescale or support offered.",
-                "The plan has not been updated since conference although the child's circumstances changed."],
+        True: [
+            "The plan says who will do what by when: nursery place, dental registration and weekly home "
+            "support, each with a named agency and a date.",
+            "Outcomes are measurable (attendance, weight, dental treatment) and progress is reviewed at each "
+            "core group.",
+        ],
+        False: [
+            "Actions such as 'parent to improve home conditions' have no measure, timescale or support offered.",
+            "The plan has not been updated since conference although the child's circumstances changed.",
+        ],
     },
     "multi_agency": {
-        True: ["Core groups are well attended by school, health visiting and social care; minutes are shared within "
-               "days and actions are followed up.",
-               "A strategy discussion with police and health was held the day after the disclosure."],
-        False: ["School was not invited to two core groups and minutes arrived weeks late.",
-                "Information from health about missed appointments did not reach the core group."],
+        True: [
+            "Core groups are well attended by school, health visiting and social care; minutes are shared within "
+            "days and actions are followed up.",
+            "A strategy discussion with police and health was held the day after the disclosure.",
+        ],
+        False: [
+            "School was not invited to two core groups and minutes arrived weeks late.",
+            "Information from health about missed appointments did not reach the core group.",
+        ],
     },
     "supervision_oversight": {
-        True: ["Supervision notes are reflective and ask what the day-to-day experience is for the child; "
-               "management decisions are recorded with reasons.",
-               "The manager challenged drift at the three-month point and set clear actions, which were completed."],
-        False: ["Supervision records list tasks but do not reflect on the child's experience or progress.",
-                "There is no recorded management oversight of the decision to step down."],
+        True: [
+            "Supervision notes are reflective and ask what the day-to-day experience is for the child; "
+            "management decisions are recorded with reasons.",
+            "The manager challenged drift at the three-month point and set clear actions, which were completed.",
+        ],
+        False: [
+            "Supervision records list tasks but do not reflect on the child's experience or progress.",
+            "There is no recorded management oversight of the decision to step down.",
+        ],
     },
     "transfer_closure": {
-        True: ["Transfer between teams was planned, with a joint visit so the child met the new worker.",
-               "Step down to early help was agreed at a core group with a clear plan and named lead professional."],
-        False: ["The case transferred with no transfer summary and a five-week gap in visits.",
-                "Closure was agreed without checking with school, which still had concerns about attendance."],
+        True: [
+            "Transfer between teams was planned, with a joint visit so the child met the new worker.",
+            "Step down to early help was agreed at a core group with a clear plan and named lead professional.",
+        ],
+        False: [
+            "The case transferred with no transfer summary and a five-week gap in visits.",
+            "Closure was agreed without checking with school, which still had concerns about attendance.",
+        ],
     },
 }
 HEALTH_NOTE = ("Health records: ", "From the health visiting and school nursing records: ")
 # Per grade, two ways an auditor might put it: (good practice, areas for development, so what for the child)
 SUMMARIES = {
     "outstanding": [
-        ("Persistent, creative direct work with the child and a plan changed as soon as it was not working; agencies "
-         "shared information quickly and challenged each other constructively.",
-         "Record the child's own words more consistently in plan reviews; share minutes with the GP.",
-         "The child now goes to school every day, has had dental treatment and says home feels calmer. Their life is "
-         "measurably better than a year ago."),
-        ("The child's daily life was at the centre of every meeting; the family were supported to make changes "
-         "rather than monitored.", "Keep the chronology up to date after the plan ends so the history is not lost.",
-         "The child is growing well, is settled at school and can name the adults they trust and would go to."),
+        (
+            "Persistent, creative direct work with the child and a plan changed as soon as it was not working; "
+            "agencies shared information quickly and challenged each other constructively.",
+            "Record the child's own words more consistently in plan reviews; share minutes with the GP.",
+            "The child now goes to school every day, has had dental treatment and says home feels calmer. Their life "
+            "is measurably better than a year ago.",
+        ),
+        (
+            "The child's daily life was at the centre of every meeting; the family were supported to make changes "
+            "rather than monitored.",
+            "Keep the chronology up to date after the plan ends so the history is not lost.",
+            "The child is growing well, is settled at school and can name the adults they trust and would go to.",
+        ),
     ],
     "good": [
-        ("Regular visits, the child seen and listened to, and a plan that most agencies understood and followed.",
-         "Make the plan's outcomes measurable and record management oversight of key decisions.",
-         "Home conditions improved and the child is gaining weight; they say mealtimes are now regular. Progress "
-         "needs to last after the plan ends."),
-        ("Good joint visits by social care and health visiting; the parent engaged once practical help was offered.",
-         "Send the referrer the outcome in writing; invite school to every core group.",
-         "The child's attendance is up and their speech is coming on at nursery; they are warmer and better fed."),
+        (
+            "Regular visits, the child seen and listened to, and a plan that most agencies understood and followed.",
+            "Make the plan's outcomes measurable and record management oversight of key decisions.",
+            "Home conditions improved and the child is gaining weight; they say mealtimes are now regular. Progress "
+            "needs to last after the plan ends.",
+        ),
+        (
+            "Good joint visits by social care and health visiting; the parent engaged once practical help was offered.",
+            "Send the referrer the outcome in writing; invite school to every core group.",
+            "The child's attendance is up and their speech is coming on at nursery; they are warmer and better fed.",
+        ),
     ],
     "requires_improvement": [
-        ("A good relationship with the parent; the child got to health appointments more often once transport "
-         "was arranged.", "Use the history to understand cumulative neglect; see the child alone and record why "
-         "when this is not possible; make the plan SMART.",
-         "Some change: the child's health needs are now met, but school attendance is still low and the child "
-         "says little has changed at home."),
-        ("The worker kept visiting through a hard year and the school's pastoral support was consistent.",
-         "Review the plan when it stalls instead of repeating the same actions; hold agencies to their tasks.",
-         "The child is safer day to day, but still often arrives at school hungry and tired; the drift has cost "
-         "them months."),
+        (
+            "A good relationship with the parent; the child got to health appointments more often once transport "
+            "was arranged.",
+            "Use the history to understand cumulative neglect; see the child alone and record why "
+            "when this is not possible; make the plan SMART.",
+            "Some change: the child's health needs are now met, but school attendance is still low and the child "
+            "says little has changed at home.",
+        ),
+        (
+            "The worker kept visiting through a hard year and the school's pastoral support was consistent.",
+            "Review the plan when it stalls instead of repeating the same actions; hold agencies to their tasks.",
+            "The child is safer day to day, but still often arrives at school hungry and tired; the drift has cost "
+            "them months.",
+        ),
     ],
     "inadequate": [
-        ("School staff noticed the child's hunger and reported it promptly; the referral was clear.",
-         "Recognise the cumulative impact of neglect; hold a strategy discussion when risks escalate; make sure "
-         "every agency attends the core group and acts on what is agreed.",
-         "Little difference for the child: they are still often hungry, miss school and health appointments, and "
-         "the plan has drifted for months."),
-        ("The health visitor kept records of the child's growth that made the concern clear.",
-         "Act on the evidence of neglect: escalate, see the child alone and involve every agency in one plan.",
-         "The child's experience has not changed: the home is unsafe and cold, and nobody has asked them what it "
-         "is like to live there."),
+        (
+            "School staff noticed the child's hunger and reported it promptly; the referral was clear.",
+            "Recognise the cumulative impact of neglect; hold a strategy discussion when risks escalate; make sure "
+            "every agency attends the core group and acts on what is agreed.",
+            "Little difference for the child: they are still often hungry, miss school and health appointments, and "
+            "the plan has drifted for months.",
+        ),
+        (
+            "The health visitor kept records of the child's growth that made the concern clear.",
+            "Act on the evidence of neglect: escalate, see the child alone and involve every agency in one plan.",
+            "The child's experience has not changed: the home is unsafe and cold, and nobody has asked them what it "
+            "is like to live there.",
+        ),
     ],
 }
 NOT_APPLICABLE_NOTE = "Still open on a plan: no transfer or closure to consider yet."
@@ -162,8 +226,9 @@ NOT_APPLICABLE_NOTE = "Still open on a plan: no transfer or closure to consider 
 def _as(user: User) -> Iterator[None]:
     """Act as ``user`` within the command's context (same request id and channel, so the run can be traced)."""
     outer = current_actor()
-    ctx = ActorContext(user_id=user.id, email=user.email, role=user.role.value, request_id=outer.request_id,
-                       channel=outer.channel)
+    ctx = ActorContext(
+        user_id=user.id, email=user.email, role=user.role.value, request_id=outer.request_id, channel=outer.channel
+    )
     with acting_as(ctx):
         yield
 
@@ -178,14 +243,20 @@ def _seen_alone(sampled: SampledCase, index: int, grade: str, rng: random.Random
     dob = sampled.case.date_of_birth
     months = (AS_AT - dob).days * 12 // 365 if dob else 120
     if months < 24:
-        return "not_applicable", (f"Pre-verbal toddler of {max(months, 1)} months: observed with the parent at "
-                                  "each visit, including a mealtime; the home and the child's care were recorded.")
+        return "not_applicable", (
+            f"Pre-verbal toddler of {max(months, 1)} months: observed with the parent at "
+            "each visit, including a mealtime; the home and the child's care were recorded."
+        )
     if months < 48:
-        return "not_applicable", (f"Aged {months // 12}, too young to talk about home life: observed at play at "
-                                  "home and at nursery, with nursery staff's observations recorded.")
+        return "not_applicable", (
+            f"Aged {months // 12}, too young to talk about home life: observed at play at "
+            "home and at nursery, with nursery staff's observations recorded."
+        )
     if index == DISABLED_CHILD:
-        return "not_applicable", ("Disabled child, non-verbal: observed with the carer at home and at school; "
-                                  "views gathered with the child's communication symbols and their teacher.")
+        return "not_applicable", (
+            "Disabled child, non-verbal: observed with the carer at home and at school; "
+            "views gathered with the child's communication symbols and their teacher."
+        )
     if grade == "inadequate" or (grade == "requires_improvement" and rng.random() < 0.5):
         return "no", rng.choice(NOT_ALONE)
     return "yes", ""
@@ -202,16 +273,19 @@ def _computed(tool: AuditTool, proposals: dict, grade: str, rng: random.Random, 
             answers[question.id] = "yes" if proposal.answer == "no" else "no"
             answers[f"{question.id}__override_reason"] = (
                 "The completion date imported is when the manager signed the assessment off; the assessment "
-                "itself was finished and shared with the family within the timescale." if proposal.answer == "no"
+                "itself was finished and shared with the family within the timescale."
+                if proposal.answer == "no"
                 else "The assessment recorded as complete belongs to the previous referral; the assessment for "
-                     "this referral was finished well outside the timescale.")
+                "this referral was finished well outside the timescale."
+            )
         else:
             answers[question.id] = proposal.answer
     return answers
 
 
-def _agency_answers(tool: AuditTool, audit: AgencyAudit, index: int, grade: str, rng: random.Random,
-                    override: bool = False) -> dict[str, str]:
+def _agency_answers(
+    tool: AuditTool, audit: AgencyAudit, index: int, grade: str, rng: random.Random, override: bool = False
+) -> dict[str, str]:
     from auditapp.domain.audits import proposals_for
 
     sampled, health = audit.assignment.sampled_case, not audit.assignment.lead
@@ -227,9 +301,13 @@ def _agency_answers(tool: AuditTool, audit: AgencyAudit, index: int, grade: str,
         else:
             answers[question.id] = "yes" if rng.random() < P_YES[grade] else "no"
     good_practice, development, so_what = rng.choice(SUMMARIES[grade])
-    answers.update(plan_quality=_shift(grade, rng.choice((0, 0, 1)) if grade != "inadequate" else 0),
-                   overall_grade=grade, good_practice=good_practice, areas_for_development=development,
-                   so_what=so_what)
+    answers.update(
+        plan_quality=_shift(grade, rng.choice((0, 0, 1)) if grade != "inadequate" else 0),
+        overall_grade=grade,
+        good_practice=good_practice,
+        areas_for_development=development,
+        so_what=so_what,
+    )
     for section in tool.sections:
         given = [answers.get(q.id) for q in section.questions if answers.get(q.id) in ("yes", "no")]
         if section.id in EVIDENCE and not given:
@@ -238,8 +316,9 @@ def _agency_answers(tool: AuditTool, audit: AgencyAudit, index: int, grade: str,
             note = rng.choice(EVIDENCE[section.id][given.count("yes") * 2 >= len(given)])
             answers[section.evidence_key] = (rng.choice(HEALTH_NOTE) + note[0].lower() + note[1:]) if health else note
     if no_chronology:
-        answers["evidence__chronology_history"] = "No chronology on the file. " + EVIDENCE["chronology_history"][
-            False][index % 2]
+        answers["evidence__chronology_history"] = (
+            "No chronology on the file. " + EVIDENCE["chronology_history"][False][index % 2]
+        )
     return answers
 
 
@@ -249,8 +328,12 @@ def _save(audit: AgencyAudit, tool: AuditTool, answers: dict[str, str], sections
     for section in tool.sections:
         if sections is None or section.id in sections:
             keys = _section_keys(tool, section.id)
-            save_section(audit, section_id=section.id, values={k: v for k, v in answers.items() if k in keys},
-                         loaded_version=audit.version)
+            save_section(
+                audit,
+                section_id=section.id,
+                values={k: v for k, v in answers.items() if k in keys},
+                loaded_version=audit.version,
+            )
 
 
 def _submit(audit: AgencyAudit) -> None:
@@ -264,13 +347,22 @@ def _submit(audit: AgencyAudit) -> None:
 def _joint_answers(index: int, grade: str, audits: list[AgencyAudit], rng: random.Random) -> dict[str, str]:
     graded = "; ".join(f"{a.assignment.agency_name}: {a.moderated_grade.replace('_', ' ')}" for a in audits)
     impact = " ".join(dict.fromkeys(a.answers["so_what"] for a in audits))
-    answers = {"jd_recognition_of_need": _shift(grade, rng.choice((-1, 0, 0))),
-               "jd_assessment": _shift(grade, rng.choice((0, 0, 1))), "jd_planning_intervention": grade,
-               "jd_joint_working": _shift(grade, rng.choice((-1, 0, 1))), "jd_overall_grade": grade,
-               "jd_impact_on_child": impact, "jd_so_what": rng.choice(SUMMARIES[grade])[2],
-               "evidence__overall": f"Moderated agency grades: {graded}."}
-    for section, source in (("recognition_of_need", "chronology_history"), ("assessment", "referral_assessment"),
-                            ("planning_intervention", "planning"), ("joint_working", "multi_agency")):
+    answers = {
+        "jd_recognition_of_need": _shift(grade, rng.choice((-1, 0, 0))),
+        "jd_assessment": _shift(grade, rng.choice((0, 0, 1))),
+        "jd_planning_intervention": grade,
+        "jd_joint_working": _shift(grade, rng.choice((-1, 0, 1))),
+        "jd_overall_grade": grade,
+        "jd_impact_on_child": impact,
+        "jd_so_what": rng.choice(SUMMARIES[grade])[2],
+        "evidence__overall": f"Moderated agency grades: {graded}.",
+    }
+    for section, source in (
+        ("recognition_of_need", "chronology_history"),
+        ("assessment", "referral_assessment"),
+        ("planning_intervention", "planning"),
+        ("joint_working", "multi_agency"),
+    ):
         pool = EVIDENCE[source][grade in GRADES[:2]]
         answers[f"evidence__{section}"] = "Both agencies agreed: " + pool[index % len(pool)]
     return answers
@@ -302,10 +394,14 @@ def _fill_completed(audit_round: AuditRound, cases: list[SampledCase], rng: rand
                     overrides_left[timely.answer] -= 1
                 _save(audit, tool, _agency_answers(tool, audit, index, audit_grade, rng, override))
                 if index == CONCERN_CASE and not assignment.lead:
-                    concern = raise_concern(sampled, description=(
-                        "The health record shows a new adult has moved into the home who is known to police for "
-                        "violence. This is not in the social care file and no strategy discussion has been held. "
-                        "The school nurse noted two unexplained bruises on the child this month."))
+                    concern = raise_concern(
+                        sampled,
+                        description=(
+                            "The health record shows a new adult has moved into the home who is known to police for "
+                            "violence. This is not in the social care file and no strategy discussion has been held. "
+                            "The school nurse noted two unexplained bruises on the child this month."
+                        ),
+                    )
                 _submit(audit)
             audits.setdefault(index, []).append(audit)
     return {"tool": tool, "audits": audits, "concern": concern}
@@ -322,19 +418,33 @@ def _completed_round(summary: DemoSummary) -> None:
     coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DOMAIN}"))
     rng = random.Random(TEXT_SEED)
     with _as(coordinator):
-        audit_round = create_round(RoundSettings(
-            name=COMPLETED_ROUND, theme="Neglect", mode="multi-agency", statuses=["cin", "cp"], sample_size=12,
-            stratify_by="locality", min_per_stratum=True, agencies=[AGENCIES[0][0], AGENCIES[1][0]],
-            lead_agency=AGENCIES[0][0]), created_by_id=coordinator.id)
+        audit_round = create_round(
+            RoundSettings(
+                name=COMPLETED_ROUND,
+                theme="Neglect",
+                mode="multi-agency",
+                statuses=["cin", "cp"],
+                sample_size=12,
+                stratify_by="locality",
+                min_per_stratum=True,
+                agencies=[AGENCIES[0][0], AGENCIES[1][0]],
+                lead_agency=AGENCIES[0][0],
+            ),
+            created_by_id=coordinator.id,
+        )
         draw_sample(audit_round, seed=COMPLETED_SEED)
         assign_automatically(audit_round)
     cases = sorted((s for s in audit_round.sampled if not s.replaced), key=lambda s: (s.stratum, s.position))
     filled = _fill_completed(audit_round, cases, rng)
     with _as(coordinator):
-        acknowledge(filled["concern"], action_taken=(
-            "Phoned the team manager the same day: a strategy discussion with police and health was held the next "
-            "morning, a child protection medical arranged and the plan reviewed. The finding is logged for the "
-            "partnership's learning."))
+        acknowledge(
+            filled["concern"],
+            action_taken=(
+                "Phoned the team manager the same day: a strategy discussion with police and health was held the next "
+                "morning, a child protection medical arranged and the plan reviewed. The finding is logged for the "
+                "partnership's learning."
+            ),
+        )
     for index, case_audits in filled["audits"].items():
         for audit in case_audits:
             key = (index, audit.assignment.lead)
@@ -343,12 +453,18 @@ def _completed_round(summary: DemoSummary) -> None:
                     moderate(audit, decision="regraded", grade=REGRADES[key][0], comment=REGRADES[key][1])
                     continue
                 if key == RETURNED:
-                    moderate(audit, decision="returned", comment="Please add the evidence for the planning section: "
-                                                                 "where in the file did you find the plan's review?")
+                    moderate(
+                        audit,
+                        decision="returned",
+                        comment="Please add the evidence for the planning section: "
+                        "where in the file did you find the plan's review?",
+                    )
             if key == RETURNED:  # the auditor adds the evidence and submits again
                 with _as(audit.assignment.auditor):
-                    extra = audit.answers.get("evidence__planning", "") + " Plan reviewed at the core group in " \
+                    extra = (
+                        audit.answers.get("evidence__planning", "") + " Plan reviewed at the core group in "
                         "week 10 (minutes on the health record)."
+                    )
                     _save(audit, filled["tool"], {**audit.answers, "evidence__planning": extra}, ["planning"])
                     _submit(audit)
             with _as(coordinator):

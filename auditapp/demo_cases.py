@@ -15,12 +15,29 @@ from auditapp.importers import CaseRecord, Source, export_generic_csv
 AS_AT = date(2026, 9, 30)
 SEED = 20081113  # the Haringey review that started all this
 LOCALITIES = ["North", "South", "East", "West"]
-TEAM_FOR_STATUS = {"early_help": "Assessment Team", "cin": "Assessment Team", "cp": "Child Protection Team",
-                   "looked_after": "Children in Care Team", "care_leaver": "Children in Care Team",
-                   "closed": "Assessment Team"}
+TEAM_FOR_STATUS = {
+    "early_help": "Assessment Team",
+    "cin": "Assessment Team",
+    "cp": "Child Protection Team",
+    "looked_after": "Children in Care Team",
+    "care_leaver": "Children in Care Team",
+    "closed": "Assessment Team",
+}
 STATUS_WEIGHTS = {"early_help": 40, "cin": 160, "cp": 120, "looked_after": 110, "care_leaver": 30, "closed": 40}
-WORKERS = ["Priya Patel", "Sam Okafor", "Dana Whitfield", "Morgan Reyes", "Kit Fairbairn", "Jo Lindqvist",
-           "Alex Mensah", "Robin Achebe", "Charlie Novak", "Frankie Adeyemi", "Jamie Kaur", "Sasha Byrne"]
+WORKERS = [
+    "Priya Patel",
+    "Sam Okafor",
+    "Dana Whitfield",
+    "Morgan Reyes",
+    "Kit Fairbairn",
+    "Jo Lindqvist",
+    "Alex Mensah",
+    "Robin Achebe",
+    "Charlie Novak",
+    "Frankie Adeyemi",
+    "Jamie Kaur",
+    "Sasha Byrne",
+]
 CATEGORIES = ["neglect", "neglect", "emotional", "physical", "sexual", "multiple"]
 
 
@@ -30,12 +47,19 @@ def _record(number: int, status: str, rng: random.Random) -> CaseRecord:
     assessment_days = rng.choice([20, 35, 50, 60, 62, 70, 90])  # calendar days: 70+ is late against 45 working
     dob = referral - timedelta(days=rng.randint(100, 16 * 365))
     values: dict = dict(
-        case_ref=f"NS{number:05d}", status=status, agency="Children's social care", locality=locality,
-        team=f"{locality} {TEAM_FOR_STATUS[status]}", worker=rng.choice(WORKERS), date_of_birth=dob,
-        gender=rng.choice(["male", "female", "female", "male", "unknown"]), referral_date=referral,
+        case_ref=f"NS{number:05d}",
+        status=status,
+        agency="Children's social care",
+        locality=locality,
+        team=f"{locality} {TEAM_FOR_STATUS[status]}",
+        worker=rng.choice(WORKERS),
+        date_of_birth=dob,
+        gender=rng.choice(["male", "female", "female", "male", "unknown"]),
+        referral_date=referral,
         assessment_start_date=referral + timedelta(days=rng.randint(0, 5)),
         assessment_completed_date=referral + timedelta(days=assessment_days),
-        last_seen_date=AS_AT - timedelta(days=rng.randint(1, 90)), seen_alone=rng.random() < 0.6,
+        last_seen_date=AS_AT - timedelta(days=rng.randint(1, 90)),
+        seen_alone=rng.random() < 0.6,
         previous_cp_plans=rng.choice([0, 0, 0, 1, 2]),
     )
     if status == "cp" or (status in ("closed", "looked_after") and rng.random() < 0.3):

@@ -52,4 +52,5 @@ class DemoSummary:
     existing: int = 0
     sign_ins: list[tuple[str, str]] = field(default_factory=list)
 
+
 DEMO_ROUND = "Child protection plans, autumn 2026"

@@ -19,44 +19,60 @@ FINDINGS = [
         "title": "Children's wishes and feelings are recorded but rarely shape their plans",
         "question_ids": ["child_views_on_plan", "child_seen_alone"],
         "evidence": "In most cases the child was seen, and in several seen alone, but the plan did not say what the "
-                    "child had asked for or how their view had changed what the adults would do.",
+        "child had asked for or how their view had changed what the adults would do.",
         "so_what": "Children told workers what worried them, but the plans were written around the adults. Children "
-                   "could not see that telling someone had made any difference, and some stopped saying.",
+        "could not see that telling someone had made any difference, and some stopped saying.",
         "recommendation": "Every child protection plan records the child's own words and what will change because "
-                          "of them.",
-        "actions": [("Add a 'what the child told us and what we will do' section to the plan template",
-                     AgencyKind.SOCIAL_CARE, "Head of Quality Assurance", date(2027, 1, 31), None),
-                    ("Health visitors record the child's presentation and views at each core group",
-                     AgencyKind.HEALTH, "Named Nurse for Safeguarding", date(2026, 7, 31),
-                     ("in_progress", "Guidance drafted; training dates booked for November."))],
+        "of them.",
+        "actions": [
+            (
+                "Add a 'what the child told us and what we will do' section to the plan template",
+                AgencyKind.SOCIAL_CARE,
+                "Head of Quality Assurance",
+                date(2027, 1, 31),
+                None,
+            ),
+            (
+                "Health visitors record the child's presentation and views at each core group",
+                AgencyKind.HEALTH,
+                "Named Nurse for Safeguarding",
+                date(2026, 7, 31),
+                ("in_progress", "Guidance drafted; training dates booked for November."),
+            ),
+        ],
     },
     {
         "title": "Without chronologies, history was not used and families started again",
         "question_ids": ["chronology_present", "history_considered"],
-        "evidence": "Where there was no chronology, earlier referrals and plans were not considered in the "
-                    "assessment.",
+        "evidence": "Where there was no chronology, earlier referrals and plans were not considered in the assessment.",
         "so_what": "Children whose neglect had been seen before waited longer for help, because each new worker "
-                   "began as if it were the first time.",
+        "began as if it were the first time.",
         "recommendation": "A chronology is started at the first assessment and kept up to date and used at every "
-                          "review.",
-        "actions": [("Audit chronology use in all open child protection cases",
-                     AgencyKind.SOCIAL_CARE, "Service Manager, Child Protection", date(2027, 3, 31),
-                     ("open", "Scope agreed at the QA group."))],
+        "review.",
+        "actions": [
+            (
+                "Audit chronology use in all open child protection cases",
+                AgencyKind.SOCIAL_CARE,
+                "Service Manager, Child Protection",
+                date(2027, 3, 31),
+                ("open", "Scope agreed at the QA group."),
+            )
+        ],
     },
     {
         "title": "Where agencies worked together from the start, children's circumstances improved",
         "question_ids": ["multi_agency_strategy", "core_group_attendance"],
         "evidence": "Strategy discussions that included health and education led to clearer plans and better "
-                    "attended core groups.",
+        "attended core groups.",
         "so_what": "For these children, school and health staff noticed change early and the plan adapted, so "
-                   "neglect was reduced within months.",
+        "neglect was reduced within months.",
         "recommendation": "Health and education take part in every strategy discussion about neglect.",
         "actions": [],
     },
 ]
 
 
-def load_demo_findings(summary, round_name: str) -> None:  # noqa: ANN001
+def load_demo_findings(summary, round_name: str) -> None:
     """Write the completed round's findings and actions and publish its report (once)."""
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == round_name))
     if audit_round is None:
@@ -69,12 +85,18 @@ def load_demo_findings(summary, round_name: str) -> None:  # noqa: ANN001
     actor = ActorContext(user_id=coordinator.id, email=coordinator.email, role="qa_coordinator", channel="demo")
     with acting_as(actor):
         for item in FINDINGS:
-            finding = add_finding(audit_round, title=item["title"], so_what=item["so_what"],
-                                  evidence=item["evidence"], question_ids=item["question_ids"],
-                                  recommendation=item["recommendation"])
+            finding = add_finding(
+                audit_round,
+                title=item["title"],
+                so_what=item["so_what"],
+                evidence=item["evidence"],
+                question_ids=item["question_ids"],
+                recommendation=item["recommendation"],
+            )
             for description, kind, owner, due, update in item["actions"]:
-                action = add_action(finding, description=description, agency_id=agencies[kind].id,
-                                    owner_name=owner, due_date=due)
+                action = add_action(
+                    finding, description=description, agency_id=agencies[kind].id, owner_name=owner, due_date=due
+                )
                 if update:
                     add_update(action, status=update[0], note=update[1])
         from auditapp.reports.render import render_report_pdf

@@ -26,9 +26,8 @@ TITLES = {
 }
 
 
-def _page(code: int, message: str | None = None):  # noqa: ANN202
-    return render_template("errors/error.html", code=code, title=TITLES.get(code, TITLES[500]),
-                           message=message), code
+def _page(code: int, message: str | None = None):
+    return render_template("errors/error.html", code=code, title=TITLES.get(code, TITLES[500]), message=message), code
 
 
 TOO_MANY = "Wait a few minutes and try again."
@@ -42,17 +41,17 @@ def _protected() -> bool:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):  # noqa: ANN202
+    def _csrf(error: CSRFError):
         refused("csrf_refused", 400, reason=error.description[:200])
         return _page(400, "Your form expired or was sent from another site. Go back, reload the page and try again.")
 
     @app.errorhandler(HashingBusy)
-    def _busy(_error: HashingBusy):  # noqa: ANN202
+    def _busy(_error: HashingBusy):
         refused("throttled", 429, limit="password hashing capacity")
         return _page(429, TOO_MANY)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):  # noqa: ANN202
+    def _http(error: HTTPException):
         code = error.code or 500
         if code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH", 0) // (1024 * 1024)
@@ -65,7 +64,7 @@ def init_app(app: Flask) -> None:
         return _page(code)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # noqa: ANN202
+    def _unexpected(error: Exception):
         db.session.rollback()
         log.exception("Unhandled error", extra={"error_type": type(error).__name__})
         return _page(500)

@@ -44,7 +44,7 @@ def make_sqlite_transactional(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
@@ -53,5 +53,5 @@ def make_sqlite_transactional(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:  # noqa: ANN001
+    def _begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

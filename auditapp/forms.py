@@ -21,7 +21,7 @@ def choices(pairs: Iterable[tuple[object, str]], *, blank: str | None = None) ->
     return items
 
 
-def add_domain_error(form, error: DomainError) -> None:  # noqa: ANN001 - any FlaskForm
+def add_domain_error(form, error: DomainError) -> None:
     """Show a domain error on its field (or the form's first field) so the error summary links to it."""
     field = getattr(form, error.field, None) if error.field else None
     if field is None:

@@ -37,9 +37,11 @@ TO_START = "auditapp_jobs_to_start"
 
 def job(kind: str) -> Callable[[JobFunction], JobFunction]:
     """Register the function that does a kind of job."""
+
     def register(function: JobFunction) -> JobFunction:
         _FUNCTIONS[kind] = function
         return function
+
     return register
 
 
@@ -89,8 +91,7 @@ def _owner_gone(owner: str | None) -> bool:
     return _started(int(pid)) != started
 
 
-INTERRUPTED = ("Interrupted: the server stopped while this was running, so nothing from it was saved. "
-               "Start it again.")
+INTERRUPTED = "Interrupted: the server stopped while this was running, so nothing from it was saved. Start it again."
 
 
 def recover_interrupted(jobs: list[Job] | None = None) -> int:
@@ -126,6 +127,7 @@ def _progress_writer(job_id: int) -> Progress:
         if shared:
             with db.engine.begin() as connection:
                 connection.execute(update(Job).where(Job.id == job_id).values(done=done, total=total))
+
     return report
 
 
@@ -133,20 +135,28 @@ def _run(app: Flask, job_id: int) -> None:
     with app.app_context():
         record = db.session.get(Job, job_id)
         user = db.session.get(User, record.user_id) if record.user_id else None
-        actor = ActorContext(user_id=user.id if user else None, email=user.email if user else None,
-                             role=user.role.value if user else None, request_id=f"job-{job_id}", channel="job")
+        actor = ActorContext(
+            user_id=user.id if user else None,
+            email=user.email if user else None,
+            role=user.role.value if user else None,
+            request_id=f"job-{job_id}",
+            channel="job",
+        )
         with acting_as(actor):
             record.status = "running"
             db.session.commit()
             try:
                 _execute(db.session.get(Job, job_id), progress=_progress_writer(job_id))
                 db.session.commit()
-            except Exception as error:  # noqa: BLE001 - a job must always end in a recorded state
+            except Exception as error:
                 db.session.rollback()
                 failed = db.session.get(Job, job_id)
                 failed.status, failed.finished_at = "failed", utcnow()
-                failed.message = (str(error) if isinstance(error, DomainError | ImportFailed)
-                                  else "Something went wrong: nothing was saved. Try again.")
+                failed.message = (
+                    str(error)
+                    if isinstance(error, DomainError | ImportFailed)
+                    else "Something went wrong: nothing was saved. Try again."
+                )
                 if not isinstance(error, DomainError | ImportFailed):
                     log.exception("Job failed", extra={"job_id": job_id, "kind": failed.kind})
                 db.session.commit()

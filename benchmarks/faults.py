@@ -83,8 +83,10 @@ class Harness:
             rows = connection.execute(TARGETS_SQL).fetchall()
         if len(rows) < 3:
             raise SystemExit("the demo data has fewer than three unopened audits to work on")
-        print(f"setup: database {self.database.name} migrated, demo data loaded; gunicorn on port {self.server.port}, "
-              f"log {self.server.log}")
+        print(
+            f"setup: database {self.database.name} migrated, demo data loaded; gunicorn on port {self.server.port}, "
+            f"log {self.server.log}"
+        )
         print(f"       started in {self.server.start():.1f} s")
         self.targets = [Target(assignment_id, email, []) for assignment_id, email in rows]
         for target in self.targets:
@@ -92,15 +94,20 @@ class Harness:
             client.sign_in(target.email, self.password)
             target.sections = sections_of(client, target.assignment_id)  # opens the audit: version 1
         with self.database.connect() as connection:
-            self.baselines = dict(connection.execute(
-                "SELECT assignment_id, version FROM agency_audits WHERE assignment_id = ANY(%s)",
-                [[t.assignment_id for t in self.targets]]).fetchall())
+            self.baselines = dict(
+                connection.execute(
+                    "SELECT assignment_id, version FROM agency_audits WHERE assignment_id = ANY(%s)",
+                    [[t.assignment_id for t in self.targets]],
+                ).fetchall()
+            )
         self.coordinator = Client(self.server.port)
         self.coordinator.sign_in(COORDINATOR, self.password)
         self.verifier = TrailVerifier(self.database)
-        print(f"       savers: assignments {self.targets[0].assignment_id} and {self.targets[1].assignment_id}, two "
-              f"sessions each, {len(self.targets[0].sections)} sections; pairs: assignment "
-              f"{self.targets[2].assignment_id}; {self.verifier.run()}")
+        print(
+            f"       savers: assignments {self.targets[0].assignment_id} and {self.targets[1].assignment_id}, two "
+            f"sessions each, {len(self.targets[0].sections)} sections; pairs: assignment "
+            f"{self.targets[2].assignment_id}; {self.verifier.run()}"
+        )
 
     def _new_import(self, channel: str) -> ImportAttempt:
         prefix = f"F{len(self.imports) + 1:04d}-"
@@ -128,14 +135,20 @@ class Harness:
         done = cli(self.database, "cases", "import", str(attempt.path))
         self.estimates["cli"] = time.perf_counter() - started
         attempt.acknowledged = "Imported" in done.stdout
-        print(f"calibration: web import of {self.args.rows:,} rows {status} in {self.estimates['web']:.1f} s "
-              f"(confirmation to job done); CLI import exit {done.returncode} in {self.estimates['cli']:.1f} s")
+        print(
+            f"calibration: web import of {self.args.rows:,} rows {status} in {self.estimates['web']:.1f} s "
+            f"(confirmation to job done); CLI import exit {done.returncode} in {self.estimates['cli']:.1f} s"
+        )
 
     # --- killing --------------------------------------------------------------------------------------------------
 
     def kill_cycles(self) -> None:
-        self.savers = Savers(self.server.port, [self.targets[0], self.targets[0], self.targets[1], self.targets[1]],
-                             self.password, seed=self.args.seed)
+        self.savers = Savers(
+            self.server.port,
+            [self.targets[0], self.targets[0], self.targets[1], self.targets[1]],
+            self.password,
+            seed=self.args.seed,
+        )
         self.savers.start()
         self.calibrate()
         for number in range(1, self.args.kills + 1):
@@ -145,8 +158,10 @@ class Harness:
             self.savers.pause()  # every saver between two saves: the ones cut off by the kill are settled
             cut, self.cut_off = self._unknown_saves() - self.cut_off, self._unknown_saves()
             restart, after = self._restart()
-            print(f"kill {number:>3}/{self.args.kills} {kind:<10} {landed}; saves cut off: {cut}; "
-                  f"restarted in {restart:.1f} s; {after}")
+            print(
+                f"kill {number:>3}/{self.args.kills} {kind:<10} {landed}; saves cut off: {cut}; "
+                f"restarted in {restart:.1f} s; {after}"
+            )
 
     def _unknown_saves(self) -> int:
         return sum(attempt.outcome == "unknown" for attempt in self.savers.attempts)
@@ -245,12 +260,15 @@ class Harness:
             return
         target = self.targets[2]
         with self.database.connect() as connection:
-            runner = PairRunner(self.server.port, target, target.sections[0], self.password, connection,
-                                self.savers.attempts)
+            runner = PairRunner(
+                self.server.port, target, target.sections[0], self.password, connection, self.savers.attempts
+            )
             self.pair_stats = runner.run(self.args.pairs)
         stats = self.pair_stats
-        print(f"pairs: {stats.pairs} on section {target.sections[0]} of assignment {target.assignment_id} in "
-              f"{stats.seconds:.1f} s; the two saves overlapped in time in {stats.overlapping}")
+        print(
+            f"pairs: {stats.pairs} on section {target.sections[0]} of assignment {target.assignment_id} in "
+            f"{stats.seconds:.1f} s; the two saves overlapped in time in {stats.overlapping}"
+        )
 
     def check(self) -> list[checks.Check]:
         final_verify = self.verifier.run()
@@ -261,15 +279,22 @@ class Harness:
             stuck_now = checks.stuck_jobs(connection)
         import_checks, self.import_states = checks.check_imports(self.imports, facts)
         save_checks, self.tally = checks.check_saves(self.savers.attempts, audits, self.baselines)
-        result = [*import_checks, *save_checks, checks.check_import_trail(facts), self._stuck_check(stuck_now),
-                  self._verify_check(final_verify), *self._pair_checks()]
+        result = [
+            *import_checks,
+            *save_checks,
+            checks.check_import_trail(facts),
+            self._stuck_check(stuck_now),
+            self._verify_check(final_verify),
+            *self._pair_checks(),
+        ]
         return result
 
     def _stuck_check(self, stuck_now: list[tuple[int, str]]) -> checks.Check:
         check = checks.Check("no job left queued or running after a restart")
         check.problems = [f"job {job_id} was {status} after a restart" for job_id, status in sorted(self.stuck.items())]
-        check.summary = (f"{len(self.stuck)} jobs seen queued/running after restarts; at the end "
-                         f"{len(stuck_now)} still are")
+        check.summary = (
+            f"{len(self.stuck)} jobs seen queued/running after restarts; at the end {len(stuck_now)} still are"
+        )
         return check
 
     def _verify_check(self, final: str) -> checks.Check:
@@ -284,13 +309,17 @@ class Harness:
 
     def _pair_checks(self) -> list[checks.Check]:
         stats = self.pair_stats
-        counts = (f"{stats.pairs} pairs: one won {stats.one_won}, both conflict {stats.both_conflict}, both "
-                  f"acknowledged {stats.both_acknowledged}, silent overwrites {stats.silent_overwrites}, errors "
-                  f"{stats.errors}, other answers {stats.other}")
+        counts = (
+            f"{stats.pairs} pairs: one won {stats.one_won}, both conflict {stats.both_conflict}, both "
+            f"acknowledged {stats.both_acknowledged}, silent overwrites {stats.silent_overwrites}, errors "
+            f"{stats.errors}, other answers {stats.other}"
+        )
         overwrite = checks.Check("concurrent pairs: no silent overwrite", summary=counts)
         overwrite.problems = stats.overwrites
-        errors = checks.Check("concurrent pairs: every save answered (no 5xx)",
-                              summary=f"{stats.errors} errors, {stats.other} other answers")
+        errors = checks.Check(
+            "concurrent pairs: every save answered (no 5xx)",
+            summary=f"{stats.errors} errors, {stats.other} other answers",
+        )
         errors.problems = stats.failures
         return [overwrite, errors]
 
@@ -302,8 +331,9 @@ class Harness:
         lines = self.server.log.read_text(errors="replace").splitlines()
         for index, line in enumerate(lines):
             if line.startswith("Traceback"):
-                end = next((j for j in range(index + 1, len(lines)) if not lines[j].startswith((" ", "\t"))),
-                           len(lines) - 1)
+                end = next(
+                    (j for j in range(index + 1, len(lines)) if not lines[j].startswith((" ", "\t"))), len(lines) - 1
+                )
                 found[lines[end][:200]] += 1
         return [f"{count} x {last}" for last, count in found.most_common()]
 
@@ -327,27 +357,35 @@ def report(harness: Harness, results: list[checks.Check], seconds: float) -> boo
     outcomes = tally.outcomes
     trail = sum(len(c.problems) for c in results if c.name.startswith("audit trail matches"))
     print("\nTotals")
-    print(f"  kills of the server (SIGKILL to the gunicorn process group): {sum(harness.kinds.values())} ({kinds}); "
-          f"CLI import processes killed: {sum(harness.cli_kills.values())} "
-          f"({', '.join(f'{phase} {count}' for phase, count in harness.cli_kills.items()) or 'none'})")
+    print(
+        f"  kills of the server (SIGKILL to the gunicorn process group): {sum(harness.kinds.values())} ({kinds}); "
+        f"CLI import processes killed: {sum(harness.cli_kills.values())} "
+        f"({', '.join(f'{phase} {count}' for phase, count in harness.cli_kills.items()) or 'none'})"
+    )
     landed = ", ".join(f"{status} {count}" for status, count in sorted(harness.landed.items()))
     print(f"  web import kills by the job's state at the kill (running = mid-import): {landed or 'none'}")
-    print(f"  imports attempted {len(imports)} (web {sum(a.channel == 'web' for a in imports)}, cli "
-          f"{sum(a.channel == 'cli' for a in imports)}): complete {states['complete']}, absent {states['absent']}, "
-          f"half present {states['half']}")
-    print(f"  saves sent {sum(outcomes.values())}: acknowledged {outcomes['ack']}, conflict (409) "
-          f"{outcomes['conflict']}, 5xx {outcomes['error']}, other {outcomes['other']}, refused "
-          f"{outcomes['not sent']}, cut off by a kill {outcomes['unknown']} (of which committed "
-          f"{tally.committed_unacknowledged}); acknowledged but lost {tally.lost}")
+    print(
+        f"  imports attempted {len(imports)} (web {sum(a.channel == 'web' for a in imports)}, cli "
+        f"{sum(a.channel == 'cli' for a in imports)}): complete {states['complete']}, absent {states['absent']}, "
+        f"half present {states['half']}"
+    )
+    print(
+        f"  saves sent {sum(outcomes.values())}: acknowledged {outcomes['ack']}, conflict (409) "
+        f"{outcomes['conflict']}, 5xx {outcomes['error']}, other {outcomes['other']}, refused "
+        f"{outcomes['not sent']}, cut off by a kill {outcomes['unknown']} (of which committed "
+        f"{tally.committed_unacknowledged}); acknowledged but lost {tally.lost}"
+    )
     print(f"  audit-trail mismatches: {trail}")
     errors = harness.server_errors()
     print(f"  exceptions in the server log: {sum(int(e.split(' x ')[0]) for e in errors)}")
     for error in errors[:6]:
         print(f"    {error}")
     pairs = harness.pair_stats
-    print(f"  pairs {pairs.pairs}: one won {pairs.one_won}, both conflict {pairs.both_conflict}, both acknowledged "
-          f"{pairs.both_acknowledged}, silent overwrites {pairs.silent_overwrites}, errors (5xx or no answer) "
-          f"{pairs.errors}, other answers {pairs.other}")
+    print(
+        f"  pairs {pairs.pairs}: one won {pairs.one_won}, both conflict {pairs.both_conflict}, both acknowledged "
+        f"{pairs.both_acknowledged}, silent overwrites {pairs.silent_overwrites}, errors (5xx or no answer) "
+        f"{pairs.errors}, other answers {pairs.other}"
+    )
     print("\nChecks")
     for result in results:
         print("\n".join("  " + line for line in result.lines()))
@@ -366,8 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep-database", action="store_true", help="leave the database for inspection")
     args = parser.parse_args(argv)
     args.seed = random.randrange(10**6) if args.seed is None else args.seed
-    print(f"Fault injection on PostgreSQL: {args.kills} kills, {args.pairs} pairs, {args.rows:,} rows per import "
-          f"file, seed {args.seed}")
+    print(
+        f"Fault injection on PostgreSQL: {args.kills} kills, {args.pairs} pairs, {args.rows:,} rows per import "
+        f"file, seed {args.seed}"
+    )
     started = time.perf_counter()
     harness = Harness(args)
     failed = True

@@ -43,8 +43,15 @@ class Client:
         self.port, self.timeout = port, timeout
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, *, form: dict[str, str] | None = None,
-                files: dict[str, tuple[str, bytes]] | None = None, request_id: str | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        request_id: str | None = None,
+    ) -> Response:
         """Send one request; raise ServerDown when the connection fails before a whole answer is read."""
         headers = {"Host": f"127.0.0.1:{self.port}"}
         body: bytes | None = None
@@ -62,8 +69,9 @@ class Client:
             answer = connection.getresponse()
             text = answer.read().decode("utf-8", "replace")
         except DOWN_ERRORS as error:
-            raise ServerDown(f"{method} {path}: {type(error).__name__}: {error}",
-                             sent=not isinstance(error, ConnectionRefusedError)) from None
+            raise ServerDown(
+                f"{method} {path}: {type(error).__name__}: {error}", sent=not isinstance(error, ConnectionRefusedError)
+            ) from None
         finally:
             connection.close()
         self._keep_cookies(answer.headers.get_all("Set-Cookie") or [])
@@ -109,8 +117,10 @@ def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> t
     for name, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, data) in files.items():
-        head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                "Content-Type: text/csv\r\n\r\n")
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        )
         parts.append(head.encode() + data + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"

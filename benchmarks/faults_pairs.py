@@ -35,8 +35,15 @@ class PairStats:
 class PairRunner:
     """Fires the pairs on ``target``'s audit, section ``section``, as its auditor signed in twice."""
 
-    def __init__(self, port: int, target: Target, section: str, password: str, database: psycopg.Connection,
-                 attempts: list[SaveAttempt]) -> None:
+    def __init__(
+        self,
+        port: int,
+        target: Target,
+        section: str,
+        password: str,
+        database: psycopg.Connection,
+        attempts: list[SaveAttempt],
+    ) -> None:
         self.target, self.section, self.database, self.attempts = target, section, database, attempts
         self.clients = [Client(port), Client(port)]
         for client in self.clients:
@@ -68,15 +75,24 @@ class PairRunner:
             barrier.wait()
             begin = time.perf_counter()
             try:
-                results[side] = save_section(self.clients[side], self.target.assignment_id, self.section,
-                                             version=version, token=token, request_id=request_id, source="pair",
-                                             attempts=self.attempts)
+                results[side] = save_section(
+                    self.clients[side],
+                    self.target.assignment_id,
+                    self.section,
+                    version=version,
+                    token=token,
+                    request_id=request_id,
+                    source="pair",
+                    attempts=self.attempts,
+                )
             except ServerDown:
                 results[side] = None
             spans[side] = (begin, time.perf_counter())
 
-        threads = [threading.Thread(target=fire, args=(side, token))
-                   for side, token in ((0, first_token), (1, self.second_token))]
+        threads = [
+            threading.Thread(target=fire, args=(side, token))
+            for side, token in ((0, first_token), (1, self.second_token))
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -98,8 +114,10 @@ class PairRunner:
             self.stats.both_acknowledged += 1
             if stored in markers and len(markers - {stored}) == 1:
                 self.stats.silent_overwrites += 1
-                self.stats.overwrites.append(f"pair {number}: both acknowledged from version "
-                                           f"{results[0].loaded_version}; only {stored!r} survives (events {events})")
+                self.stats.overwrites.append(
+                    f"pair {number}: both acknowledged from version "
+                    f"{results[0].loaded_version}; only {stored!r} survives (events {events})"
+                )
         elif outcomes == ["conflict", "conflict"]:
             self.stats.both_conflict += 1
         elif "error" in outcomes or "unknown" in outcomes:
@@ -110,10 +128,16 @@ class PairRunner:
             self.stats.failures.append(f"pair {number}: answers {[r.status if r else None for r in results]}")
 
     def _stored(self, results: list[SaveAttempt | None]) -> tuple[str | None, dict[str, int]]:
-        row = self.database.execute("SELECT answers->>%s FROM agency_audits WHERE assignment_id = %s",
-                                    [f"evidence__{self.section}", self.target.assignment_id]).fetchone()
+        row = self.database.execute(
+            "SELECT answers->>%s FROM agency_audits WHERE assignment_id = %s",
+            [f"evidence__{self.section}", self.target.assignment_id],
+        ).fetchone()
         ids = [r.request_id for r in results if r]
-        events = dict(self.database.execute(
-            "SELECT request_id, (details->>'version')::int FROM audit_events "
-            "WHERE id > %s AND action = 'audit_saved' AND request_id = ANY(%s)", [self.floor, ids]))
+        events = dict(
+            self.database.execute(
+                "SELECT request_id, (details->>'version')::int FROM audit_events "
+                "WHERE id > %s AND action = 'audit_saved' AND request_id = ANY(%s)",
+                [self.floor, ids],
+            )
+        )
         return (row[0] if row else None), events

@@ -55,29 +55,53 @@ class Database:
 
 def app_env(database: Database) -> dict[str, str]:
     """The demo configuration (no two-factor) on the harness's database, with a fixed secret key."""
-    return {**os.environ, "AUDITAPP_ENV": "demo", "DATABASE_URL": database.url, "SECRET_KEY": SECRET_KEY,
-            "TOTP_REQUIRED": "0", "SESSION_IDLE_MINUTES": "600", "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "AUDITAPP_ENV": "demo",
+        "DATABASE_URL": database.url,
+        "SECRET_KEY": SECRET_KEY,
+        "TOTP_REQUIRED": "0",
+        "SESSION_IDLE_MINUTES": "600",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def cli(database: Database, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """Run ``auditapp ARGS`` to the end."""
-    return subprocess.run([*AUDITAPP, *args], cwd=ROOT, env=app_env(database), capture_output=True, text=True,  # noqa: S603
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [*AUDITAPP, *args],
+        cwd=ROOT,
+        env=app_env(database),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def cli_process(database: Database, args: list[str], output: Path) -> subprocess.Popen:
     """Start ``auditapp ARGS`` in its own process group, its output (both streams) going to ``output``."""
     with output.open("wb") as sink:
-        return subprocess.Popen([*AUDITAPP, *args], cwd=ROOT, env=app_env(database), stdout=sink,  # noqa: S603
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [*AUDITAPP, *args],
+            cwd=ROOT,
+            env=app_env(database),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def inserting_cases(database: Database) -> bool:
     """Whether some transaction's latest statement is an insert into cases (an import is writing its rows)."""
     with database.connect() as connection:
-        return connection.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND xact_start IS NOT NULL AND query ILIKE 'INSERT INTO cases%'").fetchone()[0] > 0
+        return (
+            connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND xact_start IS NOT NULL AND query ILIKE 'INSERT INTO cases%'"
+            ).fetchone()[0]
+            > 0
+        )
 
 
 def free_port() -> int:
@@ -114,7 +138,7 @@ def kill_group(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
 @functools.cache
 def _gunicorn_options() -> tuple[str, ...]:
     """No control socket where gunicorn has one (27+): it sits at a fixed path another gunicorn may be using."""
-    done = subprocess.run([sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "--help"], capture_output=True, text=True, check=False)
     return ("--no-control-socket",) if "--no-control-socket" in done.stdout else ()
 
 
@@ -129,11 +153,30 @@ class Server:
     def start(self) -> float:
         """Start gunicorn and wait until it answers; return the seconds that took."""
         started = time.perf_counter()
-        command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--timeout", "120", "--graceful-timeout", "2", *_gunicorn_options()]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "wsgi:app",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "2",
+            *_gunicorn_options(),
+        ]
         with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=app_env(self.database), stdout=sink,  # noqa: S603
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=app_env(self.database),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._wait_ready()
         return time.perf_counter() - started
 

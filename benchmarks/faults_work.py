@@ -60,15 +60,23 @@ def classify(attempt: SaveAttempt, answer: Response) -> None:
         attempt.outcome = "other"
 
 
-def save_section(client: Client, assignment_id: int, section: str, *, version: str, token: str, request_id: str,
-                 source: str, attempts: list[SaveAttempt]) -> SaveAttempt:
+def save_section(
+    client: Client,
+    assignment_id: int,
+    section: str,
+    *,
+    version: str,
+    token: str,
+    request_id: str,
+    source: str,
+    attempts: list[SaveAttempt],
+) -> SaveAttempt:
     """POST one section save with a fresh marker; the attempt is recorded before it is sent (outcome unknown)."""
     attempt = SaveAttempt(request_id, f"fault-marker {request_id}", assignment_id, section, int(version), source)
     attempts.append(attempt)
     form = {"csrf_token": token, "version": version, f"evidence__{section}": attempt.marker, "action": "later"}
     try:
-        answer = client.request("POST", f"/audits/{assignment_id}/section/{section}", form=form,
-                                request_id=request_id)
+        answer = client.request("POST", f"/audits/{assignment_id}/section/{section}", form=form, request_id=request_id)
     except ServerDown as down:
         attempt.outcome = "unknown" if down.sent else "not sent"
         raise
@@ -99,8 +107,10 @@ class Savers:
         self.attempts: list[SaveAttempt] = []
         self.running, self.stopping = threading.Event(), False
         self.lock, self.parked = threading.Lock(), 0
-        self.threads = [threading.Thread(target=self._loop, args=(i, t), daemon=True, name=f"saver-{i}")
-                        for i, t in enumerate(targets)]
+        self.threads = [
+            threading.Thread(target=self._loop, args=(i, t), daemon=True, name=f"saver-{i}")
+            for i, t in enumerate(targets)
+        ]
 
     def start(self) -> None:
         self.running.set()
@@ -146,9 +156,16 @@ class Savers:
                 section = rng.choice(target.sections)
                 version, token = open_form(client, target.assignment_id, section)
                 count += 1
-                save_section(client, target.assignment_id, section, version=version, token=token,
-                             request_id=f"flt{index}-{count:07d}-{secrets.token_hex(4)}", source="saver",
-                             attempts=self.attempts)
+                save_section(
+                    client,
+                    target.assignment_id,
+                    section,
+                    version=version,
+                    token=token,
+                    request_id=f"flt{index}-{count:07d}-{secrets.token_hex(4)}",
+                    source="saver",
+                    attempts=self.attempts,
+                )
             except ServerDown:
                 time.sleep(0.05)
             except RuntimeError:  # signed out, or a page without its form: sign in again
@@ -194,8 +211,12 @@ def start_web_import(coordinator: Client, attempt: ImportAttempt) -> float:
     Returns the moment (``time.perf_counter``) the confirmation was answered: the job starts then."""
     attempt.channel = "web"
     _, token = coordinator.form_page("/cases/import")
-    upload = coordinator.request("POST", "/cases/import", form={"csrf_token": token, "format": ""},
-                                 files={"files": (attempt.path.name, attempt.path.read_bytes())})
+    upload = coordinator.request(
+        "POST",
+        "/cases/import",
+        form={"csrf_token": token, "format": ""},
+        files={"files": (attempt.path.name, attempt.path.read_bytes())},
+    )
     if not upload.location.startswith("/cases/import/"):
         raise RuntimeError(f"the upload of {attempt.path.name} answered {upload.status} -> {upload.location!r}")
     _, token = coordinator.form_page(upload.location)

@@ -42,8 +42,6 @@ MAX_BYTES = 1024 * 1024 * 1024  # the benchmark's files can be larger than the a
 GOAL_RATIO, GOAL_MB = 2.0, 300
 
 
-
-
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -127,7 +125,7 @@ def _run_child(mode: str, first: str | Path, second: Path, *, rows: int = 0) -> 
     second.unlink(missing_ok=True)
     command = [sys.executable, "-m", "benchmarks.import_cases", "--child", mode, str(first), str(second)]
     env = {**os.environ, "BENCH_ROWS": str(rows)}
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)  # noqa: S603 - ours
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit(f"The {mode} step for {first} failed")

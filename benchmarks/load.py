@@ -74,6 +74,8 @@ HEALTHZ = "GET /healthz"
 AUDITOR_ENDPOINTS = (TASK_LIST, SECTION, SAVE)
 ORDER = (*AUDITOR_ENDPOINTS, PREVIEW, PDF, HEALTHZ, TRIVIAL)
 NOTES = {PREVIEW: "coordinator", PDF: "coordinator", HEALTHZ: "SELECT 1", TRIVIAL: "trivial"}
+
+
 class BenchmarkError(RuntimeError):
     """The run itself broke (as opposed to a goal not met)."""
 
@@ -104,8 +106,13 @@ class Run:
     def pause(self, rng: random.Random) -> None:
         self.stop.wait(rng.uniform(*self.think))
 
-    def start_as(self, email: str, password: str, rng: random.Random, warm_up: Callable[[Client], object],
-                 ) -> Client | None:
+    def start_as(
+        self,
+        email: str,
+        password: str,
+        rng: random.Random,
+        warm_up: Callable[[Client], object],
+    ) -> Client | None:
         """Sign in (after a random part of the ramp) and warm up, wait for everyone and a think time; the client,
         or None when the sign-in failed."""
         client = Client(self.port, self.setup)
@@ -128,8 +135,12 @@ def auditor(run: Run, number: int, email: str, assignment_id: int) -> None:
     rng = random.Random(number)
     base, save = f"/audits/{assignment_id}", 0
     first = f"{base}/section/{run.fixture['sections'][0]}"
-    client = run.start_as(email, run.fixture["password"], rng,
-                          lambda warm: (warm.call("GET", base, TASK_LIST), warm.call("GET", first, SECTION)))
+    client = run.start_as(
+        email,
+        run.fixture["password"],
+        rng,
+        lambda warm: (warm.call("GET", base, TASK_LIST), warm.call("GET", first, SECTION)),
+    )
     while client is not None and not run.over():
         client.call("GET", base, TASK_LIST)
         path = f"{base}/section/{rng.choice(run.fixture['sections'])}"
@@ -148,8 +159,12 @@ def coordinator(run: Run) -> None:
     rng = random.Random(0)
     fixture = run.fixture
     base = f"/rounds/{fixture['report_round']}/report"
-    client = run.start_as(fixture["coordinator"], fixture["coordinator_password"], rng,
-                          lambda warm: (warm.call("GET", base, PREVIEW), warm.call("GET", f"{base}.pdf", PDF)))
+    client = run.start_as(
+        fixture["coordinator"],
+        fixture["coordinator_password"],
+        rng,
+        lambda warm: (warm.call("GET", base, PREVIEW), warm.call("GET", f"{base}.pdf", PDF)),
+    )
     while client is not None and not run.over():
         client.call("GET", base, PREVIEW)
         run.pause(rng)
@@ -177,10 +192,14 @@ def drive(run: Run, duration: float, cpu: Callable[[], dict[str, float]]) -> tup
     Returns the seconds measured and the CPU snapshots (``cpu()``) at the start and the end of them.
     """
     auditors = run.fixture["auditors"]
-    threads = [threading.Thread(target=auditor, args=(run, n, email, assignment), daemon=True, name=f"auditor-{n}")
-               for n, (email, assignment) in enumerate(auditors, start=1)]
-    threads += [threading.Thread(target=coordinator, args=(run,), daemon=True, name="coordinator"),
-                threading.Thread(target=baseline, args=(run,), daemon=True, name="baseline")]
+    threads = [
+        threading.Thread(target=auditor, args=(run, n, email, assignment), daemon=True, name=f"auditor-{n}")
+        for n, (email, assignment) in enumerate(auditors, start=1)
+    ]
+    threads += [
+        threading.Thread(target=coordinator, args=(run,), daemon=True, name="coordinator"),
+        threading.Thread(target=baseline, args=(run,), daemon=True, name="baseline"),
+    ]
     for thread in threads:
         thread.start()
     for _ in range(len(auditors) + 1):
@@ -217,12 +236,31 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        command = [str(Path(sys.executable).with_name("gunicorn")), "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--threads", str(self.threads), "--worker-class", "gthread",
-                   "--timeout", str(TIMEOUT), "--log-level", "warning"]
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "wsgi:app",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            str(TIMEOUT),
+            "--log-level",
+            "warning",
+        ]
         env = {**app_env(self.database), "SECRET_KEY": secrets.token_hex(32)}  # one key for every worker
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,  # noqa: S603
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self._wait_ready()
         return self
 
@@ -267,13 +305,16 @@ def _row(endpoint: str, stats: Stats, trivial_p95: float) -> str:
     figures = summarise(stats.latencies.get(endpoint, []))
     codes = ", ".join(f"{code or 'failed'}x{count}" for code, count in sorted(stats.statuses.get(endpoint, {}).items()))
     label = f"{endpoint} ({NOTES[endpoint]})" if endpoint in NOTES else endpoint
-    return (f"{label:<45} {figures['n']:>6} {stats.errors[endpoint]:>6} {figures['p50']:>7.1f} {figures['p95']:>7.1f} "
-            f"{figures['p99']:>7.1f} {figures['max']:>7.1f} {figures['p95'] / trivial_p95:>7.1f}x  {codes}")
+    return (
+        f"{label:<45} {figures['n']:>6} {stats.errors[endpoint]:>6} {figures['p50']:>7.1f} {figures['p95']:>7.1f} "
+        f"{figures['p99']:>7.1f} {figures['max']:>7.1f} {figures['p95'] / trivial_p95:>7.1f}x  {codes}"
+    )
 
 
 def print_table(stats: Stats, endpoints: Sequence[str], trivial_p95: float) -> None:
-    print(f"{'endpoint':<45} {'n':>6} {'errors':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'p95/triv':>8}  "
-          "statuses")
+    print(
+        f"{'endpoint':<45} {'n':>6} {'errors':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'p95/triv':>8}  statuses"
+    )
     for endpoint in endpoints:
         print(_row(endpoint, stats, trivial_p95))
 
@@ -283,41 +324,55 @@ def verdict(stats: Stats, trivial_p95: float, failed_sign_ins: list[str]) -> str
     worst = max(p95, key=lambda endpoint: p95[endpoint])
     errors = sum(stats.errors.values()) + len(failed_sign_ins)
     met = p95[worst] < GOAL_MS and p95[worst] / trivial_p95 <= GOAL_RATIO and errors == 0
-    return (f"GOAL {'MET' if met else 'NOT MET'} (auditor endpoints: p95 < {GOAL_MS:.0f} ms and <= {GOAL_RATIO:g}x "
-            f"the trivial endpoint's p95, no errors): worst p95 {p95[worst]:.0f} ms ({worst}) = "
-            f"{p95[worst] / trivial_p95:.1f}x the trivial {trivial_p95:.1f} ms; p95 "
-            + ", ".join(f"{endpoint} {value:.0f} ms" for endpoint, value in p95.items())
-            + f"; errors {errors} (all endpoints, sign-ins included)")
+    return (
+        f"GOAL {'MET' if met else 'NOT MET'} (auditor endpoints: p95 < {GOAL_MS:.0f} ms and <= {GOAL_RATIO:g}x "
+        f"the trivial endpoint's p95, no errors): worst p95 {p95[worst]:.0f} ms ({worst}) = "
+        f"{p95[worst] / trivial_p95:.1f}x the trivial {trivial_p95:.1f} ms; p95 "
+        + ", ".join(f"{endpoint} {value:.0f} ms" for endpoint, value in p95.items())
+        + f"; errors {errors} (all endpoints, sign-ins included)"
+    )
 
 
 def print_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
     cores = os.cpu_count() or 1
     used = {name: (after[name] - before[name]) / seconds * 100 for name in before}
     other = used["machine"] - used["gunicorn"] - used["postgres"] - used["load generator"]
-    print(f"CPU over the measured window ({cores} cores = {cores * 100}%): machine busy {used['machine']:.0f}%, "
-          f"gunicorn {used['gunicorn']:.0f}%, PostgreSQL (all databases) {used['postgres']:.0f}%, "
-          f"load generator {used['load generator']:.0f}%, other {max(other, 0):.0f}%; "
-          f"steal {used['steal']:.0f}% (the host kept the CPUs from this machine)")
+    print(
+        f"CPU over the measured window ({cores} cores = {cores * 100}%): machine busy {used['machine']:.0f}%, "
+        f"gunicorn {used['gunicorn']:.0f}%, PostgreSQL (all databases) {used['postgres']:.0f}%, "
+        f"load generator {used['load generator']:.0f}%, other {max(other, 0):.0f}%; "
+        f"steal {used['steal']:.0f}% (the host kept the CPUs from this machine)"
+    )
     if other > OTHER_WARNING:
-        print(f"WARNING: other processes used {other:.0f}% CPU during the run: the machine was not quiet, so these "
-              "figures are pessimistic; run again when it is")
+        print(
+            f"WARNING: other processes used {other:.0f}% CPU during the run: the machine was not quiet, so these "
+            "figures are pessimistic; run again when it is"
+        )
 
 
-def report(run: Run, seconds: float, cpu: tuple[dict[str, float], dict[str, float]], server: Server,
-           activity: Activity) -> None:
+def report(
+    run: Run, seconds: float, cpu: tuple[dict[str, float], dict[str, float]], server: Server, activity: Activity
+) -> None:
     stats = run.stats
     trivial_p95 = summarise(stats.latencies.get(TRIVIAL, []))["p95"]
     if not trivial_p95 or math.isnan(trivial_p95):
         raise BenchmarkError("the trivial endpoint was never measured")
     total = sum(len(values) for values in stats.latencies.values())
     saves = stats.statuses.get(SAVE, Counter())
-    print(f"\nmeasured {seconds:.1f} s: {total} requests ({total / seconds:.1f}/s); saves {saves[302] + saves[303]} "
-          f"redirected, {saves[200]} shown again with problems; latency in ms\n")
+    print(
+        f"\nmeasured {seconds:.1f} s: {total} requests ({total / seconds:.1f}/s); saves {saves[302] + saves[303]} "
+        f"redirected, {saves[200]} shown again with problems; latency in ms\n"
+    )
     print_table(stats, [endpoint for endpoint in ORDER if endpoint in stats.latencies], trivial_p95)
-    print("\nsign-in and warm-up (one task list and section per auditor, one preview and PDF), before the measured "
-          "window, not in the verdict:")
-    print_table(run.setup, [endpoint for endpoint in ("GET /sign-in", "POST /sign-in", *ORDER)
-                            if endpoint in run.setup.latencies], trivial_p95)
+    print(
+        "\nsign-in and warm-up (one task list and section per auditor, one preview and PDF), before the measured "
+        "window, not in the verdict:"
+    )
+    print_table(
+        run.setup,
+        [endpoint for endpoint in ("GET /sign-in", "POST /sign-in", *ORDER) if endpoint in run.setup.latencies],
+        trivial_p95,
+    )
     print()
     print_cpu(*cpu, seconds)
     print(activity.summary())
@@ -347,8 +402,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
     parser.add_argument("--ramp", type=float, default=10, help="seconds over which the users sign in (default 10)")
-    parser.add_argument("--baseline-interval", type=float, default=0.2,
-                        help="seconds between the baseline client's requests (default 0.2)")
+    parser.add_argument(
+        "--baseline-interval",
+        type=float,
+        default=0.2,
+        help="seconds between the baseline client's requests (default 0.2)",
+    )
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="its name must start with auditapp_load")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     return parser.parse_args(argv)
@@ -357,20 +416,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def setup_database(url: str, users: int) -> dict[str, Any]:
     start = time.perf_counter()
     command = [sys.executable, "-m", "benchmarks.load_setup", "create", url, "--users", str(users)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603 - ours
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BenchmarkError(f"setting up the database failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
     fixture = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"setup: database created, migrated and filled in {time.perf_counter() - start:.1f} s "
-          f"({users} auditors, round {fixture['round']}; report of round {fixture['report_round']})", flush=True)
+    print(
+        f"setup: database created, migrated and filled in {time.perf_counter() - start:.1f} s "
+        f"({users} auditors, round {fixture['round']}; report of round {fixture['report_round']})",
+        flush=True,
+    )
     return fixture
 
 
 def benchmark(args: argparse.Namespace) -> None:
     fixture = setup_database(args.database, args.users)
     with Server(args.database, args.workers, args.threads) as server:
-        print(f"server: gunicorn on 127.0.0.1:{server.port}, pid {server.process.pid}; signing in "
-              f"{args.users + 1} users over {args.ramp:g} s", flush=True)
+        print(
+            f"server: gunicorn on 127.0.0.1:{server.port}, pid {server.process.pid}; signing in "
+            f"{args.users + 1} users over {args.ramp:g} s",
+            flush=True,
+        )
         run = Run(server.port, fixture, args.think, args.ramp, args.baseline_interval)
         activity = Activity(args.database, run)
         activity.start()
@@ -393,12 +458,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     database_name(args.database)  # refuses any database but the benchmark's own
     signal.signal(signal.SIGTERM, _interrupt)
-    print(f"load benchmark: {args.users} auditors + 1 coordinator (board report PDF) + 1 baseline client; "
-          f"{args.duration:g} s measured after sign-in; think {args.think[0]:g}-{args.think[1]:g} s")
-    print(f"server: gunicorn wsgi:app, {args.workers} workers x {args.threads} threads (gthread), AUDITAPP_ENV=demo; "
-          f"database {args.database}; {os.cpu_count()} CPUs shared with the load generator and PostgreSQL")
-    print(f"trivial endpoint: {TRIVIAL} (a static file, no database); {HEALTHZ} (runs SELECT 1) shown for "
-          "comparison", flush=True)
+    print(
+        f"load benchmark: {args.users} auditors + 1 coordinator (board report PDF) + 1 baseline client; "
+        f"{args.duration:g} s measured after sign-in; think {args.think[0]:g}-{args.think[1]:g} s"
+    )
+    print(
+        f"server: gunicorn wsgi:app, {args.workers} workers x {args.threads} threads (gthread), AUDITAPP_ENV=demo; "
+        f"database {args.database}; {os.cpu_count()} CPUs shared with the load generator and PostgreSQL"
+    )
+    print(
+        f"trivial endpoint: {TRIVIAL} (a static file, no database); {HEALTHZ} (runs SELECT 1) shown for comparison",
+        flush=True,
+    )
     try:
         benchmark(args)
     except BenchmarkError as error:
@@ -416,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _drop(url: str) -> None:
     try:
         drop_database(url)
-    except Exception as error:  # noqa: BLE001 - reported, never hiding the run's own outcome
+    except Exception as error:
         print(f"could not drop the database {url}: {error}", file=sys.stderr)
 
 

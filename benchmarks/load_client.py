@@ -17,8 +17,10 @@ from urllib.parse import urlencode
 
 TIMEOUT = 120  # seconds a request may take before it counts as a failure
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-EVIDENCE = ("Seen in the case notes of the home visit on {day} March; the chronology was updated the same week and "
-            "the plan review recorded what the child said about school. Save {save}.")
+EVIDENCE = (
+    "Seen in the case notes of the home visit on {day} March; the chronology was updated the same week and "
+    "the plan review recorded what the child said about school. Save {save}."
+)
 
 
 # ---------------------------------------------------------------------------------------------------- recording
@@ -61,8 +63,13 @@ def percentile(ordered: Sequence[float], fraction: float) -> float:
 
 def summarise(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"n": len(ordered), "p50": percentile(ordered, 0.50), "p95": percentile(ordered, 0.95),
-            "p99": percentile(ordered, 0.99), "max": ordered[-1] if ordered else math.nan}
+    return {
+        "n": len(ordered),
+        "p50": percentile(ordered, 0.50),
+        "p95": percentile(ordered, 0.95),
+        "p99": percentile(ordered, 0.99),
+        "max": ordered[-1] if ordered else math.nan,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------- HTTP client
@@ -93,8 +100,15 @@ class Client:
     def __init__(self, port: int, stats: Stats) -> None:
         self.port, self.stats, self.cookies = port, stats, {}
 
-    def call(self, method: str, path: str, endpoint: str, *, form: Sequence[tuple[str, str]] | None = None,
-             ok: Sequence[int] = (200,)) -> Response | None:
+    def call(
+        self,
+        method: str,
+        path: str,
+        endpoint: str,
+        *,
+        form: Sequence[tuple[str, str]] | None = None,
+        ok: Sequence[int] = (200,),
+    ) -> Response | None:
         """Send the request; return the response, or None when it failed (recorded as an error)."""
         headers = {"User-Agent": "auditapp-load-benchmark", "Accept": "text/html,*/*"}
         if self.cookies:

@@ -30,7 +30,7 @@ def _proc_stat(pid: str) -> tuple[str, int, float] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
     return name, int(rest[1]), sum(int(value) for value in rest[11:15]) / TICK
 
 
@@ -38,8 +38,13 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
     """CPU seconds so far: the whole machine (busy), gunicorn (master and workers), PostgreSQL, this process."""
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
-    snapshot = {"machine": (user + nice + system + irq + softirq) / TICK, "steal": steal / TICK, "gunicorn": 0.0,
-                "postgres": 0.0, "load generator": sum(os.times()[:2])}
+    snapshot = {
+        "machine": (user + nice + system + irq + softirq) / TICK,
+        "steal": steal / TICK,
+        "gunicorn": 0.0,
+        "postgres": 0.0,
+        "load generator": sum(os.times()[:2]),
+    }
     for pid in filter(str.isdigit, os.listdir("/proc")):
         found = _proc_stat(pid)
         if found is None:
@@ -55,8 +60,10 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------------- PostgreSQL
 
 
-ACTIVITY = ("SELECT state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()")
+ACTIVITY = (
+    "SELECT state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) FROM pg_stat_activity "
+    "WHERE datname = %s AND pid <> pg_backend_pid()"
+)
 
 
 class Activity(threading.Thread):
@@ -90,10 +97,16 @@ class Activity(threading.Thread):
         if not self.samples:
             return "PostgreSQL activity: no samples"
         parts = []
-        for key, label in (("active", "running a statement"), ("idle in transaction", "in an open transaction"),
-                           ("lock", "waiting for a lock")):
+        for key, label in (
+            ("active", "running a statement"),
+            ("idle in transaction", "in an open transaction"),
+            ("lock", "waiting for a lock"),
+        ):
             values = [sample[key] for sample in self.samples]
             parts.append(f"{label} mean {sum(values) / len(values):.1f} max {max(values)}")
         top = "; ".join(f"{count}x {query!r}" for query, count in self.waiting_on.most_common(2))
-        return (f"PostgreSQL backends of the database ({len(self.samples)} samples, every {self.every:g} s): "
-                + ", ".join(parts) + (f"; lock waits on: {top}" if top else ""))
+        return (
+            f"PostgreSQL backends of the database ({len(self.samples)} samples, every {self.every:g} s): "
+            + ", ".join(parts)
+            + (f"; lock waits on: {top}" if top else "")
+        )

@@ -38,8 +38,13 @@ def _conninfo(url: str) -> tuple[dict[str, Any], str]:
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql") or not parsed.database:
         raise SystemExit(f"not a PostgreSQL URL with a database name: {url}")
-    return dict(host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username or "postgres",
-                password=parsed.password or None, dbname="postgres"), parsed.database
+    return dict(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or None,
+        dbname="postgres",
+    ), parsed.database
 
 
 def _check_name(name: str) -> None:
@@ -81,14 +86,19 @@ def create_database(url: str) -> None:
 
 def app_env(url: str) -> dict[str, str]:
     """The environment the app runs with: the demo configuration (no two-factor, plain-HTTP cookies) on ``url``."""
-    return {**os.environ, "AUDITAPP_ENV": "demo", "DATABASE_URL": url, "TOTP_REQUIRED": "0",
-            "SESSION_COOKIE_SECURE": "0"}
+    return {
+        **os.environ,
+        "AUDITAPP_ENV": "demo",
+        "DATABASE_URL": url,
+        "TOTP_REQUIRED": "0",
+        "SESSION_COOKIE_SECURE": "0",
+    }
 
 
 def migrate(url: str) -> None:
     """``auditapp db upgrade`` against ``url``, as an operator would run it."""
     command = [str(Path(sys.executable).with_name("auditapp")), "db", "upgrade"]
-    done = subprocess.run(command, env=app_env(url), capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, env=app_env(url), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         raise SystemExit("auditapp db upgrade failed")
@@ -103,9 +113,18 @@ def _auditors(count: int) -> list[Any]:
     from auditapp.models import Agency, AuditorType, Role
 
     agency = db.session.scalar(select(Agency).where(Agency.name == AGENCIES[0][0]))
-    return [create_user(email=f"auditor{number:03d}@{LOAD_DOMAIN}", name=f"Load Auditor {number:03d}",
-                        role=Role.AUDITOR, password=LOAD_PASSWORD, auditor_type=AuditorType.INDEPENDENT,
-                        agency_id=agency.id, must_change_password=False) for number in range(1, count + 1)]
+    return [
+        create_user(
+            email=f"auditor{number:03d}@{LOAD_DOMAIN}",
+            name=f"Load Auditor {number:03d}",
+            role=Role.AUDITOR,
+            password=LOAD_PASSWORD,
+            auditor_type=AuditorType.INDEPENDENT,
+            agency_id=agency.id,
+            must_change_password=False,
+        )
+        for number in range(1, count + 1)
+    ]
 
 
 def _round(auditors: list[Any]) -> tuple[Any, list[int]]:
@@ -114,16 +133,24 @@ def _round(auditors: list[Any]) -> tuple[Any, list[int]]:
     from auditapp.domain.rounds import RoundSettings, create_round
     from auditapp.domain.sampling import draw_sample
 
-    audit_round = create_round(RoundSettings(name=LOAD_ROUND, theme="Load", mode="independent",
-                                             sample_size=len(auditors), exclude_audited_within_months=0),
-                               created_by_id=None)
+    audit_round = create_round(
+        RoundSettings(
+            name=LOAD_ROUND,
+            theme="Load",
+            mode="independent",
+            sample_size=len(auditors),
+            exclude_audited_within_months=0,
+        ),
+        created_by_id=None,
+    )
     draw_sample(audit_round, seed=ROUND_SEED)
     ids = []
     for sampled, auditor in zip(audit_round.sampled, auditors, strict=True):
         breaches = check_manual(audit_round, sampled, auditor_id=auditor.id, agency=None).breaches
         justification = "Load benchmark: one case per auditor" if breaches else None
-        ids.append(assign_manually(audit_round, sampled, auditor_id=auditor.id, agency=None,
-                                   justification=justification).id)
+        ids.append(
+            assign_manually(audit_round, sampled, auditor_id=auditor.id, agency=None, justification=justification).id
+        )
     return audit_round, ids
 
 
@@ -150,10 +177,15 @@ def populate(url: str, users: int) -> dict[str, Any]:
         sections = [section.id for section in tool_for(audit_round).sections]
         report_round = db.session.scalar(select(AuditRound.id).where(AuditRound.name == COMPLETED_ROUND))
         db.session.commit()
-        fixture = {"auditors": [[a.email, i] for a, i in zip(auditors, assignment_ids, strict=True)],
-                   "password": LOAD_PASSWORD, "coordinator": f"coordinator@{DOMAIN}",
-                   "coordinator_password": DEMO_PASSWORD, "sections": sections, "report_round": report_round,
-                   "round": audit_round.id}
+        fixture = {
+            "auditors": [[a.email, i] for a, i in zip(auditors, assignment_ids, strict=True)],
+            "password": LOAD_PASSWORD,
+            "coordinator": f"coordinator@{DOMAIN}",
+            "coordinator_password": DEMO_PASSWORD,
+            "sections": sections,
+            "report_round": report_round,
+            "round": audit_round.id,
+        }
         db.session.remove()
         db.engine.dispose()
     return fixture

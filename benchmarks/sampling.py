@@ -64,15 +64,17 @@ def _rows(start: int, stop: int) -> list[dict[str, Any]]:
     for number in range(start, stop):
         mix = (number * 2654435761) & 0xFFFFFFFF  # a cheap, repeatable scramble
         locality = LOCALITIES[mix % 5]
-        rows.append({
-            "case_ref": case_ref(number),
-            "status": STATUSES[(mix >> 3) % 6],
-            "locality_name": locality,
-            "team_name": f"{locality} team {(mix >> 6) % 4 + 1}",
-            "agency_name": AGENCIES[(mix >> 9) % 4],
-            "worker": f"Worker {(mix >> 12) % 500}",
-            "referral_date": base + timedelta(days=(mix >> 14) % 1800),
-        })
+        rows.append(
+            {
+                "case_ref": case_ref(number),
+                "status": STATUSES[(mix >> 3) % 6],
+                "locality_name": locality,
+                "team_name": f"{locality} team {(mix >> 6) % 4 + 1}",
+                "agency_name": AGENCIES[(mix >> 9) % 4],
+                "worker": f"Worker {(mix >> 12) % 500}",
+                "referral_date": base + timedelta(days=(mix >> 14) % 1800),
+            }
+        )
     return rows
 
 
@@ -96,8 +98,9 @@ def draw_previous_round(count: int) -> None:
     from auditapp.extensions import db
 
     with acting_as(cli_actor("benchmark@example.org")):
-        previous = create_round(RoundSettings(name="Previous round", sample_size=min(PREVIOUS_SAMPLE, count // 2)),
-                                created_by_id=None)
+        previous = create_round(
+            RoundSettings(name="Previous round", sample_size=min(PREVIOUS_SAMPLE, count // 2)), created_by_id=None
+        )
         draw_sample(previous, seed="benchmark-previous-round")
         db.session.commit()
 
@@ -107,9 +110,17 @@ def new_round(number: int, count: int) -> Any:
 
     step = max(1, count // NAMED_EXCLUSIONS)
     named = [(case_ref(n), "Under serious case review") for n in range(step // 2, count, step)][:NAMED_EXCLUSIONS]
-    return create_round(RoundSettings(
-        name=f"Benchmark round {number}", statuses=list(ROUND_STATUSES), stratify_by="locality",
-        min_per_stratum=True, sample_size=SIZE, named_exclusions=named), created_by_id=None)
+    return create_round(
+        RoundSettings(
+            name=f"Benchmark round {number}",
+            statuses=list(ROUND_STATUSES),
+            stratify_by="locality",
+            min_per_stratum=True,
+            sample_size=SIZE,
+            named_exclusions=named,
+        ),
+        created_by_id=None,
+    )
 
 
 def baseline(excluded: Sequence[str], *, rows: bool = False) -> list[Any]:
@@ -172,18 +183,32 @@ def repetition(number: int, count: int, keep: Callable[[str, float], None]) -> d
     gc.collect()
     keep("  part: pure hashrank draw", _timed(lambda: draw(pairs, size=SIZE, seed=seed, min_per_stratum=True))[0])
     gc.collect()
-    seconds, built = _timed(lambda: build_certificate(
-        population=pairs, size=SIZE, seed=seed, drawn_by="benchmark", drawn_at="2025-01-01T00:00:00",
-        population_filter=audit_round.population_filter, exclusions=population.exclusions, min_per_stratum=True,
-        stratify_by="locality"))
+    seconds, built = _timed(
+        lambda: build_certificate(
+            population=pairs,
+            size=SIZE,
+            seed=seed,
+            drawn_by="benchmark",
+            drawn_at="2025-01-01T00:00:00",
+            population_filter=audit_round.population_filter,
+            exclusions=population.exclusions,
+            min_per_stratum=True,
+            stratify_by="locality",
+        )
+    )
     keep("  part: build_certificate (draw included)", seconds)
     if built["sample"] != certificate["sample"]:
         raise SystemExit("the certificate rebuilt from the same population has another sample")
     gc.collect()
     keep("  part: certificate_json", _timed(lambda: certificate_json(built))[0])
     db.session.rollback()
-    return {"eligible": len(pairs), "matched": population.matched, "excluded": len(excluded),
-            "strata": population.strata(), "certificate bytes": len(audit_round.certificate.encode())}
+    return {
+        "eligible": len(pairs),
+        "matched": population.matched,
+        "excluded": len(excluded),
+        "strata": population.strata(),
+        "certificate bytes": len(audit_round.certificate.encode()),
+    }
 
 
 def run(count: int, repeat: int) -> dict[str, Any]:
@@ -218,10 +243,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = timings["baseline: Core SELECT of eligible keys"]
     app = timings["app: draw_sample + commit"]
     filter_only = timings["  baseline without NOT IN (filter only)"]
-    print(f"{figures['cases']:,} cases in SQLite ({DATABASE}); round: status in {ROUND_STATUSES}, "
-          f"by locality, min 1 per stratum, n={SIZE}")
-    print(f"matched by the filter {figures['matched']:,}, excluded {figures['excluded']:,} "
-          f"({NAMED_EXCLUSIONS} named + sampled recently), eligible {figures['eligible']:,}")
+    print(
+        f"{figures['cases']:,} cases in SQLite ({DATABASE}); round: status in {ROUND_STATUSES}, "
+        f"by locality, min 1 per stratum, n={SIZE}"
+    )
+    print(
+        f"matched by the filter {figures['matched']:,}, excluded {figures['excluded']:,} "
+        f"({NAMED_EXCLUSIONS} named + sampled recently), eligible {figures['eligible']:,}"
+    )
     print("strata: " + ", ".join(f"{name} {size:,}" for name, size in figures["strata"].items()))
     for label in ("setup: migrate", "setup: insert cases", "setup: previous round"):
         print(f"{label:<44} {figures[label]:8.3f} s  (not counted)")
@@ -232,12 +261,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"certificate JSON: {figures['certificate bytes']:,} bytes ({size_mb:.1f} MB)")
     ratio = app / base
     verdict = "within" if ratio <= GOAL_RATIO else "NOT within"
-    print(f"SUMMARY: sampling benchmark, {figures['cases']:,} cases (SQLite, {figures['eligible']:,} eligible, "
-          f"{figures['excluded']:,} excluded, 5 strata, n={SIZE}): draw_sample+commit {app:.2f}s vs Core SELECT of "
-          f"eligible keys {base:.2f}s = {ratio:.2f}x ({verdict} the 2x goal; {app / filter_only:.2f}x a SELECT without "
-          f"the NOT IN); pure draw "
-          f"{timings['  part: pure hashrank draw']:.2f}s; certificate {size_mb:.1f} MB; best of {figures['repeat']}; "
-          f"`.venv/bin/python -m benchmarks.sampling --cases {figures['cases']}`")
+    print(
+        f"SUMMARY: sampling benchmark, {figures['cases']:,} cases (SQLite, {figures['eligible']:,} eligible, "
+        f"{figures['excluded']:,} excluded, 5 strata, n={SIZE}): draw_sample+commit {app:.2f}s vs Core SELECT of "
+        f"eligible keys {base:.2f}s = {ratio:.2f}x ({verdict} the 2x goal; {app / filter_only:.2f}x a SELECT without "
+        f"the NOT IN); pure draw "
+        f"{timings['  part: pure hashrank draw']:.2f}s; certificate {size_mb:.1f} MB; best of {figures['repeat']}; "
+        f"`.venv/bin/python -m benchmarks.sampling --cases {figures['cases']}`"
+    )
     return 0
 
 

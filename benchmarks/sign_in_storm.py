@@ -73,8 +73,10 @@ def main() -> None:
         stop.set()
         prober.join()
     base_p50 = statistics.median(baseline)
-    print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; storm of {args.storm} parallel sign-ins took "
-          f"{elapsed:.1f} s; answers: {dict(sorted(statuses.items()))} (429 = too many attempts)")
+    print(
+        f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; storm of {args.storm} parallel sign-ins took "
+        f"{elapsed:.1f} s; answers: {dict(sorted(statuses.items()))} (429 = too many attempts)"
+    )
     print(_summary("GET /sign-in alone (baseline)", baseline, None))
     print(_summary("GET /sign-in during the storm", during, base_p50))
 

@@ -28,8 +28,13 @@ def pg_conninfo(base_url: str, database: str | None = None) -> dict:
     from sqlalchemy.engine import make_url
 
     url = make_url(base_url)
-    return dict(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-                password=url.password or None, dbname=database or url.database or "postgres")
+    return dict(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password or None,
+        dbname=database or url.database or "postgres",
+    )
 
 
 def _postgres_database(base_url: str) -> tuple[str, callable]:
@@ -106,14 +111,14 @@ def actor() -> Iterator[ActorContext]:
 
 
 @pytest.fixture
-def org(actor):  # noqa: ANN001, ANN201
+def org(actor):
     from tests.factories import make_org
 
     return make_org()
 
 
 @pytest.fixture
-def users(org):  # noqa: ANN001, ANN201
+def users(org):
     from tests.factories import make_users
 
     return make_users(org)
@@ -126,24 +131,23 @@ def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
     return found.group(1)
 
 
-def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):  # noqa: ANN201
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
     token = csrf_token(client, "/sign-in")
     return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
 
 
-def post_form(client: FlaskClient, path: str, data: dict | None = None, *, token_from: str | None = None,
-              **kwargs):  # noqa: ANN003, ANN201
+def post_form(client: FlaskClient, path: str, data: dict | None = None, *, token_from: str | None = None, **kwargs):
     """POST like a browser: with the CSRF token from the page the form is on (or another page of the session)."""
     token = csrf_token(client, token_from or path)
     return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
 
 
-def soup(response) -> BeautifulSoup:  # noqa: ANN001
+def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 @pytest.fixture
-def client_for(app: Flask, users):  # noqa: ANN001, ANN201
+def client_for(app: Flask, users):
     """``client_for("admin")``: a test client signed in as that demo-like user."""
 
     def make(key: str) -> FlaskClient:

@@ -19,14 +19,22 @@ def make_org() -> SimpleNamespace:
     cp_north = org_domain.save_team(team=None, name="CP North", agency_id=social.id, locality_id=north.id)
     cp_south = org_domain.save_team(team=None, name="CP South", agency_id=social.id, locality_id=south.id)
     hv_north = org_domain.save_team(team=None, name="HV North", agency_id=health.id, locality_id=north.id)
-    return SimpleNamespace(social=social, health=health, north=north, south=south, cp_north=cp_north,
-                           cp_south=cp_south, hv_north=hv_north)
+    return SimpleNamespace(
+        social=social, health=health, north=north, south=south, cp_north=cp_north, cp_south=cp_south, hv_north=hv_north
+    )
 
 
-def make_user(key: str, role: Role, *, auditor_type: AuditorType | None = None, agency=None, team=None) -> User:  # noqa: ANN001
-    return create_user(email=f"{key}@example.org", name=key.replace("_", " ").title(), role=role, password=PASSWORD,
-                       auditor_type=auditor_type, agency_id=agency.id if agency else None,
-                       team_id=team.id if team else None, must_change_password=False)
+def make_user(key: str, role: Role, *, auditor_type: AuditorType | None = None, agency=None, team=None) -> User:
+    return create_user(
+        email=f"{key}@example.org",
+        name=key.replace("_", " ").title(),
+        role=role,
+        password=PASSWORD,
+        auditor_type=auditor_type,
+        agency_id=agency.id if agency else None,
+        team_id=team.id if team else None,
+        must_change_password=False,
+    )
 
 
 def make_users(org: SimpleNamespace) -> dict[str, User]:
@@ -54,12 +62,22 @@ def generic_csv(rows: list[dict[str, str]], columns: list[str] | None = None) ->
 
 def case_rows(count: int, *, start: int = 1, **overrides: str) -> list[dict[str, str]]:
     statuses = ["cin", "cp", "looked_after", "early_help", "closed", "care_leaver"]
-    return [{"case_ref": f"T{start + i:05d}", "status": statuses[i % len(statuses)], "team": "CP North",
-             "locality": "Test North", "worker": "Wendy Worker", "referral_date": "2024-01-15",
-             "assessment_completed_date": "2024-02-20", **overrides} for i in range(count)]
+    return [
+        {
+            "case_ref": f"T{start + i:05d}",
+            "status": statuses[i % len(statuses)],
+            "team": "CP North",
+            "locality": "Test North",
+            "worker": "Wendy Worker",
+            "referral_date": "2024-01-15",
+            "assessment_completed_date": "2024-02-20",
+            **overrides,
+        }
+        for i in range(count)
+    ]
 
 
-def make_cases(count: int, **overrides: str) -> list:  # noqa: ANN001
+def make_cases(count: int, **overrides: str) -> list:
     """Import ``count`` cases through the real import path and return them."""
     from sqlalchemy import select
 
@@ -74,8 +92,15 @@ def make_cases(count: int, **overrides: str) -> list:  # noqa: ANN001
     return list(db.session.scalars(select(Case).where(Case.case_ref.in_(refs)).order_by(Case.case_ref)))
 
 
-def make_round(name: str = "Test round", *, cases: int = 8, size: int = 4, mode: str = "independent",
-               assign: bool = True, **settings):  # noqa: ANN003, ANN201
+def make_round(
+    name: str = "Test round",
+    *,
+    cases: int = 8,
+    size: int = 4,
+    mode: str = "independent",
+    assign: bool = True,
+    **settings,
+):
     """A round over freshly imported cases, drawn with a fixed seed and (optionally) assigned automatically."""
     from auditapp.domain.assignments import assign_automatically
     from auditapp.domain.rounds import RoundSettings, create_round
@@ -90,7 +115,7 @@ def make_round(name: str = "Test round", *, cases: int = 8, size: int = 4, mode:
     return audit_round
 
 
-def complete_answers(tool, proposals: dict | None = None, **overrides: str) -> dict[str, str]:  # noqa: ANN001
+def complete_answers(tool, proposals: dict | None = None, **overrides: str) -> dict[str, str]:
     """A full, valid set of answers for ``tool``: the proposals for computed questions, plain answers elsewhere."""
     answers: dict[str, str] = {}
     for question in tool.questions:

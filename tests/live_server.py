@@ -42,7 +42,7 @@ with app.app_context(), acting_as(cli_actor()):
 
 
 @contextmanager
-def database(tmp_path) -> Iterator[str]:  # noqa: ANN001
+def database(tmp_path) -> Iterator[str]:
     """A database URL for a live server, dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
@@ -66,15 +66,39 @@ def _free_port() -> int:
 @contextmanager
 def gunicorn(url: str, **env: str) -> Iterator[str]:
     """Migrate ``url``, add the test users, serve it; yields the base URL."""
-    environ = {**os.environ, "AUDITAPP_ENV": "development", "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
-               "TOTP_REQUIRED": "0", "PYTHONPATH": ROOT, **env}
+    environ = {
+        **os.environ,
+        "AUDITAPP_ENV": "development",
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET_KEY,
+        "TOTP_REQUIRED": "0",
+        "PYTHONPATH": ROOT,
+        **env,
+    }
     environ.pop("TEST_DATABASE_URL", None)
     subprocess.run([sys.executable, "-c", SETUP], env=environ, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", "40",
-         "--bind", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
-        env=environ, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "1",
+            "--threads",
+            "40",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "wsgi:app",
+        ],
+        env=environ,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -98,7 +122,7 @@ def gunicorn(url: str, **env: str) -> Iterator[str]:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
@@ -114,11 +138,13 @@ class Browser:
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  _NoRedirect())
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
 
-    def request(self, path: str, data: dict | None = None, *, body: bytes | None = None,
-                content_type: str | None = None) -> Answer:
+    def request(
+        self, path: str, data: dict | None = None, *, body: bytes | None = None, content_type: str | None = None
+    ) -> Answer:
         payload = body if body is not None else (urllib.parse.urlencode(data).encode() if data is not None else None)
         req = urllib.request.Request(self.base + path, data=payload)  # noqa: S310 - loopback only
         if content_type:
@@ -135,8 +161,9 @@ class Browser:
         return found.group(1)
 
     def sign_in(self, email: str, password: str = PASSWORD, *, token: str | None = None) -> Answer:
-        return self.request("/sign-in", {"email": email, "password": password,
-                                         "csrf_token": token or self.token("/sign-in")})
+        return self.request(
+            "/sign-in", {"email": email, "password": password, "csrf_token": token or self.token("/sign-in")}
+        )
 
 
 def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
@@ -145,6 +172,10 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
     for name, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, data) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: text/csv\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"

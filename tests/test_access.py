@@ -28,8 +28,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "main.home": SIGNED_IN,
     # A job's status is for the person who started it; everyone else gets a 404.
     "main.job_status": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "status 404"},
-    "main.job_status_json": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404",
-                             BOARD: "status 404"},
+    "main.job_status_json": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "status 404"},
     "auth.sign_in": EVERYONE,
     # Only reachable half-way through signing in (after the password): anyone else is sent to sign in.
     "auth.two_factor": {ANON: "login", ADMIN: "login", QA: "login", AUDITOR: "login", BOARD: "login"},
@@ -110,7 +109,7 @@ def expected(endpoint: str, role: str) -> str:
     return "login" if role == ANON else "forbidden"
 
 
-def classify(response) -> str:  # noqa: ANN001
+def classify(response) -> str:
     if response.status_code == 403:
         return "forbidden"
     if response.status_code in (301, 302, 303) and "/sign-in" in response.headers["Location"].split("?")[0]:
@@ -120,7 +119,7 @@ def classify(response) -> str:  # noqa: ANN001
     return f"status {response.status_code}"
 
 
-def _url(app, rule, objects) -> str:  # noqa: ANN001
+def _url(app, rule, objects) -> str:
     from flask import url_for
 
     args = {}
@@ -130,8 +129,12 @@ def _url(app, rule, objects) -> str:  # noqa: ANN001
         elif name == "token":
             args[name] = "no-such-upload"
         elif name in ("section_id", "fmt", "key", "version"):
-            args[name] = {"section_id": "childs_voice", "fmt": "csv", "key": "multi_agency_case_file_audit",
-                          "version": 1}[name]
+            args[name] = {
+                "section_id": "childs_voice",
+                "fmt": "csv",
+                "key": "multi_agency_case_file_audit",
+                "version": 1,
+            }[name]
         elif name in rule.defaults or {}:
             continue
         else:
@@ -141,13 +144,14 @@ def _url(app, rule, objects) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def objects(org, users):  # noqa: ANN001, ANN201
+def objects(org, users):
     from auditapp.domain.audits import open_audit
     from auditapp.domain.concerns import raise_concern
     from tests.factories import make_round
 
-    audit_round = make_round(mode="multi-agency", agencies=[org.social.name, org.health.name],
-                             lead_agency=org.social.name)
+    audit_round = make_round(
+        mode="multi-agency", agencies=[org.social.name, org.health.name], lead_agency=org.social.name
+    )
     sampled = audit_round.sampled[0]
     mine = next(a for a in sampled.assignments if a.auditor_id == users["auditor"].id)
     assert mine.lead
@@ -174,11 +178,23 @@ def objects(org, users):  # noqa: ANN001, ANN201
 
     start_pending(users["board_member"], ip_address=None, user_agent=None, next_url=None)
     user_session = db.session.scalars(db.select(UserSession)).first()
-    return {"user_session_id": user_session.id,
-            "user_id": users["board_member"].id, "agency_id": org.health.id, "locality_id": org.south.id,
-            "team_id": org.cp_south.id, "case_id": sampled.case_id, "round_id": audit_round.id,
-            "sampled_id": sampled.id, "assignment_id": mine.id, "audit_id": audit.id, "concern_id": concern.id,
-            "finding_id": finding.id, "action_id": action.id, "report_id": report.id, "job_id": job.id}
+    return {
+        "user_session_id": user_session.id,
+        "user_id": users["board_member"].id,
+        "agency_id": org.health.id,
+        "locality_id": org.south.id,
+        "team_id": org.cp_south.id,
+        "case_id": sampled.case_id,
+        "round_id": audit_round.id,
+        "sampled_id": sampled.id,
+        "assignment_id": mine.id,
+        "audit_id": audit.id,
+        "concern_id": concern.id,
+        "finding_id": finding.id,
+        "action_id": action.id,
+        "report_id": report.id,
+        "job_id": job.id,
+    }
 
 
 def test_every_route_is_in_the_access_table_and_every_view_declares_its_rule(app):
@@ -218,8 +234,12 @@ def test_an_auditor_gets_404_for_another_auditors_audit(client_for, objects):
     for path in ("", "/section/childs_voice", "/check", "/concern", "/joint"):
         assert peer.get(f"/audits/{objects['assignment_id']}{path}").status_code == 404, path
     token = csrf_token(peer, "/home")
-    assert peer.post(f"/audits/{objects['assignment_id']}/concern", data={"csrf_token": token,
-                                                                          "description": "x"}).status_code == 404
+    assert (
+        peer.post(
+            f"/audits/{objects['assignment_id']}/concern", data={"csrf_token": token, "description": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_even_for_missing_objects(client_for):

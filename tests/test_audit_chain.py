@@ -14,8 +14,10 @@ from auditapp.security.db_role import SQLITE_TRIGGERS
 
 
 def _commit_events(count: int, action: str = "test_event") -> list[int]:
-    ids = [record_event(action, object_type="case", object_id=f"C{n}", details={"n": n, "fields": ["a", "b"]}).id
-           for n in range(count)]
+    ids = [
+        record_event(action, object_type="case", object_id=f"C{n}", details={"n": n, "fields": ["a", "b"]}).id
+        for n in range(count)
+    ]
     db.session.commit()
     return ids
 
@@ -33,12 +35,12 @@ def _without_triggers() -> None:
 
 def test_events_are_linked_in_commit_order_and_the_chain_verifies(actor):
     ids = _commit_events(3)
-    links = db.session.scalars(select(AuditChainLink).where(AuditChainLink.event_id.in_(ids))
-                               .order_by(AuditChainLink.seq)).all()
+    links = db.session.scalars(
+        select(AuditChainLink).where(AuditChainLink.event_id.in_(ids)).order_by(AuditChainLink.seq)
+    ).all()
     assert [link.event_id for link in links] == ids
     assert [link.seq for link in links] == list(range(links[0].seq, links[0].seq + 3))
-    previous = db.session.scalar(select(AuditChainLink.hash).where(AuditChainLink.seq == links[0].seq - 1)) \
-        or GENESIS
+    previous = db.session.scalar(select(AuditChainLink.hash).where(AuditChainLink.seq == links[0].seq - 1)) or GENESIS
     for link in links:
         assert link.hash == link_hash(previous, link.seq, db.session.get(AuditEvent, link.event_id))
         previous = link.hash
@@ -63,8 +65,11 @@ def test_requests_link_their_events(client_for):
     coordinator = client_for("qa_coordinator")
     coordinator.get("/cases")
     unlinked = db.session.scalar(
-        select(func.count()).select_from(AuditEvent)
-        .outerjoin(AuditChainLink, AuditChainLink.event_id == AuditEvent.id).where(AuditChainLink.seq.is_(None)))
+        select(func.count())
+        .select_from(AuditEvent)
+        .outerjoin(AuditChainLink, AuditChainLink.event_id == AuditEvent.id)
+        .where(AuditChainLink.seq.is_(None))
+    )
     assert unlinked == 0
     assert verify(db.session).intact
 
@@ -75,8 +80,10 @@ def test_an_altered_event_is_named(actor):
     db.session.execute(text("UPDATE audit_events SET object_id = 'C999' WHERE id = :id"), {"id": ids[1]})
     report = verify(db.session)
     assert not report.intact
-    assert report.problems == [f"Event {ids[1]} (link {_seq(ids[1])}) does not match its hash: it has been altered, "
-                               "or the chain was rewritten from here."]
+    assert report.problems == [
+        f"Event {ids[1]} (link {_seq(ids[1])}) does not match its hash: it has been altered, "
+        "or the chain was rewritten from here."
+    ]
 
 
 def test_a_deleted_event_and_its_link_are_detected(actor):
@@ -101,18 +108,22 @@ def test_removing_the_last_events_is_caught_by_the_head(actor):
 
 def test_an_event_written_outside_the_application_is_named(actor):
     _commit_events(1)
-    db.session.execute(text("INSERT INTO audit_events (occurred_at, action, details) "
-                            "VALUES (CURRENT_TIMESTAMP, 'slipped_in', '{}')"))
+    db.session.execute(
+        text("INSERT INTO audit_events (occurred_at, action, details) VALUES (CURRENT_TIMESTAMP, 'slipped_in', '{}')")
+    )
     slipped = db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "slipped_in"))
     assert verify(db.session).problems == [f"Event {slipped} is not in the chain (written outside the application)."]
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET action = 'changed'",
-    "DELETE FROM audit_events",
-    "UPDATE audit_chain SET hash = 'x'",
-    "DELETE FROM audit_chain",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'changed'",
+        "DELETE FROM audit_events",
+        "UPDATE audit_chain SET hash = 'x'",
+        "DELETE FROM audit_chain",
+    ],
+)
 def test_the_database_refuses_changes_to_the_trail(actor, statement):
     _commit_events(1)
     nested = db.session.begin_nested()
@@ -125,7 +136,11 @@ def test_the_database_refuses_changes_to_the_trail(actor, statement):
 def test_the_sqlite_triggers_cover_update_and_delete_of_both_tables():
     assert len(SQLITE_TRIGGERS) == 4
     assert {(t.split()[4], t.split()[6]) for t in SQLITE_TRIGGERS} == {
-        ("UPDATE", "audit_events"), ("DELETE", "audit_events"), ("UPDATE", "audit_chain"), ("DELETE", "audit_chain")}
+        ("UPDATE", "audit_events"),
+        ("DELETE", "audit_events"),
+        ("UPDATE", "audit_chain"),
+        ("DELETE", "audit_chain"),
+    }
 
 
 def test_verify_command_reports_intact_and_tampered(app, actor):
@@ -162,8 +177,11 @@ def test_the_migration_chains_the_events_written_before_it(tmp_path):
         conn.executemany(
             "INSERT INTO audit_events (occurred_at, actor_email, action, object_type, object_id, details) "
             "VALUES (?, 'old@example.org', ?, 'case', ?, ?)",
-            [(f"2025-01-0{n} 10:00:00.123456", f"old_{n}", str(n), f'{{"n": {n}, "fields": ["x"]}}')
-             for n in range(1, 6)])
+            [
+                (f"2025-01-0{n} 10:00:00.123456", f"old_{n}", str(n), f'{{"n": {n}, "fields": ["x"]}}')
+                for n in range(1, 6)
+            ],
+        )
     subprocess.run([auditapp, "db", "upgrade"], env=env, check=True, capture_output=True)
     verified = subprocess.run([auditapp, "audit-trail", "verify"], env=env, capture_output=True, text=True)
     assert verified.returncode == 0, verified.stderr

@@ -18,7 +18,7 @@ from tests.factories import make_round
 
 
 @pytest.fixture
-def audit_round(actor, org, users):  # noqa: ANN001, ANN201
+def audit_round(actor, org, users):
     """A drawn and assigned round of 4 cases out of 8."""
     return make_round(cases=8, size=4)
 
@@ -27,7 +27,7 @@ def _events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
-def _assert_one_event_naming_the_round_only(action: str, audit_round, users) -> AuditEvent:  # noqa: ANN001
+def _assert_one_event_naming_the_round_only(action: str, audit_round, users) -> AuditEvent:
     events = _events(action)
     assert len(events) == 1, action
     event = events[0]
@@ -41,13 +41,16 @@ def _assert_one_event_naming_the_round_only(action: str, audit_round, users) -> 
     return event
 
 
-@pytest.mark.parametrize(("path", "action"), [
-    ("/rounds/{id}", "round_viewed"),
-    ("/rounds/{id}/findings", "findings_viewed"),
-    ("/rounds/{id}/certificate.json", "certificate_downloaded"),
-    ("/rounds/{id}/report", "report_previewed"),
-    ("/rounds/{id}/report.pdf", "report_draft_downloaded"),
-])
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ("/rounds/{id}", "round_viewed"),
+        ("/rounds/{id}/findings", "findings_viewed"),
+        ("/rounds/{id}/certificate.json", "certificate_downloaded"),
+        ("/rounds/{id}/report", "report_previewed"),
+        ("/rounds/{id}/report.pdf", "report_draft_downloaded"),
+    ],
+)
 def test_each_view_of_a_rounds_data_is_an_audit_event(client_for, users, audit_round, path, action):
     assert _events(action) == []
     response = client_for("qa_coordinator").get(path.format(id=audit_round.id))
@@ -97,11 +100,13 @@ def test_a_round_without_a_sample_has_no_certificate_and_records_no_download(cli
 
 # -- Finding "opening an audit's task list (a GET) creates a database row" -----------------------------------------
 
+
 @pytest.fixture
-def mine(org, users):  # noqa: ANN001, ANN201
+def mine(org, users):
     """The factory auditor's assignment (lead) in a two-agency round."""
-    audit_round = make_round(mode="multi-agency", agencies=[org.social.name, org.health.name],
-                             lead_agency=org.social.name, cases=6, size=2)
+    audit_round = make_round(
+        mode="multi-agency", agencies=[org.social.name, org.health.name], lead_agency=org.social.name, cases=6, size=2
+    )
     return next(a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id)
 
 
@@ -131,8 +136,16 @@ def test_opening_an_audit_writes_no_row_until_the_first_save_and_every_view_is_r
 
     url = f"/audits/{mine.id}/section/childs_voice"
     version = soup(client.get(url)).select_one("input[name=version]")["value"]
-    saved = client.post(url, data={"child_seen_alone": "yes", "child_views_on_plan": "yes", "version": version,
-                                   "action": "continue", "csrf_token": csrf_token(client, url)})
+    saved = client.post(
+        url,
+        data={
+            "child_seen_alone": "yes",
+            "child_views_on_plan": "yes",
+            "version": version,
+            "action": "continue",
+            "csrf_token": csrf_token(client, url),
+        },
+    )
     assert saved.status_code == 302
     assert _audit_rows() == before + 1
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == mine.id))
@@ -167,11 +180,28 @@ def test_two_first_saves_from_pages_loaded_before_either_keep_the_first(app, use
     url = f"/audits/{mine.id}/section/childs_voice"
     loaded = [soup(c.get(url)).select_one("input[name=version]")["value"] for c in (first, second)]
     assert loaded[0] == loaded[1]
-    assert first.post(url, data={"child_seen_alone": "yes", "child_views_on_plan": "yes", "version": loaded[0],
-                                 "csrf_token": csrf_token(first, url)}).status_code == 302
-    stale = second.post(url, data={"child_seen_alone": "no", "seen_alone_rationale": "Asleep",
-                                   "child_views_on_plan": "no", "version": loaded[1],
-                                   "csrf_token": csrf_token(second, url)})
+    assert (
+        first.post(
+            url,
+            data={
+                "child_seen_alone": "yes",
+                "child_views_on_plan": "yes",
+                "version": loaded[0],
+                "csrf_token": csrf_token(first, url),
+            },
+        ).status_code
+        == 302
+    )
+    stale = second.post(
+        url,
+        data={
+            "child_seen_alone": "no",
+            "seen_alone_rationale": "Asleep",
+            "child_views_on_plan": "no",
+            "version": loaded[1],
+            "csrf_token": csrf_token(second, url),
+        },
+    )
     assert stale.status_code == 409
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == mine.id))
     assert audit.answers["child_seen_alone"] == "yes"
@@ -185,11 +215,9 @@ def test_a_first_save_that_loses_the_race_for_the_row_is_a_conflict(actor, mine)
 
     late = audit_domain.view_audit(mine)  # loaded before the winner's row existed
     winner = audit_domain.view_audit(mine)
-    audit_domain.save_section(winner, section_id="childs_voice", values={"child_seen_alone": "yes"},
-                              loaded_version=0)
+    audit_domain.save_section(winner, section_id="childs_voice", values={"child_seen_alone": "yes"}, loaded_version=0)
     with pytest.raises(audit_domain.ConflictError) as conflict:
-        audit_domain.save_section(late, section_id="childs_voice", values={"child_seen_alone": "no"},
-                                  loaded_version=0)
+        audit_domain.save_section(late, section_id="childs_voice", values={"child_seen_alone": "no"}, loaded_version=0)
     assert conflict.value.current == {"child_seen_alone": "yes"}
     rows = list(db.session.scalars(select(AgencyAudit).where(AgencyAudit.assignment_id == mine.id)))
     assert len(rows) == 1 and rows[0].answers["child_seen_alone"] == "yes"

@@ -24,18 +24,19 @@ def events(action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def mine(org, users):  # noqa: ANN001, ANN201
+def mine(org, users):
     """The factory auditor's assignment in a two-agency round, as lead."""
-    audit_round = make_round(mode="multi-agency", agencies=[org.social.name, org.health.name],
-                             lead_agency=org.social.name, cases=6, size=2)
+    audit_round = make_round(
+        mode="multi-agency", agencies=[org.social.name, org.health.name], lead_agency=org.social.name, cases=6, size=2
+    )
     return next(a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id)
 
 
-def version_of(client, url: str) -> str:  # noqa: ANN001
+def version_of(client, url: str) -> str:
     return soup(client.get(url)).select_one("input[name=version]")["value"]
 
 
-def save(client, assignment_id: int, section: str, data: dict, version: str | None = None, action="continue"):  # noqa: ANN001, ANN201
+def save(client, assignment_id: int, section: str, data: dict, version: str | None = None, action="continue"):
     url = f"/audits/{assignment_id}/section/{section}"
     version = version if version is not None else version_of(client, url)
     return client.post(url, data={**data, "version": version, "action": action, "csrf_token": csrf_token(client, url)})
@@ -56,8 +57,13 @@ def test_not_seen_alone_without_a_rationale_is_named_and_blocks_submission(clien
     assert "Enter why the child was not seen alone" in soup(response).select_one(".govuk-error-summary").get_text()
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == mine.id))
     assert audit.answers["child_seen_alone"] == "no" and audit.state == "in_progress"
-    check = client.post(f"/audits/{mine.id}/check", data={"csrf_token": csrf_token(client, f"/audits/{mine.id}/check"),
-                                                           "version": version_of(client, f"/audits/{mine.id}/check")})
+    check = client.post(
+        f"/audits/{mine.id}/check",
+        data={
+            "csrf_token": csrf_token(client, f"/audits/{mine.id}/check"),
+            "version": version_of(client, f"/audits/{mine.id}/check"),
+        },
+    )
     assert check.status_code == 200  # nothing written but the view of the audit, which is kept
     summary = soup(check).select_one(".govuk-error-summary").get_text()
     assert "Enter why the child was not seen alone" in summary and "Select" in summary
@@ -68,11 +74,18 @@ def test_a_complete_audit_submits_and_is_then_read_only(client_for, mine):
     client = client_for("auditor")
     audit = audit_domain.open_audit(mine)
     tool = audit_domain.tool_for(mine.sampled_case.round)
-    answers = complete_answers(tool, audit_domain.proposals_for(audit), child_seen_alone="not_applicable",
-                               seen_alone_rationale="Baby of 4 months")
+    answers = complete_answers(
+        tool,
+        audit_domain.proposals_for(audit),
+        child_seen_alone="not_applicable",
+        seen_alone_rationale="Baby of 4 months",
+    )
     for section in tool.sections:
-        data = {k: v for k, v in answers.items() if k in {q.id for q in section.questions} or
-                k.startswith(tuple(f"{q.id}__" for q in section.questions))}
+        data = {
+            k: v
+            for k, v in answers.items()
+            if k in {q.id for q in section.questions} or k.startswith(tuple(f"{q.id}__" for q in section.questions))
+        }
         assert save(client, mine.id, section.id, data).status_code == 302, section.id
     url = f"/audits/{mine.id}/check"
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "version": version_of(client, url)})
@@ -94,10 +107,19 @@ def test_a_stale_save_gets_the_conflict_page_keeping_the_typed_input(app, users,
     url = f"/audits/{mine.id}/section/childs_voice"
     loaded = version_of(first, url)
     assert version_of(second, url) == loaded
-    assert save(first, mine.id, "childs_voice", {"child_seen_alone": "yes", "child_views_on_plan": "yes"},
-                version=loaded).status_code == 302
-    stale = save(second, mine.id, "childs_voice", {"child_seen_alone": "no", "seen_alone_rationale": "Asleep",
-                                                   "child_views_on_plan": "no"}, version=loaded)
+    assert (
+        save(
+            first, mine.id, "childs_voice", {"child_seen_alone": "yes", "child_views_on_plan": "yes"}, version=loaded
+        ).status_code
+        == 302
+    )
+    stale = save(
+        second,
+        mine.id,
+        "childs_voice",
+        {"child_seen_alone": "no", "seen_alone_rationale": "Asleep", "child_views_on_plan": "no"},
+        version=loaded,
+    )
     assert stale.status_code == 409
     page = soup(stale)
     assert "Someone else changed this audit" in page.h1.get_text()
@@ -116,11 +138,16 @@ def test_the_database_version_check_stops_a_save_that_raced_past_the_form_check(
     db.session.commit()  # the audit exists, as it would after its first opening
     loaded = audit.version
     # Another transaction bumps the version behind this session's back.
-    db.session.execute(update(AgencyAudit).where(AgencyAudit.id == audit.id).values(version=loaded + 1)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(AgencyAudit)
+        .where(AgencyAudit.id == audit.id)
+        .values(version=loaded + 1)
+        .execution_options(synchronize_session=False)
+    )
     with pytest.raises(audit_domain.ConflictError):
-        audit_domain.save_section(audit, section_id="childs_voice", values={"child_seen_alone": "yes"},
-                                  loaded_version=loaded)
+        audit_domain.save_section(
+            audit, section_id="childs_voice", values={"child_seen_alone": "yes"}, loaded_version=loaded
+        )
 
 
 def test_computed_timeliness_is_proposed_from_the_case_dates(client_for, mine):
@@ -134,8 +161,13 @@ def test_a_concern_is_never_blocked_and_reaches_the_coordinator_who_must_acknowl
     url = f"/audits/{mine.id}/concern"
     empty = auditor.post(url, data={"csrf_token": csrf_token(auditor, url), "description": ""})
     assert empty.status_code == 400 and "Describe your concern" in soup(empty).get_text()
-    sent = auditor.post(url, data={"csrf_token": csrf_token(auditor, url),
-                                   "description": "Bruising noted in last visit record, no follow-up"})
+    sent = auditor.post(
+        url,
+        data={
+            "csrf_token": csrf_token(auditor, url),
+            "description": "Bruising noted in last visit record, no follow-up",
+        },
+    )
     assert sent.status_code == 302  # with the audit itself not started
     concern = db.session.scalar(select(SafeguardingConcern))
     coordinator = client_for("qa_coordinator")
@@ -144,15 +176,17 @@ def test_a_concern_is_never_blocked_and_reaches_the_coordinator_who_must_acknowl
     ack_url = f"/moderation/concerns/{concern.id}"
     refused = coordinator.post(ack_url, data={"csrf_token": csrf_token(coordinator, ack_url), "action_taken": ""})
     assert refused.status_code == 400
-    done = coordinator.post(ack_url, data={"csrf_token": csrf_token(coordinator, ack_url),
-                                           "action_taken": "Referred to the duty team at 10:15"})
+    done = coordinator.post(
+        ack_url,
+        data={"csrf_token": csrf_token(coordinator, ack_url), "action_taken": "Referred to the duty team at 10:15"},
+    )
     assert done.status_code == 302
     assert db.session.get(SafeguardingConcern, concern.id).action_taken.startswith("Referred")
     assert "There are no concerns waiting" in soup(coordinator.get("/home")).get_text()
     assert events("concern_raised") and events("concern_acknowledged")
 
 
-def _submitted(assignment, grade: str) -> AgencyAudit:  # noqa: ANN001
+def _submitted(assignment, grade: str) -> AgencyAudit:
     with acting_as(ActorContext(user_id=assignment.auditor_id, email="x", role="auditor")):
         audit = audit_domain.open_audit(assignment)
         tool = audit_domain.tool_for(assignment.sampled_case.round)
@@ -165,8 +199,10 @@ def _submitted(assignment, grade: str) -> AgencyAudit:  # noqa: ANN001
 def test_moderation_rules_and_agreement_statistics(actor, org, users):
     audit_round = make_round(cases=8, size=4)
     assignments = [a for s in audit_round.sampled for a in s.assignments]
-    audits = [_submitted(a, g) for a, g in zip(assignments, ["good", "good", "requires_improvement",
-                                                             "inadequate"], strict=True)]
+    audits = [
+        _submitted(a, g)
+        for a, g in zip(assignments, ["good", "good", "requires_improvement", "inadequate"], strict=True)
+    ]
     from auditapp.domain.errors import DomainError
 
     with pytest.raises(DomainError, match="comment"):
@@ -230,7 +266,7 @@ def test_export_is_long_form_with_moderation_rows_and_neutralised_cells(app, act
     audit_round = make_round(cases=4, size=1)
     audit = _submitted(audit_round.sampled[0].assignments[0], "good")
     tool = audit_domain.tool_for(audit_round)
-    audit.answers = {**audit.answers, "good_practice": "=HYPERLINK(\"http://x\")"}
+    audit.answers = {**audit.answers, "good_practice": '=HYPERLINK("http://x")'}
     db.session.flush()
     moderate(audit, decision="agreed")
     out = tmp_path / "answers.csv"
@@ -261,16 +297,16 @@ def test_a_concern_emails_the_coordinators_only_once_it_is_committed(app, monkey
     sent = []
 
     class FakeSMTP:
-        def __init__(self, host, port, timeout):  # noqa: ANN001
+        def __init__(self, host, port, timeout):
             self.host = host
 
-        def __enter__(self):  # noqa: ANN204
+        def __enter__(self):
             return self
 
-        def __exit__(self, *exc):  # noqa: ANN002, ANN204
+        def __exit__(self, *exc):
             return False
 
-        def send_message(self, message):  # noqa: ANN001
+        def send_message(self, message):
             sent.append(message)
 
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
@@ -296,8 +332,9 @@ def test_the_auditors_home_shows_each_audits_state_and_overdue_only_while_open(c
     audit_round = make_round(cases=4, size=2, due_date=date(2020, 1, 1))
     mine = [a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id]
     _submitted(mine[0], "good")
-    statuses = [s.get_text(strip=True) for s in soup(client_for("auditor").get("/home")).select(
-        ".govuk-task-list__status")]
+    statuses = [
+        s.get_text(strip=True) for s in soup(client_for("auditor").get("/home")).select(".govuk-task-list__status")
+    ]
     assert sorted(statuses) == ["Overdue", "Submitted"]
 
 

@@ -100,8 +100,9 @@ def test_changing_the_password_ends_every_session_and_the_new_password_works(app
     sign_in(first, users["board_member"].email)
     sign_in(second, users["board_member"].email)
     new = "a-brand-new-pass-phrase-for-tests"
-    response = post_form(first, "/account/password", {"current_password": PASSWORD, "new_password": new,
-                                                       "confirm_password": new})
+    response = post_form(
+        first, "/account/password", {"current_password": PASSWORD, "new_password": new, "confirm_password": new}
+    )
     assert response.status_code == 302
     assert first.get("/home").status_code == 302 and second.get("/home").status_code == 302
     assert sign_in(app.test_client(), users["board_member"].email, new).status_code == 302
@@ -110,15 +111,20 @@ def test_changing_the_password_ends_every_session_and_the_new_password_works(app
 
 def test_a_common_or_short_new_password_is_refused_with_a_clear_message(app, users, client_for):
     client = client_for("board_member")
-    for bad, message in [("short", "12 characters or more"), ("password1234", "too common"),
-                         ("aaaaaaaaaaaaaaaa", "too common"), ("qwertyuiopasdfgh", "too common")]:
-        response = post_form(client, "/account/password", {"current_password": PASSWORD, "new_password": bad,
-                                                            "confirm_password": bad})
+    for bad, message in [
+        ("short", "12 characters or more"),
+        ("password1234", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+        ("qwertyuiopasdfgh", "too common"),
+    ]:
+        response = post_form(
+            client, "/account/password", {"current_password": PASSWORD, "new_password": bad, "confirm_password": bad}
+        )
         assert response.status_code == 400
         assert message in soup(response).select_one(".govuk-error-summary").get_text(), bad
 
 
-def _age_session(client, **stamps) -> None:  # noqa: ANN001, ANN003
+def _age_session(client, **stamps) -> None:
     with client.session_transaction() as session:
         for key, delta in stamps.items():
             session[key] = (utcnow() - delta).isoformat()
@@ -146,8 +152,10 @@ def test_a_session_older_than_12_hours_is_signed_out_even_when_active(client_for
 def test_sign_in_does_not_redirect_off_site(app, users):
     client = app.test_client()
     token = csrf_token(client)
-    response = client.post("/sign-in?next=//evil.example/steal", data={"email": users["admin"].email,
-                                                                      "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/sign-in?next=//evil.example/steal",
+        data={"email": users["admin"].email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/home"
 
 

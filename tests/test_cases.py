@@ -15,11 +15,11 @@ from tests.factories import case_rows, generic_csv, make_cases
 from tests.importers.test_bad_inputs import CORPUS
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def upload(client, files: list[tuple[str, bytes]], format_: str = ""):  # noqa: ANN001, ANN201
+def upload(client, files: list[tuple[str, bytes]], format_: str = ""):
     token = csrf_token(client, "/cases/import")
     data = {"csrf_token": token, "format": format_, "files": [(io.BytesIO(data), name) for name, data in files]}
     return client.post("/cases/import", data=data, content_type="multipart/form-data")
@@ -31,8 +31,9 @@ def test_coordinator_uploads_checks_and_confirms_an_import(client_for, org, user
     assert response.status_code == 302 and "/cases/import/" in response.headers["Location"]
     assert count(Case) == 0  # nothing imported before confirmation
     check = client.get(response.headers["Location"])
-    rows = {r.dt.get_text(strip=True): r.dd.get_text(strip=True)
-            for r in soup(check).select(".govuk-summary-list__row")}
+    rows = {
+        r.dt.get_text(strip=True): r.dd.get_text(strip=True) for r in soup(check).select(".govuk-summary-list__row")
+    }
     assert rows["New cases"] == "3" and rows["Cases unchanged"] == "0"
     token = csrf_token(client, response.headers["Location"])
     done = client.post(response.headers["Location"], data={"csrf_token": token})
@@ -156,7 +157,7 @@ def test_export_then_import_into_an_empty_population_gives_the_same_cases(actor,
     from auditapp.domain.cases import export_population
 
     rows = case_rows(6)
-    rows[0]["worker"] = "=HYPERLINK(\"x\")"
+    rows[0]["worker"] = '=HYPERLINK("x")'
     rows[1].update(seen_alone="yes", previous_cp_plans="2", date_of_birth="2015-03-04", gender="female")
     apply_import(plan_import([Source("a.csv", generic_csv(rows))], max_bytes=10**7))
 

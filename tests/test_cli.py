@@ -12,28 +12,49 @@ from auditapp.models import Agency, AuditEvent, Role, Team, User
 
 
 def test_auditapp_help_lists_db_users_and_demo():
-    result = subprocess.run([sys.executable, "-c", "from auditapp.cli import main; main()", "--help"],
-                            capture_output=True, text=True, check=True, env={"AUDITAPP_ENV": "test", "PATH": ""})
+    result = subprocess.run(
+        [sys.executable, "-c", "from auditapp.cli import main; main()", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"AUDITAPP_ENV": "test", "PATH": ""},
+    )
     for command in ("db", "users", "demo", "run", "routes"):
         assert f"  {command}" in result.stdout, command
 
 
 def test_users_create_reads_the_password_from_stdin_and_audits_it(app, org):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "new.peer@example.org", "--role", "auditor", "--auditor-type",
-                                 "peer", "--agency", "Test Health", "--team", "HV North", "--password-stdin"],
-                           input="a-long-pass-phrase-from-stdin\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "new.peer@example.org",
+            "--role",
+            "auditor",
+            "--auditor-type",
+            "peer",
+            "--agency",
+            "Test Health",
+            "--team",
+            "HV North",
+            "--password-stdin",
+        ],
+        input="a-long-pass-phrase-from-stdin\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "new.peer@example.org"))
     assert user.role is Role.AUDITOR and user.team.name == "HV North"
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user_created"
-                                                       ).order_by(AuditEvent.id.desc()))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user_created").order_by(AuditEvent.id.desc())
+    )
     assert event.actor_role == "cli" and event.details["channel"] == "cli"
 
 
 def test_users_create_with_a_weak_password_fails_and_writes_nothing(app, org):
-    result = app.test_cli_runner().invoke(args=["users", "create", "weak@example.org", "--role", "admin",
-                                                "--password-stdin"], input="password\n")
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "weak@example.org", "--role", "admin", "--password-stdin"], input="password\n"
+    )
     assert result.exit_code != 0 and "12 characters or more" in result.output
     assert db.session.scalar(select(User).where(User.email == "weak@example.org")) is None
 
@@ -60,19 +81,24 @@ def test_demo_is_idempotent_and_prints_the_sign_ins(app):
 
 def test_nothing_is_reported_as_done_when_the_commit_fails(app, org, monkeypatch):
     """The command's own output waits for the commit: a failed commit prints the error, never "Created"."""
+
     def failing_commit() -> None:
         raise RuntimeError("the database went away")
 
     runner = app.test_cli_runner()
     monkeypatch.setattr(db.session, "commit", failing_commit)
-    result = runner.invoke(args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
-                           input="a-long-pass-phrase-from-stdin\n")
+    result = runner.invoke(
+        args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
+        input="a-long-pass-phrase-from-stdin\n",
+    )
     assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
     assert "Created user" not in result.output
     monkeypatch.undo()
     assert db.session.scalar(select(User).where(User.email == "late@example.org")) is None
-    done = runner.invoke(args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
-                         input="a-long-pass-phrase-from-stdin\n")
+    done = runner.invoke(
+        args=["users", "create", "late@example.org", "--role", "admin", "--password-stdin"],
+        input="a-long-pass-phrase-from-stdin\n",
+    )
     assert done.exit_code == 0 and done.output.startswith("Created user late@example.org")
 
 

@@ -19,7 +19,7 @@ from tests.live_server import Browser, database, gunicorn, multipart
 
 
 @pytest.fixture
-def _transaction():  # noqa: ANN202 - these tests use servers of their own, not the suite's shared connection
+def _transaction():
     yield
 
 
@@ -32,13 +32,16 @@ def _count(url: str, sql: str) -> int:
         engine.dispose()
 
 
-def _parallel(count: int, work) -> list:  # noqa: ANN001
+def _parallel(count: int, work) -> list:
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(lambda _: work(), range(count)))
 
 
-LIMITS = {"SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute", "SIGN_IN_LIMIT_OVERALL": "100000 per minute",
-          "HASHING_WAIT_SECONDS": "60"}
+LIMITS = {
+    "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
+    "SIGN_IN_LIMIT_OVERALL": "100000 per minute",
+    "HASHING_WAIT_SECONDS": "60",
+}
 
 
 def test_finding_4_thirty_parallel_wrong_passwords_check_only_ten(tmp_path):
@@ -53,10 +56,10 @@ def test_finding_4_thirty_parallel_wrong_passwords_check_only_ten(tmp_path):
     assert refused == 20 and statuses == {200: 10, 429: 20}
 
 
-def iter_sign_ins(browsers, tokens, email, password):  # noqa: ANN001, ANN201
+def iter_sign_ins(browsers, tokens, email, password):
     pairs = iter(zip(browsers, tokens, strict=True))
 
-    def one():  # noqa: ANN202
+    def one():
         browser, token = next(pairs)
         return browser.sign_in(email, password, token=token)
 
@@ -67,13 +70,18 @@ def test_finding_11_thirty_parallel_sign_ins_and_twenty_parallel_uploads_give_no
     from tests.factories import generic_csv
 
     with database(tmp_path) as url, gunicorn(url, **LIMITS) as base:
-        emails = ["admin@example.org", "coordinator@example.org", "auditor@example.org", "peer@example.org",
-                  "board@example.org"] * 6
+        emails = [
+            "admin@example.org",
+            "coordinator@example.org",
+            "auditor@example.org",
+            "peer@example.org",
+            "board@example.org",
+        ] * 6
         browsers = [Browser(base) for _ in emails]
         tokens = [b.token("/sign-in") for b in browsers]
         work = iter(zip(browsers, tokens, emails, strict=True))
 
-        def sign_in():  # noqa: ANN202
+        def sign_in():
             browser, token, email = next(work)
             return browser.sign_in(email, token=token)
 
@@ -84,11 +92,12 @@ def test_finding_11_thirty_parallel_sign_ins_and_twenty_parallel_uploads_give_no
         uploads = []
         for number in range(20):
             rows = [{"case_ref": f"UP{number:02d}{i:03d}", "status": "cin"} for i in range(50)]
-            uploads.append(multipart({"csrf_token": token, "format": ""},
-                                     {"files": (f"cases-{number}.csv", generic_csv(rows))}))
+            uploads.append(
+                multipart({"csrf_token": token, "format": ""}, {"files": (f"cases-{number}.csv", generic_csv(rows))})
+            )
         pending = iter(uploads)
 
-        def upload():  # noqa: ANN202
+        def upload():
             body, content_type = next(pending)
             return coordinator.request("/cases/import", body=body, content_type=content_type)
 
@@ -100,8 +109,10 @@ def test_finding_11_thirty_parallel_sign_ins_and_twenty_parallel_uploads_give_no
     assert all("/cases/import/" in a.location for a in answers)
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="PostgreSQL only: on SQLite the database's write lock already hashes one sign-in at a time")
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="PostgreSQL only: on SQLite the database's write lock already hashes one sign-in at a time",
+)
 def test_finding_10_password_hashing_is_bounded_and_excess_attempts_get_too_many_requests(tmp_path):
     settings = {**LIMITS, "HASHING_CONCURRENCY": "1", "HASHING_WAIT_SECONDS": "0.05"}
     with database(tmp_path) as url, gunicorn(url, **settings) as base:
@@ -109,7 +120,7 @@ def test_finding_10_password_hashing_is_bounded_and_excess_attempts_get_too_many
         tokens = [b.token("/sign-in") for b in browsers]
         work = iter(enumerate(zip(browsers, tokens, strict=True)))
 
-        def attempt():  # noqa: ANN202 - a different unknown address each, so no lock-out row is shared
+        def attempt():
             number, (browser, token) = next(work)
             return browser.sign_in(f"nobody{number}@example.org", "wrong-password-xyz", token=token)
 
@@ -157,4 +168,3 @@ def test_finding_10_a_process_hashes_at_most_its_configured_number_at_once():
     for thread in threads:
         thread.join()
     assert most[0] == 2 and len(busy) == 4
-

@@ -28,7 +28,7 @@ ROLES = ("admin", "qa_coordinator", "auditor", "board_member")
 OTHER_ARGS = {"section_id": "childs_voice", "fmt": "csv", "key": "multi_agency_case_file_audit"}
 
 
-def _int_rules(app):  # noqa: ANN001, ANN202
+def _int_rules(app):
     return [rule for rule in app.url_map.iter_rules() if INT_ARG.search(rule.rule)]
 
 
@@ -36,7 +36,7 @@ def _privileged_role(endpoint: str) -> str:
     return next(role for role in ROLES if expected(endpoint, role) == "ok")
 
 
-def _args(rule, ids: dict, **override: int) -> dict:  # noqa: ANN001
+def _args(rule, ids: dict, **override: int) -> dict:
     args = {}
     for name in rule.arguments:
         if name in override:
@@ -53,6 +53,7 @@ def _args(rule, ids: dict, **override: int) -> dict:  # noqa: ANN001
 
 
 # -- 1. ids in the URL ---------------------------------------------------------------------------------------------
+
 
 def test_every_int_url_argument_is_bounded_to_the_database_integer_range(app):
     from auditapp.security.input_limits import BoundedIntegerConverter
@@ -97,8 +98,9 @@ def test_the_same_routes_still_answer_with_real_ids(app, client_for, objects):  
 
 # -- 2. page numbers and ids in query arguments ----------------------------------------------------------------------
 
+
 @pytest.fixture
-def many_events(actor, users):  # noqa: ANN001, ANN201
+def many_events(actor, users):
     """Enough audit events for two pages of the audit trail (50 a page)."""
     for number in range(60):
         record_event("test_event", details={"n": number})
@@ -157,7 +159,8 @@ def test_int_or_none_and_page_number_stay_in_the_database_range():
 
 # -- 3. audit tool definitions --------------------------------------------------------------------------------------
 
-def _definition(**changes) -> dict:  # noqa: ANN003
+
+def _definition(**changes) -> dict:
     definition = tool_to_json(builtin_tool(key="multi_agency_case_file_audit"))
     definition.update({"version": 7, **changes})
     return definition
@@ -172,11 +175,14 @@ def _long_number_text(digits: int = 5_000) -> str:
     return json.dumps(_definition()).replace('"version": 7', '"version": 1' + "0" * (digits - 1))
 
 
-def _upload(client, text: str, name: str):  # noqa: ANN001, ANN202
+def _upload(client, text: str, name: str):
     import io
 
-    return client.post("/admin/tools/load", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(client, "/admin/tools/load"), "definition": (io.BytesIO(text.encode()), name)})
+    return client.post(
+        "/admin/tools/load",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(client, "/admin/tools/load"), "definition": (io.BytesIO(text.encode()), name)},
+    )
 
 
 def test_a_tool_nested_10000_deep_is_refused_on_the_web_with_where_and_why(client_for):
@@ -240,15 +246,40 @@ def test_a_tool_version_beyond_the_database_column_is_refused_on_the_web(client_
 
 # -- 4. the Host header ---------------------------------------------------------------------------------------------
 
-SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
-                    "Permissions-Policy", "Cross-Origin-Opener-Policy", "Cache-Control")
-BAD_HOSTS = ["a" * 3000, "a" * 256, ("a" * 60 + ".") * 5, "a" * 64 + ".example", "a..b", ".example", "bad host",
-             "example.org:99999", "example.org:", "exa<mple", "ex\u00e4mple.org"]
-GOOD_HOSTS = ["localhost", "audit.partnership.example", "audit.partnership.example.", "127.0.0.1:8000",
-              "[::1]:5000", "web_1:8000", "a" * 63 + ".example"]
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Cache-Control",
+)
+BAD_HOSTS = [
+    "a" * 3000,
+    "a" * 256,
+    ("a" * 60 + ".") * 5,
+    "a" * 64 + ".example",
+    "a..b",
+    ".example",
+    "bad host",
+    "example.org:99999",
+    "example.org:",
+    "exa<mple",
+    "ex\u00e4mple.org",
+]
+GOOD_HOSTS = [
+    "localhost",
+    "audit.partnership.example",
+    "audit.partnership.example.",
+    "127.0.0.1:8000",
+    "[::1]:5000",
+    "web_1:8000",
+    "a" * 63 + ".example",
+]
 
 
-def _assert_refused_with_headers(status: int, headers) -> None:  # noqa: ANN001
+def _assert_refused_with_headers(status: int, headers) -> None:
     assert status == 400
     for name in SECURITY_HEADERS:
         assert headers.get(name), name

@@ -14,7 +14,7 @@ from auditapp.models import AgencyAudit, AuditEvent, AuditRound, JointDiscussion
 
 
 @pytest.fixture
-def demo(app, actor):  # noqa: ANN001, ANN201
+def demo(app, actor):
     with app.test_request_context():  # the demo renders its published report with the app's templates
         summary = load_demo()
         db.session.commit()  # as the CLI would; leaving the context closes the session
@@ -26,8 +26,13 @@ def _round(name: str) -> AuditRound:
 
 
 def _audits(audit_round: AuditRound) -> list[AgencyAudit]:
-    return [audit for s in audit_round.sampled if not s.replaced for a in s.assignments
-            if (audit := db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == a.id)))]
+    return [
+        audit
+        for s in audit_round.sampled
+        if not s.replaced
+        for a in s.assignments
+        if (audit := db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == a.id)))
+    ]
 
 
 def test_the_completed_round_is_fully_audited_moderated_and_discussed(demo):
@@ -42,8 +47,9 @@ def test_the_completed_round_is_fully_audited_moderated_and_discussed(demo):
     decisions = Counter(a.moderation_decision for a in audits)
     assert decisions["agreed"] > decisions["regraded"] >= 2 and "returned" not in decisions
     assert all(a.moderation_comment for a in audits if a.moderation_decision == "regraded")
-    joints = [db.session.scalar(select(JointDiscussion).where(JointDiscussion.sampled_case_id == s.id))
-              for s in current]
+    joints = [
+        db.session.scalar(select(JointDiscussion).where(JointDiscussion.sampled_case_id == s.id)) for s in current
+    ]
     assert all(j is not None and j.completed_at is not None for j in joints)
     leads = {s.id: next(a.auditor_id for a in s.assignments if a.lead) for s in current}
     assert all(j.recorded_by_id == leads[j.sampled_case_id] for j in joints)
@@ -52,8 +58,11 @@ def test_the_completed_round_is_fully_audited_moderated_and_discussed(demo):
     assert all(a.updated_by_id == a.assignment.auditor_id for a in audits)
     assert {a.moderated_by_id for a in audits} == {coordinator.id}
     auditor_of = {str(a.id): a.assignment.auditor_id for a in audits}
-    submitted = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit_submitted",
-                                                                 AuditEvent.object_id.in_(auditor_of))))
+    submitted = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "audit_submitted", AuditEvent.object_id.in_(auditor_of))
+        )
+    )
     assert len(submitted) > len(audits) and all(e.actor_id == auditor_of[e.object_id] for e in submitted)
 
 
@@ -64,8 +73,7 @@ def test_the_completed_round_has_realistic_variety_and_one_acknowledged_concern(
     assert not_alone and all(x.get("seen_alone_rationale") for x in not_alone)
     assert {x["child_seen_alone"] for x in not_alone} == {"no", "not_applicable"}
     no_chronology = [x for x in answers if x["chronology_present"] != "yes"]
-    assert no_chronology and all("chronology_up_to_date" not in x and "chronology_used" not in x
-                                 for x in no_chronology)
+    assert no_chronology and all("chronology_up_to_date" not in x and "chronology_used" not in x for x in no_chronology)
     assert {x["overall_grade"] for x in answers} == {"outstanding", "good", "requires_improvement", "inadequate"}
     assert any(k.endswith("__override_reason") for x in answers for k in x)  # a computed answer overridden
     assert all(x["so_what"] and x["good_practice"] and x["areas_for_development"] for x in answers)

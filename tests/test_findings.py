@@ -25,8 +25,13 @@ def test_a_finding_needs_its_so_what_and_cases_from_the_sample(actor, org, users
     with pytest.raises(DomainError, match="not in the round's sample"):
         add_finding(audit_round, title="T", so_what="S", case_refs=["NOPE"])
     ref = audit_round.sampled[0].case.case_ref
-    finding = add_finding(audit_round, title="Chronologies missing", so_what="Children's histories were lost",
-                          case_refs=[ref], question_ids=["chronology_present"])
+    finding = add_finding(
+        audit_round,
+        title="Chronologies missing",
+        so_what="Children's histories were lost",
+        case_refs=[ref],
+        question_ids=["chronology_present"],
+    )
     assert finding.case_refs == [ref]
 
 
@@ -36,15 +41,41 @@ def test_coordinator_adds_a_finding_and_an_action_on_the_web(client_for, org, us
     url = f"/rounds/{audit_round.id}/findings"
     missing = post_form(client, url, {"title": "Plans not SMART", "so_what": ""})
     assert missing.status_code == 400 and "Enter the 'so what'" in soup(missing).get_text()
-    assert post_form(client, url, {"title": "Plans not SMART", "so_what": "Families did not know what to change",
-                                   "question_ids": ["plan_smart"]}).status_code == 302
+    assert (
+        post_form(
+            client,
+            url,
+            {
+                "title": "Plans not SMART",
+                "so_what": "Families did not know what to change",
+                "question_ids": ["plan_smart"],
+            },
+        ).status_code
+        == 302
+    )
     finding = db.session.scalar(select(Finding))
     action_url = f"/findings/{finding.id}/actions"
-    bad = post_form(client, action_url, {"description": "Train", "agency_id": str(org.social.id),
-                                         "owner_name": "Head of service", "due_date": ["", "", ""]})
+    bad = post_form(
+        client,
+        action_url,
+        {
+            "description": "Train",
+            "agency_id": str(org.social.id),
+            "owner_name": "Head of service",
+            "due_date": ["", "", ""],
+        },
+    )
     assert bad.status_code == 400 and "Enter the date the action is due" in soup(bad).get_text()
-    ok = post_form(client, action_url, {"description": "Train staff in SMART planning", "agency_id": str(org.social.id),
-                                        "owner_name": "Head of service", "due_date": ["31", "3", "2027"]})
+    ok = post_form(
+        client,
+        action_url,
+        {
+            "description": "Train staff in SMART planning",
+            "agency_id": str(org.social.id),
+            "owner_name": "Head of service",
+            "due_date": ["31", "3", "2027"],
+        },
+    )
     assert ok.status_code == 302
     action = db.session.scalar(select(Action))
     assert action.due_date == date(2027, 3, 31) and action.status == "open"
@@ -54,8 +85,9 @@ def test_overdue_is_by_date_and_done_is_never_overdue(actor, org, users):
     audit_round = make_round()
     finding = add_finding(audit_round, title="T", so_what="S")
     late = add_action(finding, description="Late", agency_id=org.social.id, owner_name="A", due_date=date(2026, 1, 1))
-    due_today = add_action(finding, description="Today", agency_id=org.health.id, owner_name="B",
-                           due_date=date(2026, 6, 1))
+    due_today = add_action(
+        finding, description="Today", agency_id=org.health.id, owner_name="B", due_date=date(2026, 6, 1)
+    )
     today = date(2026, 6, 1)
     assert late.is_overdue(today) and not due_today.is_overdue(today)
     assert [a.description for a in action_plan(filters=ActionFilter(overdue_only=True), today=today)] == ["Late"]
@@ -71,14 +103,14 @@ def test_overdue_is_by_date_and_done_is_never_overdue(actor, org, users):
 def test_board_members_read_the_action_plan_but_cannot_record_progress(client_for, org, users):
     audit_round = make_round()
     finding = add_finding(audit_round, title="T", so_what="S")
-    action = add_action(finding, description="Audit chronologies", agency_id=org.social.id, owner_name="A",
-                        due_date=date(2020, 1, 1))
+    action = add_action(
+        finding, description="Audit chronologies", agency_id=org.social.id, owner_name="A", due_date=date(2020, 1, 1)
+    )
     board = client_for("board_member")
     page = soup(board.get("/actions")).get_text()
     assert "Audit chronologies" in page and "Overdue" in page
     url = f"/actions/{action.id}"
-    response = board.post(f"{url}/updates", data={"csrf_token": csrf_token(board, url), "status": "done",
-                                                  "note": "x"})
+    response = board.post(f"{url}/updates", data={"csrf_token": csrf_token(board, url), "status": "done", "note": "x"})
     assert response.status_code == 403
     assert "Record progress" not in soup(board.get(url)).get_text()
     assert db.session.get(Action, action.id).status == "open"
@@ -129,15 +161,23 @@ def test_publishing_stores_the_pdf_and_its_hash_for_board_members(client_for, or
 
 def test_the_coordinator_records_progress_on_an_action(client_for, org, users):
     audit_round = make_round()
-    action = add_action(add_finding(audit_round, title="T", so_what="S"), description="Train staff",
-                        agency_id=org.social.id, owner_name="A", due_date=date(2030, 1, 1))
+    action = add_action(
+        add_finding(audit_round, title="T", so_what="S"),
+        description="Train staff",
+        agency_id=org.social.id,
+        owner_name="A",
+        due_date=date(2030, 1, 1),
+    )
     client = client_for("qa_coordinator")
     url = f"/actions/{action.id}"
-    empty = client.post(f"{url}/updates", data={"csrf_token": csrf_token(client, url), "status": "in_progress",
-                                                "note": ""})
+    empty = client.post(
+        f"{url}/updates", data={"csrf_token": csrf_token(client, url), "status": "in_progress", "note": ""}
+    )
     assert empty.status_code == 400 and "Enter the progress made" in soup(empty).get_text()
-    done = client.post(f"{url}/updates", data={"csrf_token": csrf_token(client, url), "status": "in_progress",
-                                               "note": "Two sessions held"})
+    done = client.post(
+        f"{url}/updates",
+        data={"csrf_token": csrf_token(client, url), "status": "in_progress", "note": "Two sessions held"},
+    )
     assert done.status_code == 302
     assert db.session.get(Action, action.id).status == "in_progress"
     assert "Two sessions held" in soup(client.get(url)).get_text()

@@ -19,7 +19,7 @@ def _ended_process() -> str:
     return owner
 
 
-def _job(users, status: str, owner: str | None) -> Job:  # noqa: ANN001
+def _job(users, status: str, owner: str | None) -> Job:
     job = Job(kind="case_import", status=status, user_id=users["qa_coordinator"].id, payload={}, owner=owner)
     db.session.add(job)
     db.session.flush()

@@ -78,19 +78,22 @@ def _as_role(database: str, role: str, statement: str) -> str:
             conn.rollback()
 
 
-@pytest.mark.parametrize(("statement", "expected"), [
-    ("SELECT count(*) FROM audit_events", "ok"),
-    ("INSERT INTO audit_events (occurred_at, action, details) VALUES (now(), 'x', '{}')", "ok"),
-    ("UPDATE cases SET status = status", "ok"),
-    ("DELETE FROM jobs", "ok"),
-    ("UPDATE audit_events SET action = 'changed'", "permission denied for table audit_events"),
-    ("DELETE FROM audit_events", "permission denied for table audit_events"),
-    ("TRUNCATE audit_events CASCADE", "permission denied for table audit_events"),
-    ("UPDATE audit_chain SET hash = 'x'", "permission denied for table audit_chain"),
-    ("DELETE FROM audit_chain", "permission denied for table audit_chain"),
-    ("ALTER TABLE audit_events DISABLE TRIGGER USER", "must be owner of table audit_events"),
-    ("UPDATE alembic_version SET version_num = '0001'", "permission denied for table alembic_version"),
-])
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("SELECT count(*) FROM audit_events", "ok"),
+        ("INSERT INTO audit_events (occurred_at, action, details) VALUES (now(), 'x', '{}')", "ok"),
+        ("UPDATE cases SET status = status", "ok"),
+        ("DELETE FROM jobs", "ok"),
+        ("UPDATE audit_events SET action = 'changed'", "permission denied for table audit_events"),
+        ("DELETE FROM audit_events", "permission denied for table audit_events"),
+        ("TRUNCATE audit_events CASCADE", "permission denied for table audit_events"),
+        ("UPDATE audit_chain SET hash = 'x'", "permission denied for table audit_chain"),
+        ("DELETE FROM audit_chain", "permission denied for table audit_chain"),
+        ("ALTER TABLE audit_events DISABLE TRIGGER USER", "must be owner of table audit_events"),
+        ("UPDATE alembic_version SET version_num = '0001'", "permission denied for table alembic_version"),
+    ],
+)
 def test_the_application_role_cannot_change_the_audit_trail(deployment, statement, expected):
     database, role = deployment
     assert _as_role(database, role, statement) == expected
@@ -131,18 +134,20 @@ def test_concurrent_commits_keep_one_intact_chain(deployment, tmp_path):
 
     database, _ = deployment
     env = {**os.environ, "DATABASE_URL": _url(database), "AUDITAPP_ENV": "development"}
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(n), str(tmp_path), "6"], env=env)
-               for n in range(6)]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(n), str(tmp_path), "6"], env=env) for n in range(6)]
     assert [writer.wait(timeout=300) for writer in writers] == [0] * 6
     result = _auditapp(database, "audit-trail", "verify")
     assert result.returncode == 0, result.stderr
     with psycopg.connect(**_conninfo(database)) as conn:
-        linked = conn.execute("SELECT count(*) FROM audit_chain c JOIN audit_events e ON e.id = c.event_id "
-                              "WHERE e.action = 'concurrency_test'").fetchone()[0]
+        linked = conn.execute(
+            "SELECT count(*) FROM audit_chain c JOIN audit_events e ON e.id = c.event_id "
+            "WHERE e.action = 'concurrency_test'"
+        ).fetchone()[0]
         interleaved = conn.execute(
             "SELECT count(*) FROM (SELECT e.actor_email, lag(e.actor_email) OVER (ORDER BY c.seq) AS previous "
             "FROM audit_chain c JOIN audit_events e ON e.id = c.event_id WHERE e.action = 'concurrency_test') s "
-            "WHERE actor_email <> previous").fetchone()[0]
+            "WHERE actor_email <> previous"
+        ).fetchone()[0]
     assert linked == 6 * sum(1 + t % 3 for t in range(100))
     assert interleaved > 5, "the writers did not overlap, so this test proved nothing"
 
@@ -157,8 +162,11 @@ def test_a_backup_restores_into_a_fresh_database(deployment, tmp_path):
     restored = f"{database}_restored"
     _admin(f'CREATE DATABASE "{restored}"')
     try:
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_url(restored, 'postgresql')}",
-                        str(dump)], check=True, timeout=300)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_url(restored, 'postgresql')}", str(dump)],
+            check=True,
+            timeout=300,
+        )
         checked = _auditapp(restored, "db", "check")
         assert checked.returncode == 0, checked.stderr
         verified = _auditapp(restored, "audit-trail", "verify")
@@ -186,7 +194,11 @@ def test_the_grant_command_is_idempotent_and_audited(deployment):
         assert granted.stdout.startswith(f"Granted the application's privileges to {role}")
     assert _as_role(database, role, "DELETE FROM audit_events") == "permission denied for table audit_events"
     with psycopg.connect(**_conninfo(database)) as conn:
-        assert conn.execute("SELECT count(*) FROM audit_events WHERE action = 'db_role_granted' "
-                            "AND object_id = %s", (role,)).fetchone()[0] == 2
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM audit_events WHERE action = 'db_role_granted' AND object_id = %s", (role,)
+            ).fetchone()[0]
+            == 2
+        )
     refused = _auditapp(database, "db-role", "grant", "Robert'); DROP TABLE cases;--")
     assert refused.returncode == 1 and "is not a plain PostgreSQL role name" in refused.stderr

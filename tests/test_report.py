@@ -26,7 +26,7 @@ BORN = date(2015, 3, 7)  # aged 10 at AS_OF
 PARTNERSHIP = "Testshire Safeguarding Children Partnership"
 
 
-def _audit(assignment, *, submit: bool, **answers: str) -> AgencyAudit:  # noqa: ANN001
+def _audit(assignment, *, submit: bool, **answers: str) -> AgencyAudit:
     with acting_as(ActorContext(user_id=assignment.auditor_id, email="x", role="auditor")):
         audit = audit_domain.open_audit(assignment)
         tool = audit_domain.tool_for(assignment.sampled_case.round)
@@ -40,7 +40,7 @@ def _audit(assignment, *, submit: bool, **answers: str) -> AgencyAudit:  # noqa:
 
 
 @pytest.fixture
-def completed(actor, org, users):  # noqa: ANN001, ANN201
+def completed(actor, org, users):
     """A round of 4 cases: 3 audits counted (2 moderated, 1 submitted) and 1 still in progress, with a joint
     discussion, a finding and two actions (one overdue at AS_OF)."""
     audit_round = make_round(cases=8, size=4)
@@ -51,37 +51,80 @@ def completed(actor, org, users):  # noqa: ANN001, ANN201
     # child_seen_alone: yes, yes, no counted; the in-progress "yes" must not count -> 2 of 3.
     # child_views_on_plan: yes, not applicable, yes -> 2 of 2 (not applicable left out).
     first = _audit(assignments[0], submit=True, child_seen_alone="yes", overall_grade="good")
-    second = _audit(assignments[1], submit=True, child_seen_alone="yes", child_views_on_plan="not_applicable",
-                    overall_grade="requires_improvement")
-    _audit(assignments[2], submit=True, child_seen_alone="no", seen_alone_rationale="Too young",
-           overall_grade="inadequate")
+    second = _audit(
+        assignments[1],
+        submit=True,
+        child_seen_alone="yes",
+        child_views_on_plan="not_applicable",
+        overall_grade="requires_improvement",
+    )
+    _audit(
+        assignments[2], submit=True, child_seen_alone="no", seen_alone_rationale="Too young", overall_grade="inadequate"
+    )
     _audit(assignments[3], submit=False, child_seen_alone="yes", overall_grade="outstanding")
     moderate(first, decision="agreed")
     moderate(second, decision="regraded", grade="inadequate", comment="No plan")
     refs = [s.case.case_ref for s in audit_round.sampled]
-    db.session.add(JointDiscussion(sampled_case_id=audit_round.sampled[0].id, completed_at=AS_OF, answers={
-        "jd_overall_grade": "good", "jd_so_what": f"In {refs[0]} Wendy Worker made sure the child was heard."}))
-    finding = Finding(round_id=audit_round.id, title="Children are not always seen alone",
-                      evidence=f"See {refs[2]}.", question_ids=["child_seen_alone"], case_refs=[refs[2], refs[0]],
-                      so_what="Some children's own words did not reach their plans.", recommendation="Train staff")
+    db.session.add(
+        JointDiscussion(
+            sampled_case_id=audit_round.sampled[0].id,
+            completed_at=AS_OF,
+            answers={
+                "jd_overall_grade": "good",
+                "jd_so_what": f"In {refs[0]} Wendy Worker made sure the child was heard.",
+            },
+        )
+    )
+    finding = Finding(
+        round_id=audit_round.id,
+        title="Children are not always seen alone",
+        evidence=f"See {refs[2]}.",
+        question_ids=["child_seen_alone"],
+        case_refs=[refs[2], refs[0]],
+        so_what="Some children's own words did not reach their plans.",
+        recommendation="Train staff",
+    )
     db.session.add(finding)
     db.session.flush()
-    late = Action(finding_id=finding.id, description="Refresh the guidance", agency_id=org.social.id,
-                  owner_name="Head of Service", due_date=date(2025, 6, 1), status="in_progress")
-    done = Action(finding_id=finding.id, description="Brief the teams", agency_id=org.health.id,
-                  owner_name="Named Nurse", due_date=date(2025, 5, 1), status="done")
+    late = Action(
+        finding_id=finding.id,
+        description="Refresh the guidance",
+        agency_id=org.social.id,
+        owner_name="Head of Service",
+        due_date=date(2025, 6, 1),
+        status="in_progress",
+    )
+    done = Action(
+        finding_id=finding.id,
+        description="Brief the teams",
+        agency_id=org.health.id,
+        owner_name="Named Nurse",
+        due_date=date(2025, 5, 1),
+        status="done",
+    )
     db.session.add_all([late, done])
     db.session.flush()
-    db.session.add_all([
-        ActionUpdate(action_id=late.id, note="Draft written", status="in_progress",
-                     created_at=datetime(2025, 6, 10, tzinfo=UTC)),
-        ActionUpdate(action_id=late.id, note="Written after the report date", status="in_progress",
-                     created_at=datetime(2025, 7, 10, tzinfo=UTC))])
+    db.session.add_all(
+        [
+            ActionUpdate(
+                action_id=late.id,
+                note="Draft written",
+                status="in_progress",
+                created_at=datetime(2025, 6, 10, tzinfo=UTC),
+            ),
+            ActionUpdate(
+                action_id=late.id,
+                note="Written after the report date",
+                status="in_progress",
+                created_at=datetime(2025, 7, 10, tzinfo=UTC),
+            ),
+        ]
+    )
     db.session.flush()
     return audit_round
 
 
-def _question(report, question_id: str):  # noqa: ANN001, ANN202
+def _question(report, question_id: str):
     return next(q for q in report.questions if q.question_id == question_id)
 
 
@@ -133,10 +176,18 @@ def test_dates_are_written_the_gov_uk_way():
     assert fmt_datetime(datetime(2025, 6, 30, tzinfo=UTC)) == "30 June 2025 at midnight (UTC)"
 
 
-@pytest.mark.parametrize(("born", "band"), [(date(2025, 1, 1), "Under 1"), (date(2024, 6, 30), "1 to 4"),
-                                            (date(2020, 7, 1), "1 to 4"), (date(2020, 6, 30), "5 to 9"),
-                                            (date(2009, 7, 1), "10 to 15"), (date(2009, 6, 30), "16 and over"),
-                                            (None, "Not recorded")])
+@pytest.mark.parametrize(
+    ("born", "band"),
+    [
+        (date(2025, 1, 1), "Under 1"),
+        (date(2024, 6, 30), "1 to 4"),
+        (date(2020, 7, 1), "1 to 4"),
+        (date(2020, 6, 30), "5 to 9"),
+        (date(2009, 7, 1), "10 to 15"),
+        (date(2009, 6, 30), "16 and over"),
+        (None, "Not recorded"),
+    ],
+)
 def test_age_bands_at_the_report_date(born, band):
     assert age_band(born, date(2025, 6, 30)) == band
 
@@ -183,7 +234,7 @@ def test_pdf_is_tagged_pdf_ua_with_title_language_and_author(app, completed):
     assert figures and all(alt and "grades" in alt for alt in figures)
 
 
-def _figures(node) -> list[str]:  # noqa: ANN001
+def _figures(node) -> list[str]:
     node = node.get_object()
     if isinstance(node, list):
         return [alt for child in node for alt in _figures(child)]
@@ -203,8 +254,9 @@ def test_charts_are_valid_svg_identical_for_the_same_data_with_fonts_and_text():
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", chart.svg)  # no uuid
     assert "<script" not in chart.svg and "http://pygal" not in chart.svg
     assert base64.b64decode(chart.data_uri.removeprefix("data:image/svg+xml;base64,")).decode() == chart.svg
-    trend = trend_chart(["Spring", "Summer"], [("Seen alone?", [50, 75]), ("Plan SMART?", [None, 40])],
-                        title="Trend", chart_id="trend")
+    trend = trend_chart(
+        ["Spring", "Summer"], [("Seen alone?", [50, 75]), ("Plan SMART?", [None, 40])], title="Trend", chart_id="trend"
+    )
     assert fromstring(trend.svg).tag.endswith("svg") and "2 rounds (Spring, Summer)" in trend.alt
 
 
@@ -220,8 +272,9 @@ def test_report_cli_writes_html_and_pdf(app, completed, tmp_path):
     from auditapp.reports.cli import report_cli
 
     runner = app.test_cli_runner()
-    html = runner.invoke(report_cli, ["html", str(completed.id), "-o", str(tmp_path / "r.html"),
-                                      "--as-of", "2025-06-30"])
+    html = runner.invoke(
+        report_cli, ["html", str(completed.id), "-o", str(tmp_path / "r.html"), "--as-of", "2025-06-30"]
+    )
     assert html.exit_code == 0, html.output
     assert "Test round" in (tmp_path / "r.html").read_text(encoding="utf-8")
     pdf = runner.invoke(report_cli, ["pdf", str(completed.id), "-o", str(tmp_path / "r.pdf"), "--as-of", "2025-06-30"])

@@ -19,7 +19,7 @@ from tests.test_report import AS_OF, PARTNERSHIP, completed  # noqa: F401 - the 
 POLICY = RetentionPolicy(closed_case_months=24, round_years=3, pending_upload_hours=24, job_days=90)
 
 
-def _frozen(audit_round, **offset: int) -> datetime:  # noqa: ANN001
+def _frozen(audit_round, **offset: int) -> datetime:
     """A moment measured from the round's draw (it has no published report, so its period runs from the draw)."""
     return audit_round.drawn_at + timedelta(**offset)
 
@@ -30,8 +30,12 @@ def test_a_round_is_kept_until_its_period_ends(completed):  # noqa: F811
 
 def test_a_round_past_its_period_loses_identifiers_and_free_text_but_keeps_grades(completed, users):  # noqa: F811
     refs = [s.case.case_ref for s in completed.sampled]
-    concern = SafeguardingConcern(sampled_case_id=completed.sampled[1].id, raised_by_id=users["auditor"].id,
-                                  description="Sibling at risk, see Wendy", action_taken="Referred to MASH")
+    concern = SafeguardingConcern(
+        sampled_case_id=completed.sampled[1].id,
+        raised_by_id=users["auditor"].id,
+        description="Sibling at risk, see Wendy",
+        action_taken="Referred to MASH",
+    )
     db.session.add(concern)
     db.session.flush()
     now = _frozen(completed, days=365 * 3 + 2)
@@ -84,8 +88,13 @@ def test_a_case_still_in_a_later_round_keeps_its_reference(completed):  # noqa: 
 
 
 def test_closed_cases_never_sampled_leave_the_population_after_the_period(actor):
-    cases = make_cases(6, closure_date="2022-01-31", status="closed", referral_date="2021-01-15",
-                       assessment_completed_date="2021-02-20")
+    cases = make_cases(
+        6,
+        closure_date="2022-01-31",
+        status="closed",
+        referral_date="2021-01-15",
+        assessment_completed_date="2021-02-20",
+    )
     audit_round = make_round("Closed round", cases=0, size=2, assign=False)
     sampled = {s.case_id for s in audit_round.sampled}
     assert plan_retention(POLICY, now=datetime(2024, 1, 30, tzinfo=UTC)).closed_cases == []
@@ -97,8 +106,14 @@ def test_closed_cases_never_sampled_leave_the_population_after_the_period(actor)
 
 def test_open_cases_are_never_removed(actor):
     make_cases(3, status="cp")
-    make_cases(2, start=50, status="cin", closure_date="2022-01-31", referral_date="2021-01-15",
-               assessment_completed_date="2021-02-20")  # a closure date, but the case is open again
+    make_cases(
+        2,
+        start=50,
+        status="cin",
+        closure_date="2022-01-31",
+        referral_date="2021-01-15",
+        assessment_completed_date="2021-02-20",
+    )  # a closure date, but the case is open again
     assert plan_retention(POLICY, now=datetime(2040, 1, 1, tzinfo=UTC)).closed_cases == []
 
 
@@ -107,8 +122,10 @@ def test_unconfirmed_uploads_and_finished_jobs_go_after_their_periods(actor, use
     coordinator = users["qa_coordinator"].id
     old_upload = PendingUpload(token="o" * 43, user_id=coordinator, created_at=now - timedelta(hours=25))
     new_upload = PendingUpload(token="n" * 43, user_id=coordinator, created_at=now - timedelta(hours=23))
-    jobs = [Job(kind="case_import", status=status, user_id=coordinator, payload={}, created_at=now - timedelta(days=d))
-            for status, d in (("done", 91), ("failed", 91), ("running", 91), ("done", 89))]
+    jobs = [
+        Job(kind="case_import", status=status, user_id=coordinator, payload={}, created_at=now - timedelta(days=d))
+        for status, d in (("done", 91), ("failed", 91), ("running", 91), ("done", 89))
+    ]
     db.session.add_all([old_upload, new_upload, *jobs])
     db.session.flush()
     job_ids, upload_ids = [j.id for j in jobs], [old_upload.id, new_upload.id]
@@ -121,8 +138,13 @@ def test_unconfirmed_uploads_and_finished_jobs_go_after_their_periods(actor, use
 
 
 def test_the_command_reads_the_policy_from_settings_and_a_dry_run_changes_nothing(app, actor, monkeypatch):
-    cases = make_cases(2, closure_date="2019-06-30", status="closed", referral_date="2019-01-15",
-                       assessment_completed_date="2019-02-20")
+    cases = make_cases(
+        2,
+        closure_date="2019-06-30",
+        status="closed",
+        referral_date="2019-01-15",
+        assessment_completed_date="2019-02-20",
+    )
     monkeypatch.setattr(retention, "utcnow", lambda: datetime(2023, 1, 1, tzinfo=UTC))
     monkeypatch.setitem(app.config, "RETENTION_CLOSED_CASE_MONTHS", 36)
     runner = app.test_cli_runner()
@@ -138,9 +160,14 @@ def test_the_command_reads_the_policy_from_settings_and_a_dry_run_changes_nothin
     assert db.session.get(Case, cases[0].id) is None
 
 
-@pytest.mark.parametrize(("moment", "months", "expected"), [
-    (date(2024, 3, 31), 1, date(2024, 2, 29)), (date(2024, 1, 15), 24, date(2022, 1, 15)),
-    (date(2023, 5, 31), 3, date(2023, 2, 28))])
+@pytest.mark.parametrize(
+    ("moment", "months", "expected"),
+    [
+        (date(2024, 3, 31), 1, date(2024, 2, 29)),
+        (date(2024, 1, 15), 24, date(2022, 1, 15)),
+        (date(2023, 5, 31), 3, date(2023, 2, 28)),
+    ],
+)
 def test_months_are_counted_on_the_calendar(moment, months, expected):
     assert retention._months_before(moment, months) == expected
 

@@ -25,28 +25,51 @@ def events(action: str) -> list[AuditEvent]:
 def test_coordinator_creates_a_round_on_the_web(client_for, org):
     make_cases(10)
     client = client_for("qa_coordinator")
-    response = post_form(client, "/rounds/new", {
-        "name": "Neglect autumn", "theme": "neglect", "mode": "independent", "statuses": ["cp", "cin"],
-        "tool_key": "multi_agency_case_file_audit_ni59_ni60",
-        "exclude_audited_within_months": "12", "sample_size": "6", "stratify_by": "locality",
-        "exclusions": "T00002, under serious case review\nT00003, file with the court",
-        "open_from": ["1", "1", "2024"], "open_to": ["", "", ""], "due_date": ["", "", ""]})
+    response = post_form(
+        client,
+        "/rounds/new",
+        {
+            "name": "Neglect autumn",
+            "theme": "neglect",
+            "mode": "independent",
+            "statuses": ["cp", "cin"],
+            "tool_key": "multi_agency_case_file_audit_ni59_ni60",
+            "exclude_audited_within_months": "12",
+            "sample_size": "6",
+            "stratify_by": "locality",
+            "exclusions": "T00002, under serious case review\nT00003, file with the court",
+            "open_from": ["1", "1", "2024"],
+            "open_to": ["", "", ""],
+            "due_date": ["", "", ""],
+        },
+    )
     assert response.status_code == 302
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == "Neglect autumn"))
     assert audit_round.population_filter["statuses"] == ["cin", "cp"]
     assert (audit_round.tool_key, audit_round.tool_version) == ("multi_agency_case_file_audit_ni59_ni60", 1)
     assert audit_round.population_filter["open_from"] == "2024-01-01"
     assert {(e.case_ref, e.reason) for e in audit_round.exclusions} == {
-        ("T00002", "under serious case review"), ("T00003", "file with the court")}
+        ("T00002", "under serious case review"),
+        ("T00003", "file with the court"),
+    }
     page = soup(client.get(response.headers["Location"])).get_text()
     assert "Sample-size guidance" in page and "qualitative" in page
     assert events("round_created")
 
 
 def test_round_form_errors_are_named(client_for, org):
-    response = post_form(client_for("qa_coordinator"), "/rounds/new", {
-        "name": "", "mode": "multi-agency", "sample_size": "0", "exclude_audited_within_months": "12",
-        "open_from": ["31", "2", "2024"], "stratify_by": "none"})
+    response = post_form(
+        client_for("qa_coordinator"),
+        "/rounds/new",
+        {
+            "name": "",
+            "mode": "multi-agency",
+            "sample_size": "0",
+            "exclude_audited_within_months": "12",
+            "open_from": ["31", "2", "2024"],
+            "stratify_by": "none",
+        },
+    )
     assert response.status_code == 400
     summary = soup(response).select_one(".govuk-error-summary").get_text()
     assert "Enter a name for the round" in summary
@@ -56,11 +79,16 @@ def test_round_form_errors_are_named(client_for, org):
 
 def test_drawing_on_the_web_gives_a_certificate_that_verifies_and_cannot_be_redrawn(client_for, org):
     make_cases(12)
-    audit_round = create_round(RoundSettings(name="R", sample_size=4, stratify_by="status", min_per_stratum=False),
-                               created_by_id=None)
+    audit_round = create_round(
+        RoundSettings(name="R", sample_size=4, stratify_by="status", min_per_stratum=False), created_by_id=None
+    )
     client = client_for("qa_coordinator")
-    assert post_form(client, f"/rounds/{audit_round.id}/draw", {"seed": "s1"},
-                     token_from=f"/rounds/{audit_round.id}").status_code == 302
+    assert (
+        post_form(
+            client, f"/rounds/{audit_round.id}/draw", {"seed": "s1"}, token_from=f"/rounds/{audit_round.id}"
+        ).status_code
+        == 302
+    )
     certificate = json.loads(client.get(f"/rounds/{audit_round.id}/certificate.json").get_data(as_text=True))
     assert certificate["algorithm"] == "hashrank" and certificate["seed"] == "s1"
     assert len(certificate["sample"]) == 4 and verify_certificate(certificate) == []
@@ -75,8 +103,9 @@ def test_named_and_recently_sampled_cases_are_never_drawn(actor, org):
     first = create_round(RoundSettings(name="First", sample_size=5), created_by_id=None)
     draw_sample(first, seed="a")
     first_sample = set(certificate_of(first)["sample"])
-    second = create_round(RoundSettings(name="Second", sample_size=6,
-                                        named_exclusions=[("T00001", "under review")]), created_by_id=None)
+    second = create_round(
+        RoundSettings(name="Second", sample_size=6, named_exclusions=[("T00001", "under review")]), created_by_id=None
+    )
     certificate = draw_sample(second, seed="b")
     excluded = {e["case_ref"]: e["reason"] for e in certificate["exclusions"]}
     assert excluded["T00001"] == "under review" or "T00001" in first_sample
@@ -89,8 +118,9 @@ def test_the_same_seed_and_population_give_the_same_sample(actor, org):
     make_cases(20)
     samples = []
     for name in ("A", "B"):
-        audit_round = create_round(RoundSettings(name=name, sample_size=5, exclude_audited_within_months=0),
-                                   created_by_id=None)
+        audit_round = create_round(
+            RoundSettings(name=name, sample_size=5, exclude_audited_within_months=0), created_by_id=None
+        )
         samples.append(draw_sample(audit_round, seed="same")["sample"])
     assert samples[0] == samples[1]
     other = create_round(RoundSettings(name="C", sample_size=5, exclude_audited_within_months=0), created_by_id=None)
@@ -122,8 +152,11 @@ def test_the_verifier_detects_a_changed_seed_population_or_sample(app, actor, or
     assert runner.invoke(args=["sample", "certificate", str(audit_round.id), "-o", str(path)]).exit_code == 0
     assert runner.invoke(args=["sample", "verify", str(path)]).output.strip() == "VERIFIED"
     original = json.loads(path.read_text())
-    for tamper in (lambda c: c.update(seed="other"), lambda c: c["population"].pop(),
-                   lambda c: c["sample"].reverse() or c["sample"].__setitem__(0, "T00099")):
+    for tamper in (
+        lambda c: c.update(seed="other"),
+        lambda c: c["population"].pop(),
+        lambda c: c["sample"].reverse() or c["sample"].__setitem__(0, "T00099"),
+    ):
         certificate = json.loads(json.dumps(original))
         tamper(certificate)
         path.write_text(json.dumps(certificate))
@@ -135,8 +168,9 @@ def test_automatic_assignment_avoids_the_allocated_worker_and_balances_load(acto
     make_cases(8, worker="Ada Auditor")
     ada = make_user("ada", Role.AUDITOR, auditor_type=AuditorType.INDEPENDENT, agency=org.social)
     ada.name = "Ada Auditor"
-    others = [make_user(f"ind{i}", Role.AUDITOR, auditor_type=AuditorType.INDEPENDENT, agency=org.social)
-              for i in range(3)]
+    others = [
+        make_user(f"ind{i}", Role.AUDITOR, auditor_type=AuditorType.INDEPENDENT, agency=org.social) for i in range(3)
+    ]
     audit_round = make_round("Balanced", cases=0, size=6, assign=False)
     plan = assign_automatically(audit_round)
     auditors = [a.auditor_id for s in audit_round.sampled for a in s.assignments]
@@ -157,8 +191,15 @@ def test_a_manual_assignment_that_breaks_a_rule_needs_a_justification(client_for
     refused = post_form(client, url, {"auditor_id": str(users["auditor"].id), "agency": ""})
     assert refused.status_code == 400 and "Enter a justification" in soup(refused).get_text()
     assert not sampled.assignments
-    done = post_form(client, url, {"auditor_id": str(users["auditor"].id), "agency": "",
-                                   "justification": "Only auditor trained in this area; worker left in 2019"})
+    done = post_form(
+        client,
+        url,
+        {
+            "auditor_id": str(users["auditor"].id),
+            "agency": "",
+            "justification": "Only auditor trained in this area; worker left in 2019",
+        },
+    )
     assert done.status_code == 302
     assignment = db.session.scalar(select(Assignment).where(Assignment.sampled_case_id == sampled.id))
     assert assignment.breaches == ["ALLOCATED_WORKER"] and assignment.justification.startswith("Only auditor")
@@ -171,11 +212,12 @@ def test_a_peer_never_audits_a_case_of_a_team_they_manage(actor, org, users):
 
     make_cases(2)  # cases of team CP North
     peer = make_user("manager", Role.AUDITOR, auditor_type=AuditorType.PEER, agency=org.social, team=org.cp_south)
-    save_team(team=org.cp_north, name="CP North", agency_id=org.social.id, locality_id=org.north.id,
-              manager_id=peer.id)
+    save_team(team=org.cp_north, name="CP North", agency_id=org.social.id, locality_id=org.north.id, manager_id=peer.id)
     audit_round = make_round("Peer", cases=0, size=1, mode="peer", assign=False)
-    codes = [b.code for b in check_manual(audit_round, audit_round.sampled[0], auditor_id=peer.id,
-                                          agency=org.social.name).breaches]
+    codes = [
+        b.code
+        for b in check_manual(audit_round, audit_round.sampled[0], auditor_id=peer.id, agency=org.social.name).breaches
+    ]
     assert "PEER_TEAM_MANAGER" in codes
     with pytest.raises(DomainError, match="justification"):
         assign_manually(audit_round, audit_round.sampled[0], auditor_id=peer.id, agency=org.social.name)
@@ -193,8 +235,20 @@ def test_auditors_see_their_assigned_cases_with_due_dates_and_nothing_else(clien
 def test_cli_creates_lists_draws_replaces_and_assigns(app, org, users):
     make_cases(10)
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["rounds", "create", "--name", "CLI round", "--status", "cp", "--status", "cin",
-                                  "--exclude", "T00002=under review"])
+    created = runner.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--name",
+            "CLI round",
+            "--status",
+            "cp",
+            "--status",
+            "cin",
+            "--exclude",
+            "T00002=under review",
+        ]
+    )
     assert created.exit_code == 0, created.output
     round_id = created.output.strip().splitlines()[-1]
     listed = runner.invoke(args=["rounds", "list"]).output.splitlines()

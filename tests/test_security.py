@@ -121,8 +121,9 @@ def test_a_post_without_csrf_token_is_rejected_and_changes_nothing(client_for):
     assert db.session.scalar(select(func.count(Agency.id))) == before
     # and the same form with its token works, proving it was the token
     token = csrf_token(client, "/admin/agencies/new")
-    ok = client.post("/admin/agencies/new", data={"name": "Sneaky Agency", "kind": "police", "active": "y",
-                                                  "csrf_token": token})
+    ok = client.post(
+        "/admin/agencies/new", data={"name": "Sneaky Agency", "kind": "police", "active": "y", "csrf_token": token}
+    )
     assert ok.status_code == 302
     assert db.session.scalar(select(func.count(Agency.id))) == before + 1
 

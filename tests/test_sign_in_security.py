@@ -26,7 +26,7 @@ def code_at(secret: str, seconds_from_now: int = 0) -> str:
 
 
 @pytest.fixture
-def enrolled(users):  # noqa: ANN001, ANN201
+def enrolled(users):
     """The QA coordinator with an authenticator (its last accepted step is an old one)."""
     user = users["qa_coordinator"]
     user.totp_secret = pyotp.random_base32()
@@ -34,7 +34,7 @@ def enrolled(users):  # noqa: ANN001, ANN201
     return user
 
 
-def _password_step(app, user):  # noqa: ANN001, ANN202
+def _password_step(app, user):
     client = app.test_client()
     response = sign_in(client, user.email)
     assert response.status_code == 302
@@ -93,8 +93,9 @@ def test_finding_2_the_pending_sign_in_expires_after_five_minutes(app, enrolled)
     pending = db.session.scalars(select(UserSession).where(UserSession.stage == "pending")).one()
     pending.created_at = utcnow() - timedelta(minutes=5, seconds=1)
     db.session.flush()
-    response = post_form(client, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret)},
-                         token_from="/sign-in")
+    response = post_form(
+        client, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret)}, token_from="/sign-in"
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     assert client.get("/home").status_code == 302
 
@@ -102,8 +103,9 @@ def test_finding_2_the_pending_sign_in_expires_after_five_minutes(app, enrolled)
 def test_finding_2_the_pending_sign_in_is_bound_to_the_browser_that_gave_the_password(app, enrolled):
     _password_step(app, enrolled)
     other = app.test_client()
-    response = post_form(other, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret)},
-                         token_from="/sign-in")
+    response = post_form(
+        other, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret)}, token_from="/sign-in"
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     assert other.get("/home").status_code == 302
 
@@ -118,28 +120,39 @@ def test_finding_3_a_security_code_signs_in_once(app, enrolled):
     assert replay.status_code == 200 and "not correct" in soup(replay).get_text()
     assert second.get("/home").status_code == 302
     # An earlier step than the one accepted is refused too; a later one is accepted.
-    assert post_form(second, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret, -30)}).status_code \
-        == 200
-    assert post_form(second, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret, 30)}).status_code \
-        == 302
+    assert post_form(second, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret, -30)}).status_code == 200
+    assert post_form(second, "/sign-in/security-code", {"code": code_at(enrolled.totp_secret, 30)}).status_code == 302
 
 
 # 5. Open redirect.
-@pytest.mark.parametrize("target", ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/",
-                                    "/%0d%0aSet-Cookie:x=1", "/ /evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%0d%0aSet-Cookie:x=1",
+        "/ /evil.example",
+        "javascript:alert(1)",
+    ],
+)
 def test_finding_5_sign_in_never_redirects_off_site(app, users, target):
     client = app.test_client()
     token = csrf_token(client)
-    response = client.post(f"/sign-in?next={target}", data={"email": users["admin"].email, "password": PASSWORD,
-                                                            "csrf_token": token})
+    response = client.post(
+        f"/sign-in?next={target}", data={"email": users["admin"].email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/home"
 
 
 def test_finding_5_a_local_next_page_is_still_honoured(app, users):
     client = app.test_client()
     token = csrf_token(client)
-    response = client.post("/sign-in?next=/admin/users%3Fpage%3D2", data={"email": users["admin"].email,
-                                                                         "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/sign-in?next=/admin/users%3Fpage%3D2",
+        data={"email": users["admin"].email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/admin/users?page=2"
 
 
@@ -147,8 +160,9 @@ def test_finding_5_a_local_next_page_is_still_honoured(app, users):
 def test_finding_6_a_refused_attempt_on_another_auditors_audit_is_recorded(client_for, users, org):
     from tests.factories import make_round
 
-    audit_round = make_round(mode="multi-agency", agencies=[org.social.name, org.health.name],
-                             lead_agency=org.social.name)
+    audit_round = make_round(
+        mode="multi-agency", agencies=[org.social.name, org.health.name], lead_agency=org.social.name
+    )
     mine = next(a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id)
     peer = client_for("peer")
     assert peer.get(f"/audits/{mine.id}").status_code == 404
@@ -162,8 +176,10 @@ def test_finding_6_forbidden_admin_pages_exports_and_csrf_failures_are_recorded(
     assert auditor.get("/cases/export.csv").status_code == 403
     assert auditor.post("/sign-out", data={"csrf_token": "forged"}).status_code == 400
     refused = events("access_refused")
-    assert [(e.details["status"], e.details["path"]) for e in refused] == [(403, "/admin/users"),
-                                                                           (403, "/cases/export.csv")]
+    assert [(e.details["status"], e.details["path"]) for e in refused] == [
+        (403, "/admin/users"),
+        (403, "/cases/export.csv"),
+    ]
     assert all(e.actor_id == users["auditor"].id and e.request_id for e in refused)
     (csrf,) = events("csrf_refused")
     assert csrf.actor_id == users["auditor"].id and csrf.details["path"] == "/sign-out"
@@ -196,8 +212,9 @@ def test_finding_7_enrolling_from_the_account_needs_the_password_again(client_fo
     client = client_for("auditor")
     page = soup(client.get("/account/two-factor"))
     secret = page.select_one(".app-secret").get_text(strip=True)
-    refused = post_form(client, "/account/two-factor", {"current_password": "not-my-password-at-all",
-                                                         "code": code_at(secret)})
+    refused = post_form(
+        client, "/account/two-factor", {"current_password": "not-my-password-at-all", "code": code_at(secret)}
+    )
     assert refused.status_code == 400 and "current password is not correct" in soup(refused).get_text()
     assert db.session.get(User, users["auditor"].id).totp_secret is None
     assert [e.details["stage"] for e in events("sign_in_failed")] == ["two_factor"]  # kept despite the 400
@@ -214,12 +231,16 @@ def test_finding_7_replacing_the_authenticator_needs_the_password_and_a_current_
     db.session.commit()
     other = client_for("board_member")  # another signed-in session of the same user
     new = soup(client.get("/account/two-factor")).select_one(".app-secret").get_text(strip=True)
-    no_code = post_form(client, "/account/two-factor", {"current_password": PASSWORD, "current_code": "",
-                                                         "code": code_at(new)})
+    no_code = post_form(
+        client, "/account/two-factor", {"current_password": PASSWORD, "current_code": "", "code": code_at(new)}
+    )
     assert no_code.status_code == 400
     assert db.session.get(User, user.id).totp_secret == old
-    ok = post_form(client, "/account/two-factor", {"current_password": PASSWORD, "current_code": code_at(old),
-                                                    "code": code_at(new)})
+    ok = post_form(
+        client,
+        "/account/two-factor",
+        {"current_password": PASSWORD, "current_code": code_at(old), "code": code_at(new)},
+    )
     assert ok.status_code == 302
     assert db.session.get(User, user.id).totp_secret == new and events("two_factor_replaced")
     assert client.get("/home").status_code == 200 and other.get("/home").status_code == 302
@@ -228,8 +249,9 @@ def test_finding_7_replacing_the_authenticator_needs_the_password_and_a_current_
 def test_an_admin_can_reset_two_factor_which_is_audited_and_ends_every_session(client_for, users, enrolled):
     signed_in = app_client = client_for("admin")
     coordinator_session = client_for("qa_coordinator")
-    response = post_form(app_client, f"/admin/users/{enrolled.id}/reset-two-factor",
-                         {"reason": "Lost phone; identity checked by phone"})
+    response = post_form(
+        app_client, f"/admin/users/{enrolled.id}/reset-two-factor", {"reason": "Lost phone; identity checked by phone"}
+    )
     assert response.status_code == 302
     assert db.session.get(User, enrolled.id).totp_secret is None
     (reset,) = events("two_factor_reset")
@@ -269,10 +291,10 @@ def test_finding_8_a_user_sees_their_sessions_and_can_end_one(app, users):
     page = soup(laptop.get("/account/sessions"))
     rows = page.select("tbody tr")
     assert len(rows) == 2 and len(page.select(".govuk-tag--blue")) == 1  # "This session" once
-    phone_row = db.session.scalars(select(UserSession).where(UserSession.user_id == users["auditor"].id)
-                                   .order_by(UserSession.id.desc())).first()
-    assert post_form(laptop, f"/account/sessions/{phone_row.id}/end", token_from="/account/sessions").status_code \
-        == 302
+    phone_row = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == users["auditor"].id).order_by(UserSession.id.desc())
+    ).first()
+    assert post_form(laptop, f"/account/sessions/{phone_row.id}/end", token_from="/account/sessions").status_code == 302
     assert phone.get("/home").status_code == 302 and laptop.get("/home").status_code == 200
 
 
@@ -303,8 +325,10 @@ def test_finding_9_known_and_unknown_accounts_get_the_same_answer_at_every_attem
         a = sign_in(known, users["auditor"].email, "wrong-password-xyz")
         b = sign_in(unknown, "nobody-here@example.org", "wrong-password-xyz")
         assert a.status_code == b.status_code, attempt
-        assert soup(a).select_one(".govuk-error-summary").get_text() == \
-            soup(b).select_one(".govuk-error-summary").get_text(), attempt
+        assert (
+            soup(a).select_one(".govuk-error-summary").get_text()
+            == soup(b).select_one(".govuk-error-summary").get_text()
+        ), attempt
 
 
 # 14. The current password on /account/password can be guessed without limit, and failures are not recorded.
@@ -312,13 +336,17 @@ def test_finding_14_wrong_current_passwords_are_recorded_and_count_toward_the_lo
     client = client_for("board_member")
     new = "a-brand-new-pass-phrase-for-tests"
     for _ in range(10):
-        response = post_form(client, "/account/password", {"current_password": "wrong-guess-123456",
-                                                            "new_password": new, "confirm_password": new})
+        response = post_form(
+            client,
+            "/account/password",
+            {"current_password": "wrong-guess-123456", "new_password": new, "confirm_password": new},
+        )
         assert response.status_code == 400
     failures = [e for e in events("sign_in_failed") if e.details.get("stage") == "change_password"]
     assert len(failures) == 10
-    locked = post_form(client, "/account/password", {"current_password": PASSWORD, "new_password": new,
-                                                      "confirm_password": new})
+    locked = post_form(
+        client, "/account/password", {"current_password": PASSWORD, "new_password": new, "confirm_password": new}
+    )
     assert locked.status_code == 400 and "too many failed attempts" in soup(locked).get_text()
     assert events("sign_in_refused_locked")
     assert not events("password_changed")
@@ -357,11 +385,16 @@ def test_finding_17_a_password_set_by_an_admin_must_be_changed_at_first_sign_in(
     assert home.status_code == 302 and home.headers["Location"] == "/account/password"
     assert client.get("/audits/1").headers["Location"] == "/account/password"
     mine = "my-own-new-pass-phrase-92"
-    same = post_form(client, "/account/password", {"current_password": given, "new_password": given,
-                                                    "confirm_password": given})
+    same = post_form(
+        client, "/account/password", {"current_password": given, "new_password": given, "confirm_password": given}
+    )
     assert same.status_code == 400 and "different" in soup(same).get_text()
-    assert post_form(client, "/account/password", {"current_password": given, "new_password": mine,
-                                                    "confirm_password": mine}).status_code == 302
+    assert (
+        post_form(
+            client, "/account/password", {"current_password": given, "new_password": mine, "confirm_password": mine}
+        ).status_code
+        == 302
+    )
     again = app.test_client()
     assert sign_in(again, users["auditor"].email, mine).status_code == 302
     assert again.get("/home").status_code == 200
@@ -370,9 +403,17 @@ def test_finding_17_a_password_set_by_an_admin_must_be_changed_at_first_sign_in(
 
 def test_finding_17_a_user_created_by_an_admin_must_change_the_password(app, client_for, org):
     admin = client_for("admin")
-    response = post_form(admin, "/admin/users/new", {"email": "new.person@example.org", "name": "New Person",
-                                                      "role": "board_member", "password": "initial-pass-phrase-77",
-                                                      "active": "y"})
+    response = post_form(
+        admin,
+        "/admin/users/new",
+        {
+            "email": "new.person@example.org",
+            "name": "New Person",
+            "role": "board_member",
+            "password": "initial-pass-phrase-77",
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     client = app.test_client()
     sign_in(client, "new.person@example.org", "initial-pass-phrase-77")
@@ -384,8 +425,11 @@ def test_finding_17_a_user_created_by_an_admin_must_change_the_password(app, cli
 def test_finding_18_a_client_supplied_request_id_is_validated_or_replaced(app, users, supplied):
     client = app.test_client()
     token = csrf_token(client)
-    response = client.post("/sign-in", data={"email": users["auditor"].email, "password": PASSWORD,
-                                             "csrf_token": token}, headers={"X-Request-ID": supplied})
+    response = client.post(
+        "/sign-in",
+        data={"email": users["auditor"].email, "password": PASSWORD, "csrf_token": token},
+        headers={"X-Request-ID": supplied},
+    )
     (event,) = events("sign_in")
     assert event.request_id != supplied and len(event.request_id) == 36
     assert response.headers["X-Request-ID"] == event.request_id
@@ -395,8 +439,11 @@ def test_finding_18_a_proxys_uuid_request_id_is_kept(app, users):
     client = app.test_client()
     token = csrf_token(client)
     rid = "0b7e4c2a-1f3d-4e5a-9b8c-7d6e5f4a3b2c"
-    client.post("/sign-in", data={"email": users["auditor"].email, "password": PASSWORD, "csrf_token": token},
-                headers={"X-Request-ID": rid})
+    client.post(
+        "/sign-in",
+        data={"email": users["auditor"].email, "password": PASSWORD, "csrf_token": token},
+        headers={"X-Request-ID": rid},
+    )
     assert events("sign_in")[0].request_id == rid
 
 

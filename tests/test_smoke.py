@@ -10,8 +10,12 @@ def test_sign_in_page_renders_for_a_signed_out_visitor(app):
 
 
 def test_each_role_sees_its_own_home_page(client_for):
-    expected = {"admin": "Manage users", "qa_coordinator": "Audit rounds", "auditor": "Your audits",
-                "board_member": "Published reports"}
+    expected = {
+        "admin": "Manage users",
+        "qa_coordinator": "Audit rounds",
+        "auditor": "Your audits",
+        "board_member": "Published reports",
+    }
     for role, text in expected.items():
         page = soup(client_for(role).get("/home"))
         assert text in page.get_text(), role

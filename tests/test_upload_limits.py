@@ -33,8 +33,17 @@ from tests.conftest import csrf_token, soup
 from tests.test_cases import count, upload
 
 MB = 1024 * 1024
-HEAD = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Date of Referral", "Referral NFA?",
-        "Allocated Team", "Allocated Worker"]
+HEAD = [
+    "Child Unique ID",
+    "Gender",
+    "Ethnicity",
+    "Date of Birth",
+    "Age",
+    "Date of Referral",
+    "Referral NFA?",
+    "Allocated Team",
+    "Allocated Worker",
+]
 
 
 def annex_a(sheets: dict[str, int]) -> bytes:
@@ -44,8 +53,19 @@ def annex_a(sheets: dict[str, int]) -> bytes:
         sheet = book.create_sheet(title)
         sheet.append(HEAD)
         for i in range(rows):
-            sheet.append([f"{title[:6]}-{i:07d}", "a) Male", "a) WBRI", date(2012, 1, 1 + i % 28), 11,
-                          date(2024, 1, 1 + i % 28), "b) No", f"Duty Team {i % 40}", f"Worker Name {i % 500}"])
+            sheet.append(
+                [
+                    f"{title[:6]}-{i:07d}",
+                    "a) Male",
+                    "a) WBRI",
+                    date(2012, 1, 1 + i % 28),
+                    11,
+                    date(2024, 1, 1 + i % 28),
+                    "b) No",
+                    f"Duty Team {i % 40}",
+                    f"Worker Name {i % 500}",
+                ]
+            )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -94,8 +114,10 @@ def test_a_workbook_that_expands_past_the_part_limit_is_refused_naming_the_limit
     assert sheet > 2 * MB and len(data) < sheet / 8  # small upload, large expansion, under the ratio check
     limits(part_mb=1, total_mb=50)
     text = refused(upload(client_for("qa_coordinator"), [("Annex_A.xlsx", data)]))
-    expected = (f"The sheet 'List 3 Referrals' would be {safety._mb(sheet)} when uncompressed, more than the limit "
-                "of 1 MB. Split the workbook or ask your administrator.")
+    expected = (
+        f"The sheet 'List 3 Referrals' would be {safety._mb(sheet)} when uncompressed, more than the limit "
+        "of 1 MB. Split the workbook or ask your administrator."
+    )
     assert "Annex_A.xlsx" in text and expected in text
     assert count(PendingUpload) == 0 and count(Case) == 0
 
@@ -116,8 +138,10 @@ def test_a_workbook_whose_whole_expands_past_the_total_limit_is_refused(client_f
     limits(part_mb=1, total_mb=2)
     text = refused(upload(client_for("qa_coordinator"), [("Annex_A.xlsx", data)]))
     assert "Annex_A.xlsx" in text
-    assert (f"The workbook would be {safety._mb(sum(parts.values()))} when uncompressed, more than the limit of 2 MB "
-            "for a whole workbook. Split the workbook or ask your administrator.") in text
+    assert (
+        f"The workbook would be {safety._mb(sum(parts.values()))} when uncompressed, more than the limit of 2 MB "
+        "for a whole workbook. Split the workbook or ask your administrator."
+    ) in text
     assert count(PendingUpload) == 0 and count(Case) == 0
 
 
@@ -154,20 +178,28 @@ def test_the_finding_a_4_mb_workbook_of_398_mb_is_refused_at_the_default_limits(
     """The workbook of the finding, as its zip directory describes it: 4.2 MB that expands 95 times, to 398 MB."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-                         ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-                         '<sheet name="List 1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/'
-                         'package/2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
-                         "</Relationships>")
+        archive.writestr(
+            "xl/workbook.xml",
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="List 1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>",
+        )
         archive.writestr("xl/worksheets/sheet1.xml", random.Random(16).randbytes(int(4.2 * MB)))
     data = _lie_about_size(buffer.getvalue(), "xl/worksheets/sheet1.xml", 398 * MB)
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
     assert info.file_size / info.compress_size < safety.MAX_RATIO  # it passes the compression-ratio check
     text = refused(upload(client_for("qa_coordinator"), [("Annex_A.xlsx", data)]))
     assert "Annex_A.xlsx" in text
-    assert ("The sheet 'List 1' would be 398 MB when uncompressed, more than the limit of 150 MB. "
-            "Split the workbook or ask your administrator.") in text
+    assert (
+        "The sheet 'List 1' would be 398 MB when uncompressed, more than the limit of 150 MB. "
+        "Split the workbook or ask your administrator."
+    ) in text
     assert count(PendingUpload) == 0
 
 
@@ -196,8 +228,9 @@ def test_a_lying_zip_directory_is_still_bounded_while_reading(client_for, org, l
 def test_reading_a_part_stops_at_the_limit_whatever_the_directory_declared():
     """What the zip directory declared was checked before: reading counts what each part really expands to."""
     data = annex_a({"List 1": 10, "List 3 Referrals": 5000})
-    archive = safety.BoundedZipFile(io.BytesIO(data), name="Annex_A.xlsx",
-                                    limits=XlsxLimits(part_bytes=MB, total_bytes=50 * MB))
+    archive = safety.BoundedZipFile(
+        io.BytesIO(data), name="Annex_A.xlsx", limits=XlsxLimits(part_bytes=MB, total_bytes=50 * MB)
+    )
     with pytest.raises(ImportFailed) as failure:
         archive.read("xl/worksheets/sheet2.xml")
     assert str(failure.value.issues[0]) == (
@@ -205,8 +238,9 @@ def test_reading_a_part_stops_at_the_limit_whatever_the_directory_declared():
         "Split the workbook or ask your administrator."
     )
     assert archive.expanded.get("xl/worksheets/sheet2.xml", 0) <= MB
-    whole = safety.BoundedZipFile(io.BytesIO(data), name="Annex_A.xlsx",
-                                  limits=XlsxLimits(part_bytes=50 * MB, total_bytes=MB))
+    whole = safety.BoundedZipFile(
+        io.BytesIO(data), name="Annex_A.xlsx", limits=XlsxLimits(part_bytes=50 * MB, total_bytes=MB)
+    )
     whole.read("xl/worksheets/sheet1.xml")
     whole.read("xl/worksheets/sheet1.xml")  # a part read twice counts once
     with pytest.raises(ImportFailed) as failure, whole.open("xl/worksheets/sheet2.xml") as part:
@@ -239,8 +273,10 @@ def test_an_upload_is_parsed_once_for_the_check_page_and_the_job(client_for, org
     assert response.status_code == 302 and len(calls) == 1
     location = response.headers["Location"]
     for _ in range(2):
-        rows = {r.dt.get_text(strip=True): r.dd.get_text(strip=True)
-                for r in soup(client.get(location)).select(".govuk-summary-list__row")}
+        rows = {
+            r.dt.get_text(strip=True): r.dd.get_text(strip=True)
+            for r in soup(client.get(location)).select(".govuk-summary-list__row")
+        }
         assert rows["Cases in the file"] == "25" and rows["New cases"] == "25"
     done = client.post(location, data={"csrf_token": csrf_token(client, location)})
     assert done.status_code == 302 and "/jobs/" in done.headers["Location"]
@@ -248,7 +284,8 @@ def test_an_upload_is_parsed_once_for_the_check_page_and_the_job(client_for, org
     assert count(Case) == 25 and count(PendingUpload) == 0
     assert len(calls) == 1  # upload, two visits to the check page, the confirmation and the job: one parse
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cases_imported")).details["new"][0] == (
-        "List 3-0000000")
+        "List 3-0000000"
+    )
 
 
 def test_the_parsed_records_are_kept_as_compressed_json_not_pickle(client_for, org):
@@ -257,8 +294,15 @@ def test_the_parsed_records_are_kept_as_compressed_json_not_pickle(client_for, o
     pending = db.session.scalar(select(PendingUpload).where(PendingUpload.token == location.rsplit("/", 1)[1]))
     payload = json.loads(zlib.decompress(pending.parsed))
     assert payload["format"] == "annex_a" and len(payload["columns"][0]) == 3 and len(pending.sha256) == 64
-    record = CaseRecord("C1", "cp", agency="Police", date_of_birth=date(2015, 2, 3), seen_alone=False,
-                        previous_cp_plans=2, cp_plan_start_date=date(2024, 5, 6))
+    record = CaseRecord(
+        "C1",
+        "cp",
+        agency="Police",
+        date_of_birth=date(2015, 2, 3),
+        seen_alone=False,
+        previous_cp_plans=2,
+        cp_plan_start_date=date(2024, 5, 6),
+    )
     parsed = ParseResult("generic_csv", ["a.csv"], [record, CaseRecord("C2", "closed")], skipped=["b.csv"])
     assert decode_parsed(encode_parsed(parsed)) == parsed
 
@@ -275,5 +319,11 @@ def test_viewing_the_import_check_page_is_an_audit_event(client_for, org, users)
     assert (event.object_type, event.object_id) == ("pending_upload", str(pending.id))
     assert event.actor_id == users["qa_coordinator"].id
     assert {k: event.details[k] for k in ("files", "format", "records", "new", "updated", "unchanged")} == {
-        "files": ["Annex_A.xlsx"], "format": "annex_a", "records": 4, "new": 4, "updated": 0, "unchanged": 0}
+        "files": ["Annex_A.xlsx"],
+        "format": "annex_a",
+        "records": 4,
+        "new": 4,
+        "updated": 0,
+        "unchanged": 0,
+    }
     assert "List 3-" not in json.dumps(event.details)  # counts, never the case references the page lists

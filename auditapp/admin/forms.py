@@ -27,31 +27,48 @@ from auditapp.models import AgencyKind, AuditorType, Role
 
 
 class UserForm(FlaskForm):
-    name = StringField("Full name", widget=GovTextInput(),
-                       validators=[DataRequired(message="Enter the user's full name"), Length(max=120)])
-    email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[DataRequired(message="Enter the user's email address"),
-                                   Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                                          message="Enter an email address in the correct format, "
-                                                  "like name@example.org"),
-                                   Length(max=254)])
-    role = RadioField("Role", widget=GovRadioInput(), choices=choices((r.value, r.label) for r in Role),
-                      validators=[DataRequired(message="Select the user's role")])
-    auditor_type = RadioField("Auditor type", widget=GovRadioInput(),
-                              description="Only for auditors",
-                              choices=choices((t.value, t.label) for t in AuditorType),
-                              validators=[Optional()])
-    agency_id = SelectField("Agency", widget=GovSelect(), validators=[Optional()],
-                            description="Required for auditors")
-    team_id = SelectField("Team", widget=GovSelect(), validators=[Optional()],
-                          description="Required for peer auditors")
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the user's full name"), Length(max=120)],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(message="Enter the user's email address"),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Enter an email address in the correct format, like name@example.org",
+            ),
+            Length(max=254),
+        ],
+    )
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=choices((r.value, r.label) for r in Role),
+        validators=[DataRequired(message="Select the user's role")],
+    )
+    auditor_type = RadioField(
+        "Auditor type",
+        widget=GovRadioInput(),
+        description="Only for auditors",
+        choices=choices((t.value, t.label) for t in AuditorType),
+        validators=[Optional()],
+    )
+    agency_id = SelectField("Agency", widget=GovSelect(), validators=[Optional()], description="Required for auditors")
+    team_id = SelectField("Team", widget=GovSelect(), validators=[Optional()], description="Required for peer auditors")
     active = BooleanField("Active (can sign in)", widget=GovCheckboxInput(), default=True)
-    password = PasswordField("Initial password", widget=GovPasswordInput(),
-                             description="12 characters or more. The user should change it when they first sign in.",
-                             validators=[Optional()])
+    password = PasswordField(
+        "Initial password",
+        widget=GovPasswordInput(),
+        description="12 characters or more. The user should change it when they first sign in.",
+        validators=[Optional()],
+    )
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
-    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.role.data == Role.AUDITOR.value and not self.auditor_type.data:
             message = "Select whether the auditor is independent or a peer"
@@ -61,30 +78,43 @@ class UserForm(FlaskForm):
 
 
 class AgencyForm(FlaskForm):
-    name = StringField("Agency name", widget=GovTextInput(),
-                       validators=[DataRequired(message="Enter the agency name"), Length(max=120)])
-    kind = RadioField("Type of agency", widget=GovRadioInput(),
-                      choices=choices((k.value, k.label) for k in AgencyKind),
-                      validators=[DataRequired(message="Select the type of agency")])
+    name = StringField(
+        "Agency name",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the agency name"), Length(max=120)],
+    )
+    kind = RadioField(
+        "Type of agency",
+        widget=GovRadioInput(),
+        choices=choices((k.value, k.label) for k in AgencyKind),
+        validators=[DataRequired(message="Select the type of agency")],
+    )
     active = BooleanField("Active", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
 
 class LocalityForm(FlaskForm):
-    name = StringField("Locality name", widget=GovTextInput(),
-                       validators=[DataRequired(message="Enter the locality name"), Length(max=120)])
+    name = StringField(
+        "Locality name",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the locality name"), Length(max=120)],
+    )
     active = BooleanField("Active", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save locality", widget=GovSubmitInput())
 
 
 class TeamForm(FlaskForm):
-    name = StringField("Team name", widget=GovTextInput(),
-                       validators=[DataRequired(message="Enter the team name"), Length(max=120)])
-    agency_id = SelectField("Agency", widget=GovSelect(),
-                            validators=[DataRequired(message="Select the team's agency")])
+    name = StringField(
+        "Team name", widget=GovTextInput(), validators=[DataRequired(message="Enter the team name"), Length(max=120)]
+    )
+    agency_id = SelectField("Agency", widget=GovSelect(), validators=[DataRequired(message="Select the team's agency")])
     locality_id = SelectField("Locality", widget=GovSelect(), validators=[Optional()])
-    manager_id = SelectField("Team manager", widget=GovSelect(), validators=[Optional()],
-                             description="Used to stop a peer auditor auditing their own team's cases")
+    manager_id = SelectField(
+        "Team manager",
+        widget=GovSelect(),
+        validators=[Optional()],
+        description="Used to stop a peer auditor auditing their own team's cases",
+    )
     active = BooleanField("Active", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save team", widget=GovSubmitInput())
 
@@ -99,9 +129,10 @@ class ToolUploadForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password", widget=GovPasswordInput(),
+        "New password",
+        widget=GovPasswordInput(),
         description="Use 12 characters or more. Give it to the user in person or by phone, never by email: they "
-                    "must change it when they next sign in.",
+        "must change it when they next sign in.",
         validators=[DataRequired(message="Enter a new password"), Length(max=256)],
     )
     submit = SubmitField("Set the password", widget=GovSubmitInput())
@@ -109,7 +140,8 @@ class SetPasswordForm(FlaskForm):
 
 class ResetTwoFactorForm(FlaskForm):
     reason = TextAreaField(
-        "Why are you resetting two-factor authentication?", widget=GovTextArea(),
+        "Why are you resetting two-factor authentication?",
+        widget=GovTextArea(),
         description="For example: lost phone, reported by phone on 2 December and identity checked by their manager",
         validators=[DataRequired(message="Enter why you are resetting two-factor authentication"), Length(max=500)],
     )

@@ -31,23 +31,22 @@ for _arg, _model in (("user_id", User), ("agency_id", Agency), ("locality_id", L
     register_loader(_arg, _model)
 
 
-
-
 def _fill_user_choices(form: UserForm) -> None:
     form.agency_id.choices = choices(((a.id, a.name) for a in org.list_agencies()), blank="Not applicable")
-    form.team_id.choices = choices(((t.id, f"{t.name} ({t.agency.name})") for t in org.list_teams()),
-                                   blank="Not applicable")
+    form.team_id.choices = choices(
+        ((t.id, f"{t.name} ({t.agency.name})") for t in org.list_teams()), blank="Not applicable"
+    )
 
 
 @bp.route("/users")
 @admin_only
-def users():  # noqa: ANN201
+def users():
     return render_template("admin/users.html", users=user_domain.list_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
-def user_new():  # noqa: ANN201
+def user_new():
     form = UserForm()
     _fill_user_choices(form)
     if form.validate_on_submit():
@@ -56,10 +55,13 @@ def user_new():  # noqa: ANN201
         else:
             try:
                 user = user_domain.create_user(
-                    email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                    email=form.email.data,
+                    name=form.name.data,
+                    role=Role(form.role.data),
                     password=form.password.data,
                     auditor_type=AuditorType(form.auditor_type.data) if form.auditor_type.data else None,
-                    agency_id=int_or_none(form.agency_id.data), team_id=int_or_none(form.team_id.data),
+                    agency_id=int_or_none(form.agency_id.data),
+                    team_id=int_or_none(form.team_id.data),
                 )
             except DomainError as error:
                 add_domain_error(form, error)
@@ -73,7 +75,7 @@ def user_new():  # noqa: ANN201
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @admin_only
-def user_edit(user: User):  # noqa: ANN201
+def user_edit(user: User):
     form = UserForm(obj=user) if request.method == "GET" else UserForm()
     del form.password
     _fill_user_choices(form)
@@ -88,9 +90,12 @@ def user_edit(user: User):  # noqa: ANN201
         else:
             try:
                 user_domain.update_user(
-                    user, name=form.name.data, role=Role(form.role.data),
+                    user,
+                    name=form.name.data,
+                    role=Role(form.role.data),
                     auditor_type=AuditorType(form.auditor_type.data) if form.auditor_type.data else None,
-                    agency_id=int_or_none(form.agency_id.data), team_id=int_or_none(form.team_id.data),
+                    agency_id=int_or_none(form.agency_id.data),
+                    team_id=int_or_none(form.team_id.data),
                     active=bool(form.active.data),
                 )
             except DomainError as error:
@@ -103,7 +108,7 @@ def user_edit(user: User):  # noqa: ANN201
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @admin_only
-def user_deactivate(user: User):  # noqa: ANN201
+def user_deactivate(user: User):
     form = ConfirmForm()
     if user.id == current_user.id:
         flash("You cannot deactivate your own account")
@@ -117,7 +122,7 @@ def user_deactivate(user: User):  # noqa: ANN201
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @admin_only
-def user_set_password(user: User):  # noqa: ANN201
+def user_set_password(user: User):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -125,44 +130,49 @@ def user_set_password(user: User):  # noqa: ANN201
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            flash(f"New password set for {user.email}: they have been signed out everywhere and must change it "
-                  "when they next sign in")
+            flash(
+                f"New password set for {user.email}: they have been signed out everywhere and must change it "
+                "when they next sign in"
+            )
             return redirect(url_for("admin.users"))
     return render_form("admin/user_set_password.html", form, user=user)
 
 
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
 @admin_only
-def user_reset_two_factor(user: User):  # noqa: ANN201
+def user_reset_two_factor(user: User):
     form = ResetTwoFactorForm()
     if not user.totp_secret:
         flash(f"{user.email} has no two-factor authentication to reset")
         return redirect(url_for("admin.users"))
     if form.validate_on_submit():
         reset_two_factor(user, reason=form.reason.data)
-        flash(f"Two-factor authentication reset for {user.email}: they have been signed out everywhere and will "
-              "set up an authenticator app when they next sign in")
+        flash(
+            f"Two-factor authentication reset for {user.email}: they have been signed out everywhere and will "
+            "set up an authenticator app when they next sign in"
+        )
         return redirect(url_for("admin.users"))
     return render_form("admin/user_reset_two_factor.html", form, user=user)
 
 
 @bp.route("/agencies")
 @admin_only
-def agencies():  # noqa: ANN201
+def agencies():
     return render_template("admin/agencies.html", agencies=org.list_agencies())
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"], defaults={"agency_id": None}, endpoint="agency_new")
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
 @admin_only
-def agency_edit(agency: Agency | None):  # noqa: ANN201
+def agency_edit(agency: Agency | None):
     form = AgencyForm(obj=agency) if request.method == "GET" and agency else AgencyForm()
     if request.method == "GET" and agency:
         form.kind.data = agency.kind.value
     if form.validate_on_submit():
         try:
-            saved = org.save_agency(agency=agency, name=form.name.data, kind=AgencyKind(form.kind.data),
-                                    active=bool(form.active.data))
+            saved = org.save_agency(
+                agency=agency, name=form.name.data, kind=AgencyKind(form.kind.data), active=bool(form.active.data)
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -173,14 +183,14 @@ def agency_edit(agency: Agency | None):  # noqa: ANN201
 
 @bp.route("/localities")
 @admin_only
-def localities():  # noqa: ANN201
+def localities():
     return render_template("admin/localities.html", localities=org.list_localities(), teams=org.list_teams())
 
 
 @bp.route("/localities/new", methods=["GET", "POST"], defaults={"locality_id": None}, endpoint="locality_new")
 @bp.route("/localities/<int:locality_id>", methods=["GET", "POST"])
 @admin_only
-def locality_edit(locality: Locality | None):  # noqa: ANN201
+def locality_edit(locality: Locality | None):
     form = LocalityForm(obj=locality) if request.method == "GET" and locality else LocalityForm()
     if form.validate_on_submit():
         try:
@@ -196,20 +206,24 @@ def locality_edit(locality: Locality | None):  # noqa: ANN201
 @bp.route("/teams/new", methods=["GET", "POST"], defaults={"team_id": None}, endpoint="team_new")
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @admin_only
-def team_edit(team: Team | None):  # noqa: ANN201
+def team_edit(team: Team | None):
     form = TeamForm(obj=team) if request.method == "GET" and team else TeamForm()
     form.agency_id.choices = choices(((a.id, a.name) for a in org.list_agencies()), blank="Select an agency")
     form.locality_id.choices = choices(((loc.id, loc.name) for loc in org.list_localities()), blank="None")
-    form.manager_id.choices = choices(((u.id, f"{u.name} ({u.email})") for u in user_domain.list_users()),
-                                      blank="None")
+    form.manager_id.choices = choices(((u.id, f"{u.name} ({u.email})") for u in user_domain.list_users()), blank="None")
     if request.method == "GET" and team:
         form.agency_id.data, form.locality_id.data = str(team.agency_id), str(team.locality_id or "")
         form.manager_id.data = str(team.manager_id or "")
     if form.validate_on_submit():
         try:
-            saved = org.save_team(team=team, name=form.name.data, agency_id=int(form.agency_id.data),
-                                  locality_id=int_or_none(form.locality_id.data),
-                                  manager_id=int_or_none(form.manager_id.data), active=bool(form.active.data))
+            saved = org.save_team(
+                team=team,
+                name=form.name.data,
+                agency_id=int(form.agency_id.data),
+                locality_id=int_or_none(form.locality_id.data),
+                manager_id=int_or_none(form.manager_id.data),
+                active=bool(form.active.data),
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -220,7 +234,7 @@ def team_edit(team: Team | None):  # noqa: ANN201
 
 @bp.route("/audit-trail")
 @admin_only
-def audit_trail():  # noqa: ANN201
+def audit_trail():
     page, action = page_number(request.args.get("page")), request.args.get("action") or None
     events, total = list_events(page=page, per_page=50, action=action)
     last = max(1, -(-total // 50))
@@ -232,7 +246,7 @@ def audit_trail():  # noqa: ANN201
 
 @bp.route("/audit-trail/verify")
 @admin_only
-def audit_trail_verify():  # noqa: ANN201
+def audit_trail_verify():
     """Recompute the hash chain now (the same check as ``auditapp audit-trail verify``); reads only."""
     from auditapp.domain.audit_chain import verify
 
@@ -241,7 +255,7 @@ def audit_trail_verify():  # noqa: ANN201
 
 @bp.route("/tools")
 @admin_only
-def tools():  # noqa: ANN201
+def tools():
     from auditapp.domain.tool_versions import all_tools
     from auditapp.tools import tool_fingerprint
 
@@ -250,7 +264,7 @@ def tools():  # noqa: ANN201
 
 @bp.route("/tools/load", methods=["GET", "POST"])
 @admin_only
-def tool_load():  # noqa: ANN201
+def tool_load():
     from auditapp.admin.forms import ToolUploadForm
     from auditapp.domain.tool_versions import load_tool_version
     from auditapp.tools import ToolDefinitionError
@@ -275,7 +289,7 @@ def tool_load():  # noqa: ANN201
 
 @bp.route("/tools/<key>/<int:version>")
 @admin_only
-def tool_preview(key: str, version: int):  # noqa: ANN201
+def tool_preview(key: str, version: int):
     from auditapp.domain.tool_versions import get_tool
 
     try:

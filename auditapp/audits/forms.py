@@ -40,30 +40,56 @@ def section_values(section: Section, form: MultiDict) -> dict[str, str]:
 
 class ConcernForm(FlaskForm):
     description = TextAreaField(
-        "What is your concern about the child's safety now?", widget=GovTextArea(),
+        "What is your concern about the child's safety now?",
+        widget=GovTextArea(),
         description="Say what you found and why you think the child may be at risk now. The QA coordinator is told "
-                    "at once. This does not need the audit to be finished.",
-        validators=[DataRequired(message="Describe your concern about the child's safety"), Length(max=5000)])
+        "at once. This does not need the audit to be finished.",
+        validators=[DataRequired(message="Describe your concern about the child's safety"), Length(max=5000)],
+    )
     submit = SubmitField("Raise the concern", widget=GovSubmitInput())
 
 
 class AcknowledgeForm(FlaskForm):
-    action_taken = TextAreaField("Action taken", widget=GovTextArea(),
-                                 description="For example, referred to the duty team on 3 March at 10:15",
-                                 validators=[DataRequired(message="Enter the action taken"), Length(max=5000)])
+    action_taken = TextAreaField(
+        "Action taken",
+        widget=GovTextArea(),
+        description="For example, referred to the duty team on 3 March at 10:15",
+        validators=[DataRequired(message="Enter the action taken"), Length(max=5000)],
+    )
     submit = SubmitField("Acknowledge the concern", widget=GovSubmitInput())
 
 
 class ModerationForm(FlaskForm):
-    decision = RadioField("Your decision", widget=GovRadioInput(),
-                          choices=choices([("agreed", "Agree with the auditor's judgement"),
-                                           ("returned", "Return to the auditor with a comment"),
-                                           ("regraded", "Re-grade")]),
-                          validators=[DataRequired(message="Select your decision")])
-    grade = SelectField("Moderated grade", widget=GovSelect(), validators=[Optional()],
-                        choices=choices([("outstanding", "Outstanding"), ("good", "Good"),
-                                         ("requires_improvement", "Requires improvement"),
-                                         ("inadequate", "Inadequate")], blank="Select a grade"))
-    comment = TextAreaField("Comment", widget=GovTextArea(), validators=[Optional(), Length(max=5000)],
-                            description="Required when you return the audit or re-grade it")
+    decision = RadioField(
+        "Your decision",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("agreed", "Agree with the auditor's judgement"),
+                ("returned", "Return to the auditor with a comment"),
+                ("regraded", "Re-grade"),
+            ]
+        ),
+        validators=[DataRequired(message="Select your decision")],
+    )
+    grade = SelectField(
+        "Moderated grade",
+        widget=GovSelect(),
+        validators=[Optional()],
+        choices=choices(
+            [
+                ("outstanding", "Outstanding"),
+                ("good", "Good"),
+                ("requires_improvement", "Requires improvement"),
+                ("inadequate", "Inadequate"),
+            ],
+            blank="Select a grade",
+        ),
+    )
+    comment = TextAreaField(
+        "Comment",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000)],
+        description="Required when you return the audit or re-grade it",
+    )
     submit = SubmitField("Save decision", widget=GovSubmitInput())

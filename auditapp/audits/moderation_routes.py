@@ -21,7 +21,7 @@ coordinator = requires_role(Role.QA_COORDINATOR)
 
 @bp.route("/audits/<int:audit_id>", methods=["GET", "POST"])
 @coordinator
-def moderate_audit(audit: AgencyAudit):  # noqa: ANN201
+def moderate_audit(audit: AgencyAudit):
     form = ModerationForm()
     audit_round = audit.assignment.sampled_case.round
     if form.validate_on_submit():
@@ -34,14 +34,20 @@ def moderate_audit(audit: AgencyAudit):  # noqa: ANN201
             return redirect(url_for("rounds.show", round_id=audit_round.id))
     audit_domain.record_view(audit)
     tool = audit_domain.tool_for(audit_round)
-    return render_template("audits/moderate.html", form=form, audit=audit, tool=tool,
-                           rows=audit_domain.answers_summary(audit, tool), case=audit.assignment.sampled_case.case,
-                           audit_round=audit_round)  # 200: moderate() checks before writing; the view is kept
+    return render_template(
+        "audits/moderate.html",
+        form=form,
+        audit=audit,
+        tool=tool,
+        rows=audit_domain.answers_summary(audit, tool),
+        case=audit.assignment.sampled_case.case,
+        audit_round=audit_round,
+    )  # 200: moderate() checks before writing; the view is kept
 
 
 @bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
 @coordinator
-def concern(concern: SafeguardingConcern):  # noqa: ANN201
+def concern(concern: SafeguardingConcern):
     form = AcknowledgeForm()
     if form.validate_on_submit():
         try:

@@ -18,12 +18,12 @@ bp = Blueprint("audits", __name__)
 register_loader("assignment_id", Assignment)
 
 
-def _is_mine(user, assignment: Assignment, **_objects) -> bool:  # noqa: ANN001, ANN003
+def _is_mine(user, assignment: Assignment, **_objects) -> bool:
     """An auditor reaches only their own current assignments: anything else is a 404."""
     return assignment.auditor_id == user.id and not assignment.sampled_case.replaced
 
 
-def _is_my_lead(user, assignment: Assignment, **objects) -> bool:  # noqa: ANN001, ANN003
+def _is_my_lead(user, assignment: Assignment, **objects) -> bool:
     return _is_mine(user, assignment) and assignment.lead
 
 
@@ -35,9 +35,15 @@ def _context(assignment: Assignment) -> dict:
     audit = audit_domain.view_audit(assignment)  # no row until the first save: a GET writes only the view event
     tool = audit_domain.tool_for(assignment.sampled_case.round)
     proposals = audit_domain.proposals_for(audit)
-    return {"assignment": assignment, "audit": audit, "tool": tool, "proposals": proposals,
-            "case": assignment.sampled_case.case, "states": audit_domain.section_states(audit, tool, proposals),
-            "editable": audit.state in audit_domain.EDITABLE}
+    return {
+        "assignment": assignment,
+        "audit": audit,
+        "tool": tool,
+        "proposals": proposals,
+        "case": assignment.sampled_case.case,
+        "states": audit_domain.section_states(audit, tool, proposals),
+        "editable": audit.state in audit_domain.EDITABLE,
+    }
 
 
 def _loaded_version(form: VersionedForm) -> int:
@@ -48,7 +54,7 @@ def _loaded_version(form: VersionedForm) -> int:
 
 @bp.route("/<int:assignment_id>")
 @own_audit
-def task_list(assignment: Assignment):  # noqa: ANN201
+def task_list(assignment: Assignment):
     context = _context(assignment)
     context["joint_ready"] = assignment.lead and moderation.joint_ready(assignment.sampled_case)
     return render_template("audits/task_list.html", **context)
@@ -56,7 +62,7 @@ def task_list(assignment: Assignment):  # noqa: ANN201
 
 @bp.route("/<int:assignment_id>/section/<section_id>", methods=["GET", "POST"])
 @own_audit
-def section(assignment: Assignment, section_id: str):  # noqa: ANN201
+def section(assignment: Assignment, section_id: str):
     context = _context(assignment)
     tool, audit = context["tool"], context["audit"]
     try:
@@ -68,8 +74,9 @@ def section(assignment: Assignment, section_id: str):  # noqa: ANN201
     if request.method == "POST" and form.validate_on_submit() and context["editable"]:
         typed = section_values(page, request.form)
         try:
-            errors = audit_domain.save_section(audit, section_id=section_id, values=typed,
-                                               loaded_version=_loaded_version(form))
+            errors = audit_domain.save_section(
+                audit, section_id=section_id, values=typed, loaded_version=_loaded_version(form)
+            )
         except audit_domain.ConflictError as conflict:
             return render_template("audits/conflict.html", conflict=conflict, page=page, **context), 409
         answers = dict(audit.answers) | typed
@@ -79,13 +86,12 @@ def section(assignment: Assignment, section_id: str):  # noqa: ANN201
         if not errors:
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     form.version.data = audit.version
-    return render_template("audits/section.html", form=form, page=page, answers=answers, errors=errors,
-                           **context)
+    return render_template("audits/section.html", form=form, page=page, answers=answers, errors=errors, **context)
 
 
 @bp.route("/<int:assignment_id>/check", methods=["GET", "POST"])
 @own_audit
-def check(assignment: Assignment):  # noqa: ANN201
+def check(assignment: Assignment):
     context = _context(assignment)
     audit, form, errors = context["audit"], VersionedForm(), []
     if request.method == "POST" and form.validate_on_submit() and context["editable"]:
@@ -105,7 +111,7 @@ def check(assignment: Assignment):  # noqa: ANN201
 
 @bp.route("/<int:assignment_id>/concern", methods=["GET", "POST"])
 @own_audit
-def concern(assignment: Assignment):  # noqa: ANN201
+def concern(assignment: Assignment):
     form = ConcernForm()
     if form.validate_on_submit():
         try:
@@ -113,16 +119,16 @@ def concern(assignment: Assignment):  # noqa: ANN201
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            flash("Your concern has been sent to the QA coordinator. If a child is in immediate danger, "
-                  "call 999.")
+            flash("Your concern has been sent to the QA coordinator. If a child is in immediate danger, call 999.")
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
-    return render_template("audits/concern.html", form=form, assignment=assignment,
-                           case=assignment.sampled_case.case), 400 if form.is_submitted() else 200
+    return render_template(
+        "audits/concern.html", form=form, assignment=assignment, case=assignment.sampled_case.case
+    ), 400 if form.is_submitted() else 200
 
 
 @bp.route("/<int:assignment_id>/joint", methods=["GET", "POST"])
 @lead_only
-def joint(assignment: Assignment):  # noqa: ANN201
+def joint(assignment: Assignment):
     sampled = assignment.sampled_case
     if not moderation.joint_ready(sampled):
         flash("The joint discussion opens when every agency audit of this case has been submitted")
@@ -139,6 +145,14 @@ def joint(assignment: Assignment):  # noqa: ANN201
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     side_by_side = [(a, audit_domain.view_audit(a)) for a in sampled.assignments]
     agency_tool = audit_domain.tool_for(sampled.round)
-    return render_template("audits/joint.html", form=form, tool=tool, answers=answers, errors=errors,
-                           assignment=assignment, case=sampled.case, side_by_side=side_by_side,
-                           agency_tool=agency_tool)  # 200: record_joint wrote nothing; keep the views logged
+    return render_template(
+        "audits/joint.html",
+        form=form,
+        tool=tool,
+        answers=answers,
+        errors=errors,
+        assignment=assignment,
+        case=sampled.case,
+        side_by_side=side_by_side,
+        agency_tool=agency_tool,
+    )  # 200: record_joint wrote nothing; keep the views logged

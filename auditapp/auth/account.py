@@ -20,25 +20,26 @@ from auditapp.security.throttle import password_attempts
 register_loader("user_session_id", UserSession)
 
 
-def _me():  # noqa: ANN202
+def _me():
     return current_user._get_current_object()
 
 
 @bp.route("/account")
 @signed_in
-def account():  # noqa: ANN201
+def account():
     return render_template("auth/account.html", user=current_user)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 @password_attempts
-def password():  # noqa: ANN201
+def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = _me()
-        error = auth_domain.check_current_password(user, form.current_password.data, policy=policy(),
-                                                   purpose="change_password")
+        error = auth_domain.check_current_password(
+            user, form.current_password.data, policy=policy(), purpose="change_password"
+        )
         if error:
             form.current_password.errors = [error]
         else:
@@ -57,7 +58,7 @@ def password():  # noqa: ANN201
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @signed_in
 @password_attempts
-def account_two_factor():  # noqa: ANN201
+def account_two_factor():
     """Set up an authenticator, or replace the current one: the password again, and the current code to replace."""
     user, row = _me(), current_session()
     replacing = bool(user.totp_secret)
@@ -71,17 +72,20 @@ def account_two_factor():  # noqa: ANN201
         del form.current_code
     if form.validate_on_submit() and _replace_or_enrol(form, user, secret=secret, replacing=replacing):
         end_all_sessions(user, reason="two_factor_changed", keep=row)
-        flash("Two-factor authentication is set up. Your other sessions have been signed out."
-              if replacing else "Two-factor authentication is set up")
+        flash(
+            "Two-factor authentication is set up. Your other sessions have been signed out."
+            if replacing
+            else "Two-factor authentication is set up"
+        )
         return redirect(url_for("auth.account"))
     uri = auth_domain.totp_uri(user, secret, current_app.config["TOTP_ISSUER"])
-    return render_template("auth/two_factor_setup.html", form=form, secret=secret, uri=uri, replacing=replacing,
-                           from_account=True), 400 if form.is_submitted() else 200
+    return render_template(
+        "auth/two_factor_setup.html", form=form, secret=secret, uri=uri, replacing=replacing, from_account=True
+    ), 400 if form.is_submitted() else 200
 
 
-def _replace_or_enrol(form: AccountTwoFactorForm, user, *, secret: str, replacing: bool) -> bool:  # noqa: ANN001
-    error = auth_domain.check_current_password(user, form.current_password.data, policy=policy(),
-                                               purpose="two_factor")
+def _replace_or_enrol(form: AccountTwoFactorForm, user, *, secret: str, replacing: bool) -> bool:
+    error = auth_domain.check_current_password(user, form.current_password.data, policy=policy(), purpose="two_factor")
     if error:
         form.current_password.errors = [error]
         return False
@@ -90,21 +94,24 @@ def _replace_or_enrol(form: AccountTwoFactorForm, user, *, secret: str, replacin
         return False
     result = auth_domain.enrol_totp(user, secret=secret, code=form.code.data, policy=policy(), replacing=replacing)
     if not result.ok:
-        form.code.errors = [auth_domain.LOCKED_ERROR if result.locked else
-                            "The security code from the new app is not correct or has expired"]
+        form.code.errors = [
+            auth_domain.LOCKED_ERROR
+            if result.locked
+            else "The security code from the new app is not correct or has expired"
+        ]
     return result.ok
 
 
 @bp.route("/account/sessions")
 @signed_in
-def sessions():  # noqa: ANN201
+def sessions():
     rows = active_sessions(_me(), absolute=current_app.config["SESSION_ABSOLUTE_TIMEOUT"])
     return render_template("auth/sessions.html", rows=rows, this=current_session(), form=EndSessionForm())
 
 
 @bp.route("/account/sessions/<int:user_session_id>/end", methods=["POST"])
 @signed_in
-def session_end(user_session: UserSession):  # noqa: ANN201
+def session_end(user_session: UserSession):
     if user_session.user_id != current_user.id:
         abort(404)  # another user's session: do not reveal it exists
     if EndSessionForm().validate_on_submit():
@@ -119,9 +126,8 @@ def session_end(user_session: UserSession):  # noqa: ANN201
 
 @bp.route("/account/sessions/end-others", methods=["POST"])
 @signed_in
-def sessions_end_others():  # noqa: ANN201
+def sessions_end_others():
     if EndSessionForm().validate_on_submit():
         ended = end_all_sessions(_me(), reason="ended_by_user", keep=current_session())
-        flash(f"{ended} other session{'s' if ended != 1 else ''} signed out" if ended else
-              "You had no other sessions")
+        flash(f"{ended} other session{'s' if ended != 1 else ''} signed out" if ended else "You had no other sessions")
     return redirect(url_for("auth.sessions"))

@@ -37,13 +37,13 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _finish(pending: UserSession | None, user, *, second_factor: bool):  # noqa: ANN001, ANN202
+def _finish(pending: UserSession | None, user, *, second_factor: bool):
     target = safe_next(pending.next_url if pending else request.args.get("next")) or url_for("main.home")
     start_signed_in_session(user, second_factor=second_factor, pending=pending)
     return redirect(target)
 
 
-def _locked_out(pending: UserSession | None, result: auth_domain.CodeResult):  # noqa: ANN202
+def _locked_out(pending: UserSession | None, result: auth_domain.CodeResult):
     """The answer once an account is locked mid-way: the pending sign-in ends; start again in 5 minutes.
 
     200 when this very attempt locked the account (its count and the ended sign-in must commit); 429 when it was
@@ -60,7 +60,7 @@ def _locked_out(pending: UserSession | None, result: auth_domain.CodeResult):  #
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @password_attempts
-def sign_in():  # noqa: ANN201
+def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
@@ -81,7 +81,7 @@ def sign_in():  # noqa: ANN201
     return _finish(None, user, second_factor=False)
 
 
-def _no_pending():  # noqa: ANN202
+def _no_pending():
     flash("Sign in again to continue")
     return redirect(url_for("auth.sign_in"))
 
@@ -89,7 +89,7 @@ def _no_pending():  # noqa: ANN202
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])
 @public
 @password_attempts
-def two_factor():  # noqa: ANN201
+def two_factor():
     pending = pending_sign_in()
     if pending is None or not pending.user.totp_secret:
         return _no_pending()
@@ -108,7 +108,7 @@ def two_factor():  # noqa: ANN201
 @bp.route("/two-factor/set-up", methods=["GET", "POST"])
 @public
 @password_attempts
-def two_factor_setup():  # noqa: ANN201
+def two_factor_setup():
     """Enrol an authenticator during sign-in: only for a user who has none yet (replacing one is in Your account)."""
     pending = pending_sign_in()
     if pending is None:
@@ -137,7 +137,7 @@ def two_factor_setup():  # noqa: ANN201
 
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
-def sign_out_view():  # noqa: ANN201
+def sign_out_view():
     form = SignOutForm()
     if form.validate_on_submit():
         sign_out()

@@ -24,35 +24,43 @@ register_loader("case_id", Case)
 
 @bp.route("/")
 @coordinator
-def index():  # noqa: ANN201
-    filters = case_domain.CaseFilter(**{k: request.args.get(k) or None for k in ("status", "locality", "team",
-                                                                                 "agency")})
+def index():
+    filters = case_domain.CaseFilter(
+        **{k: request.args.get(k) or None for k in ("status", "locality", "team", "agency")}
+    )
     page = case_domain.list_cases(filters=filters, page=int_or_none(request.args.get("page")) or 1)
-    return render_template("cases/index.html", page=page, filters=filters, options=case_domain.filter_options(),
-                           status_labels=STATUS_LABELS)
+    return render_template(
+        "cases/index.html",
+        page=page,
+        filters=filters,
+        options=case_domain.filter_options(),
+        status_labels=STATUS_LABELS,
+    )
 
 
 @bp.route("/<int:case_id>")
 @coordinator
-def show(case: Case):  # noqa: ANN201
+def show(case: Case):
     return render_template("cases/show.html", case=case_domain.view_case(case_id=case.id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @coordinator
-def upload():  # noqa: ANN201
+def upload():
     form = UploadForm()
     failure = None
     if form.validate_on_submit():
         sources = [Source(f.filename, f.read()) for f in form.files.data if f.filename]
         try:  # the one parse of these files: the check page and the import job use what it read
-            parsed = parse_upload(sources, format=form.format.data or None,
-                                  max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+            parsed = parse_upload(
+                sources, format=form.format.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"]
+            )
         except ImportFailed as error:
             failure = error
         else:
-            token = store_upload(user_id=current_user.id, sources=sources, format=form.format.data or None,
-                                 parsed=parsed)
+            token = store_upload(
+                user_id=current_user.id, sources=sources, format=form.format.data or None, parsed=parsed
+            )
             return redirect(url_for("cases.check", token=token))
     status = 400 if form.is_submitted() else 200
     return render_template("cases/upload.html", form=form, failure=failure), status
@@ -60,7 +68,7 @@ def upload():  # noqa: ANN201
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
 @coordinator
-def check(token: str):  # noqa: ANN201
+def check(token: str):
     """Show what the upload would change; confirming starts the import as a background job."""
     confirm = ConfirmImportForm()
     try:
@@ -73,8 +81,9 @@ def check(token: str):  # noqa: ANN201
             discard_upload(token=token)
             flash("Import cancelled: nothing was imported")
             return redirect(url_for("cases.upload"))
-        record = submit(kind="case_import", payload={"token": token, "user_id": current_user.id},
-                        user_id=current_user.id)
+        record = submit(
+            kind="case_import", payload={"token": token, "user_id": current_user.id}, user_id=current_user.id
+        )
         return redirect(url_for("main.job_status", job_id=record.id))
     try:
         plan = view_check(token=token, user_id=current_user.id)  # an audit event: the page lists case references
@@ -86,12 +95,15 @@ def check(token: str):  # noqa: ANN201
 
 @bp.route("/imports")
 @coordinator
-def history():  # noqa: ANN201
+def history():
     return render_template("cases/history.html", batches=case_domain.import_history())
 
 
 @bp.route("/export.csv")
 @coordinator
-def export():  # noqa: ANN201
-    return Response(case_domain.export_population(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=case-population.csv"})
+def export():
+    return Response(
+        case_domain.export_population(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=case-population.csv"},
+    )

@@ -21,18 +21,26 @@ DEFAULT_WEEKS = 4
 
 
 def options_for(audit_round: AuditRound) -> RoundOptions:
-    return RoundOptions(peers_not_from_case_locality=audit_round.peers_not_from_case_locality,
-                        max_load=audit_round.max_load, agencies=tuple(audit_round.agencies),
-                        lead_agency=audit_round.lead_agency)
+    return RoundOptions(
+        peers_not_from_case_locality=audit_round.peers_not_from_case_locality,
+        max_load=audit_round.max_load,
+        agencies=tuple(audit_round.agencies),
+        lead_agency=audit_round.lead_agency,
+    )
 
 
 def _case_info(sampled: SampledCase, audit_round: AuditRound) -> CaseInfo:
     case = sampled.case
     manager = case.team.manager if case.team and case.team.manager else None
     agencies = set(audit_round.agencies) or ({case.agency.name} if case.agency else set())
-    return CaseInfo(case_ref=case.case_ref, team=case.team_name, locality=case.locality_name,
-                    allocated_worker=case.worker, team_manager=manager.email if manager else None,
-                    agencies_involved=frozenset(agencies))
+    return CaseInfo(
+        case_ref=case.case_ref,
+        team=case.team_name,
+        locality=case.locality_name,
+        allocated_worker=case.worker,
+        team_manager=manager.email if manager else None,
+        agencies_involved=frozenset(agencies),
+    )
 
 
 def _auditor_infos() -> list[AuditorInfo]:
@@ -40,11 +48,20 @@ def _auditor_infos() -> list[AuditorInfo]:
     for team in db.session.scalars(select(Team).where(Team.manager_id.is_not(None))):
         managers.setdefault(team.manager_id, set()).add(team.name)
     auditors = db.session.scalars(select(User).where(User.role == Role.AUDITOR).order_by(User.id))
-    return [AuditorInfo(id=u.id, name=u.name, email=u.email, agency=u.agency.name if u.agency else None,
-                        auditor_type=AuditorType(u.auditor_type.value) if u.auditor_type else AuditorType.PEER,
-                        team=u.team.name if u.team else None,
-                        locality=u.team.locality.name if u.team and u.team.locality else None, active=u.active,
-                        manages_teams=frozenset(managers.get(u.id, ()))) for u in auditors]
+    return [
+        AuditorInfo(
+            id=u.id,
+            name=u.name,
+            email=u.email,
+            agency=u.agency.name if u.agency else None,
+            auditor_type=AuditorType(u.auditor_type.value) if u.auditor_type else AuditorType.PEER,
+            team=u.team.name if u.team else None,
+            locality=u.team.locality.name if u.team and u.team.locality else None,
+            active=u.active,
+            manages_teams=frozenset(managers.get(u.id, ())),
+        )
+        for u in auditors
+    ]
 
 
 def _current(audit_round: AuditRound) -> list[SampledCase]:
@@ -63,17 +80,43 @@ def _due(audit_round: AuditRound) -> date:
     return audit_round.due_date or (utcnow().date() + timedelta(weeks=DEFAULT_WEEKS))
 
 
-def _add(sampled: SampledCase, *, auditor_id: int, agency: str | None, lead: bool, due: date,
-         breaches: list[Breach] = (), justification: str | None = None, how: str) -> Assignment:
-    assignment = Assignment(auditor_id=auditor_id, agency_name=agency, lead=lead, due_date=due,
-                            assigned_by_id=current_actor().user_id, breaches=[b.code for b in breaches],
-                            justification=justification)
+def _add(
+    sampled: SampledCase,
+    *,
+    auditor_id: int,
+    agency: str | None,
+    lead: bool,
+    due: date,
+    breaches: list[Breach] = (),
+    justification: str | None = None,
+    how: str,
+) -> Assignment:
+    assignment = Assignment(
+        auditor_id=auditor_id,
+        agency_name=agency,
+        lead=lead,
+        due_date=due,
+        assigned_by_id=current_actor().user_id,
+        breaches=[b.code for b in breaches],
+        justification=justification,
+    )
     sampled.assignments.append(assignment)
     db.session.flush()
-    record_event("assignment_made", object_type="assignment", object_id=assignment.id, details={
-        "round_id": sampled.round_id, "case_ref": sampled.case.case_ref, "auditor_id": auditor_id,
-        "agency": agency, "lead": lead, "how": how, "breaches": [b.code for b in breaches],
-        "justification": justification})
+    record_event(
+        "assignment_made",
+        object_type="assignment",
+        object_id=assignment.id,
+        details={
+            "round_id": sampled.round_id,
+            "case_ref": sampled.case.case_ref,
+            "auditor_id": auditor_id,
+            "agency": agency,
+            "lead": lead,
+            "how": how,
+            "breaches": [b.code for b in breaches],
+            "justification": justification,
+        },
+    )
     return assignment
 
 
@@ -86,19 +129,31 @@ def assign_automatically(audit_round: AuditRound) -> AssignmentPlan:
     current = _current(audit_round)
     if not current:
         raise DomainError("Draw the sample before assigning auditors")
-    existing = [PlannedAssignment(s.case.case_ref, a.auditor_id, a.agency_name, a.lead)
-                for s in current for a in s.assignments]
+    existing = [
+        PlannedAssignment(s.case.case_ref, a.auditor_id, a.agency_name, a.lead) for s in current for a in s.assignments
+    ]
     try:
-        plan = auto_assign([_case_info(s, audit_round) for s in current], _auditor_infos(),
-                           mode=Mode(audit_round.mode), options=options_for(audit_round), existing=existing)
+        plan = auto_assign(
+            [_case_info(s, audit_round) for s in current],
+            _auditor_infos(),
+            mode=Mode(audit_round.mode),
+            options=options_for(audit_round),
+            existing=existing,
+        )
     except ValueError as error:
         raise DomainError(str(error)) from None
     by_ref = {s.case.case_ref: s for s in current}
     already = {(p.case_ref, p.auditor_id) for p in existing}
     for planned in plan.assignments:
         if (planned.case_ref, planned.auditor_id) not in already:
-            _add(by_ref[planned.case_ref], auditor_id=planned.auditor_id, agency=planned.agency, lead=planned.lead,
-                 due=_due(audit_round), how="automatic")
+            _add(
+                by_ref[planned.case_ref],
+                auditor_id=planned.auditor_id,
+                agency=planned.agency,
+                lead=planned.lead,
+                due=_due(audit_round),
+                how="automatic",
+            )
     return plan
 
 
@@ -108,8 +163,9 @@ class ManualCheck:
     breaches: list[Breach]
 
 
-def check_manual(audit_round: AuditRound, sampled: SampledCase, *, auditor_id: int, agency: str | None,
-                 lead: bool = False) -> ManualCheck:
+def check_manual(
+    audit_round: AuditRound, sampled: SampledCase, *, auditor_id: int, agency: str | None, lead: bool = False
+) -> ManualCheck:
     """The conflict rules a manual assignment would break (shown before it is made)."""
     auditor = next((a for a in _auditor_infos() if a.id == auditor_id), None)
     if auditor is None:
@@ -117,14 +173,26 @@ def check_manual(audit_round: AuditRound, sampled: SampledCase, *, auditor_id: i
     case = _case_info(sampled, audit_round)
     slots = slots_for(case, Mode(audit_round.mode), options_for(audit_round))
     slot = next((s for s in slots if (s.agency or None) == (agency or None)), None) or Slot(case.case_ref, agency)
-    breaches = check(case, auditor, slot=Slot(slot.case_ref, slot.agency, slot.auditor_type, lead),
-                     options=options_for(audit_round), current_load=loads(audit_round).get(auditor_id, 0),
-                     already_on_case=frozenset(a.auditor_id for a in sampled.assignments))
+    breaches = check(
+        case,
+        auditor,
+        slot=Slot(slot.case_ref, slot.agency, slot.auditor_type, lead),
+        options=options_for(audit_round),
+        current_load=loads(audit_round).get(auditor_id, 0),
+        already_on_case=frozenset(a.auditor_id for a in sampled.assignments),
+    )
     return ManualCheck(slot, breaches)
 
 
-def assign_manually(audit_round: AuditRound, sampled: SampledCase, *, auditor_id: int, agency: str | None,
-                    lead: bool = False, justification: str | None = None) -> Assignment:
+def assign_manually(
+    audit_round: AuditRound,
+    sampled: SampledCase,
+    *,
+    auditor_id: int,
+    agency: str | None,
+    lead: bool = False,
+    justification: str | None = None,
+) -> Assignment:
     """Assign an auditor by hand. Breaking a conflict rule needs a written justification, recorded with it.
 
     Raises DomainError listing the rules broken when there is no justification.
@@ -135,13 +203,22 @@ def assign_manually(audit_round: AuditRound, sampled: SampledCase, *, auditor_id
         raise DomainError(hard[0].detail, field="auditor_id")
     if result.breaches and not (justification or "").strip():
         names = "; ".join(f"{b.title}: {b.detail}" for b in result.breaches)
-        raise DomainError(f"This assignment breaks a rule ({names}). Enter a justification to go ahead",
-                          field="justification")
+        raise DomainError(
+            f"This assignment breaks a rule ({names}). Enter a justification to go ahead", field="justification"
+        )
     if lead:
         for other in sampled.assignments:
             other.lead = False
-    return _add(sampled, auditor_id=auditor_id, agency=agency, lead=lead, due=_due(audit_round),
-                breaches=result.breaches, justification=(justification or "").strip() or None, how="manual")
+    return _add(
+        sampled,
+        auditor_id=auditor_id,
+        agency=agency,
+        lead=lead,
+        due=_due(audit_round),
+        breaches=result.breaches,
+        justification=(justification or "").strip() or None,
+        how="manual",
+    )
 
 
 def unassign(assignment: Assignment, *, reason: str) -> None:
@@ -151,16 +228,22 @@ def unassign(assignment: Assignment, *, reason: str) -> None:
 
 def assignments_for_auditor(user_id: int) -> list[Assignment]:
     """The auditor's current assignments, soonest due first: all an auditor sees of the population."""
-    query = (select(Assignment).join(SampledCase).where(Assignment.auditor_id == user_id,
-                                                        SampledCase.replaced.is_(False))
-             .order_by(Assignment.due_date, Assignment.id))
+    query = (
+        select(Assignment)
+        .join(SampledCase)
+        .where(Assignment.auditor_id == user_id, SampledCase.replaced.is_(False))
+        .order_by(Assignment.due_date, Assignment.id)
+    )
     return list(db.session.scalars(query))
 
 
 def open_assignments(user_id: int) -> list[Assignment]:
     """Assignments the auditor has not finished (not started, in progress or returned): to reassign when they leave."""
-    return [a for a in assignments_for_auditor(user_id)
-            if a.audit is None or a.audit.state in ("not_started", "in_progress", "returned")]
+    return [
+        a
+        for a in assignments_for_auditor(user_id)
+        if a.audit is None or a.audit.state in ("not_started", "in_progress", "returned")
+    ]
 
 
 def active_auditors() -> list[User]:

@@ -28,8 +28,19 @@ UNSEALED = "auditapp_unsealed_events"
 
 
 #: The event's fields, in the order they are hashed.
-FIELDS = ("id", "occurred_at", "actor_id", "actor_email", "actor_role", "action", "object_type", "object_id",
-          "ip_address", "request_id", "details")
+FIELDS = (
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor_email",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "request_id",
+    "details",
+)
 
 
 def _content(values: Sequence[Any]) -> bytes:
@@ -117,10 +128,12 @@ def _linked_events(session: Session) -> Iterator[tuple[int, str, int, bytes | No
     """(seq, stored hash, event id, the event's content or None when it is gone) in chain order, streamed as plain
     rows: the details come back from the database already JSON-native, so they are not round-tripped again."""
     events = AuditEvent.__table__
-    query = (select(AuditChainLink.seq, AuditChainLink.hash, AuditChainLink.event_id,
-                    *[events.c[name] for name in FIELDS])
-             .select_from(AuditChainLink.__table__.outerjoin(events, events.c.id == AuditChainLink.event_id))
-             .order_by(AuditChainLink.seq).execution_options(yield_per=5000))
+    query = (
+        select(AuditChainLink.seq, AuditChainLink.hash, AuditChainLink.event_id, *[events.c[name] for name in FIELDS])
+        .select_from(AuditChainLink.__table__.outerjoin(events, events.c.id == AuditChainLink.event_id))
+        .order_by(AuditChainLink.seq)
+        .execution_options(yield_per=5000)
+    )
     for seq, stored, event_id, *values in session.execute(query):
         yield seq, stored, event_id, None if values[0] is None else _content(values)
 
@@ -136,21 +149,29 @@ def verify(session: Session, *, limit: int = 50) -> ChainReport:
         if content is None:
             report.problems.append(f"Event {event_id} (link {seq}) has been deleted.")
         elif _hash(previous, seq, content) != stored:
-            report.problems.append(f"Event {event_id} (link {seq}) does not match its hash: it has been altered, "
-                                   "or the chain was rewritten from here.")
+            report.problems.append(
+                f"Event {event_id} (link {seq}) does not match its hash: it has been altered, "
+                "or the chain was rewritten from here."
+            )
         previous, expected_seq = stored, seq + 1
     head = session.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one_or_none()
     report.head_seq, report.head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if (report.head_seq, report.head_hash) != (expected_seq - 1, previous):
-        report.problems.append(f"The chain head says {report.head_seq} links ending {report.head_hash[:12]}, "
-                               f"but the chain has {expected_seq - 1} ending {previous[:12]}: links were removed "
-                               "from the end or the head was changed.")
+        report.problems.append(
+            f"The chain head says {report.head_seq} links ending {report.head_hash[:12]}, "
+            f"but the chain has {expected_seq - 1} ending {previous[:12]}: links were removed "
+            "from the end or the head was changed."
+        )
     report.events = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     unlinked = session.scalars(
-        select(AuditEvent.id).outerjoin(AuditChainLink, AuditChainLink.event_id == AuditEvent.id)
-        .where(AuditChainLink.seq.is_(None)).order_by(AuditEvent.id).limit(limit)
+        select(AuditEvent.id)
+        .outerjoin(AuditChainLink, AuditChainLink.event_id == AuditEvent.id)
+        .where(AuditChainLink.seq.is_(None))
+        .order_by(AuditEvent.id)
+        .limit(limit)
     ).all()
-    report.problems.extend(f"Event {event_id} is not in the chain (written outside the application)."
-                           for event_id in unlinked)
+    report.problems.extend(
+        f"Event {event_id} is not in the chain (written outside the application)." for event_id in unlinked
+    )
     del report.problems[limit:]
     return report

@@ -32,13 +32,24 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
             audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
             if audit is None:
                 continue
-            base = {"round": audit_round.name, "case_ref": ref, "agency": assignment.agency_name or "independent",
-                    "auditor": assignment.auditor.name}
+            base = {
+                "round": audit_round.name,
+                "case_ref": ref,
+                "agency": assignment.agency_name or "independent",
+                "auditor": assignment.auditor.name,
+            }
             for question in tool.questions:
                 if question.id in audit.answers:
                     evidence = audit.answers.get(evidence_key(section_of[question.id]), "")
-                    rows.append({**base, "source": "agency_audit", "question_id": question.id,
-                                 "answer": audit.answers[question.id], "evidence": evidence})
+                    rows.append(
+                        {
+                            **base,
+                            "source": "agency_audit",
+                            "question_id": question.id,
+                            "answer": audit.answers[question.id],
+                            "evidence": evidence,
+                        }
+                    )
             for key in ("moderation_decision", "moderated_grade", "moderation_comment"):
                 value = getattr(audit, key)
                 if value:
@@ -48,9 +59,18 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
             lead = next((a.auditor.name for a in sampled.assignments if a.lead), "")
             for key, value in joint.answers.items():
                 if not key.startswith("evidence__"):
-                    rows.append({"round": audit_round.name, "case_ref": ref, "agency": "joint discussion",
-                                 "auditor": lead, "source": "joint_discussion", "question_id": key, "answer": value,
-                                 "evidence": joint.answers.get(evidence_key(key.removeprefix("jd_")), "")})
+                    rows.append(
+                        {
+                            "round": audit_round.name,
+                            "case_ref": ref,
+                            "agency": "joint discussion",
+                            "auditor": lead,
+                            "source": "joint_discussion",
+                            "question_id": key,
+                            "answer": value,
+                            "evidence": joint.answers.get(evidence_key(key.removeprefix("jd_")), ""),
+                        }
+                    )
     return rows
 
 
@@ -59,8 +79,9 @@ def export_round(audit_round: AuditRound, *, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     rows = export_rows(audit_round)
-    record_event("round_exported", object_type="round", object_id=audit_round.id,
-                 details={"format": fmt, "rows": len(rows)})
+    record_event(
+        "round_exported", object_type="round", object_id=audit_round.id, details={"format": fmt, "rows": len(rows)}
+    )
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1).encode()
     safe = [[neutralise(str(row[c])) for c in COLUMNS] for row in rows]

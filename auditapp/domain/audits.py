@@ -49,10 +49,13 @@ def tool_for(audit_round: AuditRound) -> AuditTool:
 def case_dates(case: Case) -> dict[str, date | None]:
     """The case's imported dates under the names the tools' computed questions use."""
     return {
-        "referral_date": case.referral_date, "assessment_start_date": case.assessment_start_date,
+        "referral_date": case.referral_date,
+        "assessment_start_date": case.assessment_start_date,
         "assessment_completed_date": case.assessment_completed_date,
-        "initial_child_protection_conference_date": case.icpc_date, "cp_plan_start_date": case.cp_plan_start_date,
-        "cp_plan_end_date": case.cp_plan_end_date, "case_closed_date": case.closure_date,
+        "initial_child_protection_conference_date": case.icpc_date,
+        "cp_plan_start_date": case.cp_plan_start_date,
+        "cp_plan_end_date": case.cp_plan_end_date,
+        "case_closed_date": case.closure_date,
     }
 
 
@@ -65,11 +68,19 @@ def proposals_for(audit: AgencyAudit) -> dict[str, Proposal]:
 def _record_view(assignment: Assignment, audit: AgencyAudit) -> None:
     # Before its first save the audit has no row: the event then names the assignment it will belong to.
     if audit.id is None:
-        record_event("audit_viewed", object_type="assignment", object_id=assignment.id,
-                     details={"case_ref": assignment.sampled_case.case.case_ref, "started": False})
+        record_event(
+            "audit_viewed",
+            object_type="assignment",
+            object_id=assignment.id,
+            details={"case_ref": assignment.sampled_case.case.case_ref, "started": False},
+        )
     else:
-        record_event("audit_viewed", object_type="agency_audit", object_id=audit.id,
-                     details={"case_ref": assignment.sampled_case.case.case_ref})
+        record_event(
+            "audit_viewed",
+            object_type="agency_audit",
+            object_id=audit.id,
+            details={"case_ref": assignment.sampled_case.case.case_ref},
+        )
 
 
 def view_audit(assignment: Assignment) -> AgencyAudit:
@@ -116,8 +127,10 @@ def _store_if_new(audit: AgencyAudit, typed: dict[str, str], keys: set[str]) -> 
 
 
 def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> dict[str, str]:
-    return {s.id: section_status(tool=tool, section_id=s.id, answers=audit.answers, computed=proposals)
-            for s in tool.sections}
+    return {
+        s.id: section_status(tool=tool, section_id=s.id, answers=audit.answers, computed=proposals)
+        for s in tool.sections
+    }
 
 
 def _section_keys(tool: AuditTool, section_id: str) -> set[str]:
@@ -128,8 +141,13 @@ def _section_keys(tool: AuditTool, section_id: str) -> set[str]:
     return keys
 
 
-def save_section(audit: AgencyAudit, *, section_id: str, values: dict[str, str], loaded_version: int,
-                 ) -> list[FieldError]:
+def save_section(
+    audit: AgencyAudit,
+    *,
+    section_id: str,
+    values: dict[str, str],
+    loaded_version: int,
+) -> list[FieldError]:
     """Save one section's answers. Returns the section's remaining problems (saving never needs them fixed).
 
     Raises ConflictError when the audit changed since ``loaded_version`` (checked here and again by the
@@ -157,8 +175,12 @@ def save_section(audit: AgencyAudit, *, section_id: str, values: dict[str, str],
         db.session.rollback()
         fresh = db.session.get(AgencyAudit, audit.id)
         raise _conflict(fresh, typed, keys) from None
-    record_event("audit_saved", object_type="agency_audit", object_id=audit.id,
-                 details={"section": section_id, "changed": changed, "version": audit.version})
+    record_event(
+        "audit_saved",
+        object_type="agency_audit",
+        object_id=audit.id,
+        details={"section": section_id, "changed": changed, "version": audit.version},
+    )
     return validate_section(tool=tool, section_id=section_id, answers=cleaned, computed=proposals_for(audit))
 
 
@@ -181,8 +203,12 @@ def submit_audit(audit: AgencyAudit, *, loaded_version: int) -> list[FieldError]
     _store_if_new(audit, {}, set(audit.answers))
     audit.state, audit.submitted_at = "submitted", utcnow()
     db.session.flush()
-    record_event("audit_submitted", object_type="agency_audit", object_id=audit.id,
-                 details={"overall_grade": audit.answers.get("overall_grade")})
+    record_event(
+        "audit_submitted",
+        object_type="agency_audit",
+        object_id=audit.id,
+        details={"overall_grade": audit.answers.get("overall_grade")},
+    )
     return []
 
 
@@ -209,21 +235,36 @@ class CaseProgress:
         return "In progress" if any(s != "not_started" for s in states) else "Not started"
 
     def overdue(self, today: date) -> list[Assignment]:
-        return [a for a, audit in self.audits if a.due_date and a.due_date < today
-                and (audit is None or audit.state in EDITABLE)]
+        return [
+            a
+            for a, audit in self.audits
+            if a.due_date and a.due_date < today and (audit is None or audit.state in EDITABLE)
+        ]
 
 
 def round_progress(audit_round: AuditRound) -> list[CaseProgress]:
     """Each current sampled case's state and its audits, for the round page."""
     from auditapp.models import JointDiscussion
 
-    audits = {a.assignment_id: a for a in db.session.scalars(
-        select(AgencyAudit).join(Assignment).join(SampledCase).where(SampledCase.round_id == audit_round.id))}
-    joint = {j.sampled_case_id for j in db.session.scalars(
-        select(JointDiscussion).join(SampledCase).where(SampledCase.round_id == audit_round.id,
-                                                         JointDiscussion.completed_at.is_not(None)))}
-    return [CaseProgress(s, [(a, audits.get(a.id)) for a in s.assignments], s.id in joint)
-            for s in audit_round.sampled if not s.replaced]
+    audits = {
+        a.assignment_id: a
+        for a in db.session.scalars(
+            select(AgencyAudit).join(Assignment).join(SampledCase).where(SampledCase.round_id == audit_round.id)
+        )
+    }
+    joint = {
+        j.sampled_case_id
+        for j in db.session.scalars(
+            select(JointDiscussion)
+            .join(SampledCase)
+            .where(SampledCase.round_id == audit_round.id, JointDiscussion.completed_at.is_not(None))
+        )
+    }
+    return [
+        CaseProgress(s, [(a, audits.get(a.id)) for a in s.assignments], s.id in joint)
+        for s in audit_round.sampled
+        if not s.replaced
+    ]
 
 
 def answers_summary(audit: AgencyAudit, tool: AuditTool) -> list[dict[str, Any]]:
@@ -240,5 +281,9 @@ def answers_summary(audit: AgencyAudit, tool: AuditTool) -> list[dict[str, Any]]
 
 def record_view(audit: AgencyAudit) -> None:
     """Someone other than the auditor (the moderator) looked at the audit: an audit event."""
-    record_event("audit_viewed", object_type="agency_audit", object_id=audit.id,
-                 details={"case_ref": audit.assignment.sampled_case.case.case_ref})
+    record_event(
+        "audit_viewed",
+        object_type="agency_audit",
+        object_id=audit.id,
+        details={"case_ref": audit.assignment.sampled_case.case.case_ref},
+    )

@@ -30,9 +30,7 @@ LOCKED = "sign_in_refused_locked"
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 GENERIC_ERROR = "Enter a correct email address and password"
-LOCKED_ERROR = (
-    "There have been too many failed attempts to sign in to this account. Wait 5 minutes and try again."
-)
+LOCKED_ERROR = "There have been too many failed attempts to sign in to this account. Wait 5 minutes and try again."
 
 
 @dataclass(frozen=True)
@@ -60,6 +58,7 @@ def find_user_by_email(email: str) -> User | None:
 
 # -- the lock-out counter ---------------------------------------------------------------------------------------
 
+
 def _key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
@@ -74,8 +73,12 @@ def lock_counter(email: str) -> SignInCounter:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(SignInCounter).values(key=key, failures=0).on_conflict_do_nothing(index_elements=["key"]))
-    return db.session.scalars(select(SignInCounter).where(SignInCounter.key == key).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        select(SignInCounter)
+        .where(SignInCounter.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def is_locked(counter: SignInCounter, *, now: datetime) -> bool:
@@ -101,11 +104,16 @@ def clear_failures(counter: SignInCounter) -> None:
 
 def record_locked(email: str, user: User | None) -> None:
     """The refused attempt on a locked address (kept even though the answer is an error)."""
-    record_refusal(LOCKED, object_type="user", object_id=user.id if user else None,
-                   details={} if user else {"email": email.strip().lower()[:254]})
+    record_refusal(
+        LOCKED,
+        object_type="user",
+        object_id=user.id if user else None,
+        details={} if user else {"email": email.strip().lower()[:254]},
+    )
 
 
 # -- the password step ------------------------------------------------------------------------------------------
+
 
 def authenticate(*, email: str, password: str, policy: Policy) -> SignInResult:
     """Check an email and password under the lock-out rule.
@@ -124,9 +132,12 @@ def authenticate(*, email: str, password: str, policy: Policy) -> SignInResult:
     if not matches or not user.active:
         count_failure(counter, policy=policy, now=now)
         reason = "unknown" if user is None else "inactive" if not user.active else "bad_password"
-        record_event(FAILED, object_type="user", object_id=user.id if user else None,
-                     details={"reason": reason} if user else {"email": email.strip().lower()[:254],
-                                                               "reason": reason})
+        record_event(
+            FAILED,
+            object_type="user",
+            object_id=user.id if user else None,
+            details={"reason": reason} if user else {"email": email.strip().lower()[:254], "reason": reason},
+        )
         return SignInResult(None, GENERIC_ERROR)
     clear_failures(counter)
     if needs_rehash(user.password_hash):
@@ -149,13 +160,19 @@ def check_current_password(user: User, password: str, *, policy: Policy, purpose
         clear_failures(counter)
         return None
     details = {"reason": "bad_password", "stage": purpose}
-    record_refusal(FAILED, object_type="user", object_id=user.id, details=details,
-                   redo=lambda: count_failure(lock_counter(user.email), policy=policy, now=now))
+    record_refusal(
+        FAILED,
+        object_type="user",
+        object_id=user.id,
+        details=details,
+        redo=lambda: count_failure(lock_counter(user.email), policy=policy, now=now),
+    )
     count_failure(counter, policy=policy, now=now)
     return "Your current password is not correct"
 
 
 # -- two-factor -------------------------------------------------------------------------------------------------
+
 
 def new_totp_secret() -> str:
     return pyotp.random_base32()
@@ -181,8 +198,10 @@ def matching_step(secret: str, code: str, *, now: datetime | None = None) -> int
 def _claim_step(user: User, step: int) -> bool:
     """Accept ``step`` for ``user`` once: an atomic compare-and-set, so a replayed or raced code is refused."""
     claimed = db.session.execute(
-        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False)
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if claimed == 1:
         user.totp_last_step = step
@@ -192,8 +211,7 @@ def _claim_step(user: User, step: int) -> bool:
 
 def _code_failed(user: User, *, stage: str, policy: Policy, now: datetime) -> bool:
     """Count a wrong code toward the lock-out and audit it; True when it locks the account."""
-    record_event("two_factor_failed", object_type="user", object_id=user.id, actor_id=user.id,
-                 details={"stage": stage})
+    record_event("two_factor_failed", object_type="user", object_id=user.id, actor_id=user.id, details={"stage": stage})
     return count_failure(lock_counter(user.email), policy=policy, now=now)
 
 
@@ -235,8 +253,7 @@ def enrol_totp(user: User, *, secret: str, code: str, policy: Policy, replacing:
     if step is None:
         return CodeResult(False, locked=_code_failed(user, stage="enrol", policy=policy, now=now))
     user.totp_secret, user.totp_last_step = secret, step  # the enrolment code cannot sign in again
-    record_event("two_factor_replaced" if replacing else "two_factor_enrolled", object_type="user",
-                 object_id=user.id)
+    record_event("two_factor_replaced" if replacing else "two_factor_enrolled", object_type="user", object_id=user.id)
     db.session.flush()
     return CodeResult(True)
 
@@ -247,8 +264,13 @@ def check_current_code(user: User, code: str, *, policy: Policy) -> bool:
     step = matching_step(user.totp_secret or "", code, now=now) if user.totp_secret else None
     if step is not None and _claim_step(user, step):
         return True
-    record_refusal("two_factor_failed", object_type="user", object_id=user.id, details={"stage": "replace"},
-                   redo=lambda: count_failure(lock_counter(user.email), policy=policy, now=now))
+    record_refusal(
+        "two_factor_failed",
+        object_type="user",
+        object_id=user.id,
+        details={"stage": "replace"},
+        redo=lambda: count_failure(lock_counter(user.email), policy=policy, now=now),
+    )
     count_failure(lock_counter(user.email), policy=policy, now=now)
     return False
 

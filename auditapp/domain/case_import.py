@@ -82,14 +82,22 @@ def configured_limits() -> XlsxLimits:
 
 
 def parse_upload(
-    sources: list[Source], *, format: str | None = None, max_bytes: int, limits: XlsxLimits | None = None  # noqa: A002
+    sources: list[Source],
+    *,
+    format: str | None = None,
+    max_bytes: int,
+    limits: XlsxLimits | None = None,
 ) -> ParseResult:
     """Read ``sources`` into case records; raises ImportFailed. ``limits`` default to the configured ones."""
     return parse_sources(sources, format=format, max_bytes=max_bytes, limits=limits or configured_limits())
 
 
 def plan_import(
-    sources: list[Source], *, format: str | None = None, max_bytes: int, limits: XlsxLimits | None = None  # noqa: A002
+    sources: list[Source],
+    *,
+    format: str | None = None,
+    max_bytes: int,
+    limits: XlsxLimits | None = None,
 ) -> ImportPlan:
     """Parse ``sources`` and compare each record with the stored case of the same reference.
 

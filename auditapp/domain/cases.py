@@ -22,8 +22,12 @@ class CaseFilter:
     agency: str | None = None
 
     def apply(self, query: Select) -> Select:
-        for column, value in ((Case.status, self.status), (Case.locality_name, self.locality),
-                              (Case.team_name, self.team), (Case.agency_name, self.agency)):
+        for column, value in (
+            (Case.status, self.status),
+            (Case.locality_name, self.locality),
+            (Case.team_name, self.team),
+            (Case.agency_name, self.agency),
+        ):
             if value:
                 query = query.where(column == value)
         return query
@@ -47,19 +51,30 @@ def list_cases(*, filters: CaseFilter, page: int = 1, per_page: int = 50) -> Cas
     page = min(max(page, 1), max(1, -(-total // per_page)))
     query = filters.apply(select(Case)).order_by(Case.case_ref).limit(per_page).offset((page - 1) * per_page)
     cases = list(db.session.scalars(query))
-    record_event("case_list_viewed", object_type="case_population",
-                 details={"filters": {k: v for k, v in vars(filters).items() if v}, "page": page,
-                          "case_refs": [c.case_ref for c in cases]})
+    record_event(
+        "case_list_viewed",
+        object_type="case_population",
+        details={
+            "filters": {k: v for k, v in vars(filters).items() if v},
+            "page": page,
+            "case_refs": [c.case_ref for c in cases],
+        },
+    )
     return CasePage(cases, total, page, per_page)
 
 
 def filter_options() -> dict[str, list[str]]:
     """The values present in the population, for the filter drop-downs."""
-    def distinct(column) -> list[str]:  # noqa: ANN001
+
+    def distinct(column) -> list[str]:
         return [v for v in db.session.scalars(select(column).distinct().order_by(column)) if v]
 
-    return {"status": distinct(Case.status), "locality": distinct(Case.locality_name),
-            "team": distinct(Case.team_name), "agency": distinct(Case.agency_name)}
+    return {
+        "status": distinct(Case.status),
+        "locality": distinct(Case.locality_name),
+        "team": distinct(Case.team_name),
+        "agency": distinct(Case.agency_name),
+    }
 
 
 def view_case(*, case_id: int) -> Case:

@@ -19,20 +19,36 @@ def raise_concern(sampled: SampledCase, *, description: str) -> SafeguardingConc
     when mail is configured). Audited. Raises DomainError only when the description is empty."""
     if not description.strip():
         raise DomainError("Describe your concern about the child's safety", field="description")
-    concern = SafeguardingConcern(sampled_case_id=sampled.id, raised_by_id=current_actor().user_id,
-                                  description=description.strip(), raised_at=utcnow())
+    concern = SafeguardingConcern(
+        sampled_case_id=sampled.id,
+        raised_by_id=current_actor().user_id,
+        description=description.strip(),
+        raised_at=utcnow(),
+    )
     db.session.add(concern)
     db.session.flush()
-    record_event("concern_raised", object_type="safeguarding_concern", object_id=concern.id,
-                 details={"case_ref": sampled.case.case_ref, "round_id": sampled.round_id})
+    record_event(
+        "concern_raised",
+        object_type="safeguarding_concern",
+        object_id=concern.id,
+        details={"case_ref": sampled.case.case_ref, "round_id": sampled.round_id},
+    )
     if has_app_context():
         cfg = current_app.config
-        coordinators = db.session.scalars(select(User.email).where(User.role == Role.QA_COORDINATOR,
-                                                                   User.active.is_(True)))
-        queue_mail(to=list(coordinators), subject="Immediate safeguarding concern raised in a case file audit",
-                   body=(f"An auditor raised an immediate safeguarding concern about case {sampled.case.case_ref}.\n"
-                         "Sign in to auditapp to read it and record the action taken."),
-                   server=cfg.get("MAIL_SERVER"), port=cfg.get("MAIL_PORT", 25), sender=cfg.get("MAIL_FROM", ""))
+        coordinators = db.session.scalars(
+            select(User.email).where(User.role == Role.QA_COORDINATOR, User.active.is_(True))
+        )
+        queue_mail(
+            to=list(coordinators),
+            subject="Immediate safeguarding concern raised in a case file audit",
+            body=(
+                f"An auditor raised an immediate safeguarding concern about case {sampled.case.case_ref}.\n"
+                "Sign in to auditapp to read it and record the action taken."
+            ),
+            server=cfg.get("MAIL_SERVER"),
+            port=cfg.get("MAIL_PORT", 25),
+            sender=cfg.get("MAIL_FROM", ""),
+        )
     return concern
 
 
@@ -50,12 +66,20 @@ def acknowledge(concern: SafeguardingConcern, *, action_taken: str) -> None:
     concern.acknowledged_at, concern.acknowledged_by_id = utcnow(), current_actor().user_id
     concern.action_taken = action_taken.strip()
     db.session.flush()
-    record_event("concern_acknowledged", object_type="safeguarding_concern", object_id=concern.id,
-                 details={"action_taken": concern.action_taken})
+    record_event(
+        "concern_acknowledged",
+        object_type="safeguarding_concern",
+        object_id=concern.id,
+        details={"action_taken": concern.action_taken},
+    )
 
 
 def view_concern(concern: SafeguardingConcern) -> SafeguardingConcern:
     """Record that the concern (about a child's safety) was read."""
-    record_event("concern_viewed", object_type="safeguarding_concern", object_id=concern.id,
-                 details={"case_ref": concern.sampled_case.case.case_ref})
+    record_event(
+        "concern_viewed",
+        object_type="safeguarding_concern",
+        object_id=concern.id,
+        details={"case_ref": concern.sampled_case.case.case_ref},
+    )
     return concern

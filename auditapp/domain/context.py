@@ -49,6 +49,6 @@ def cli_actor(email: str | None = None) -> ActorContext:
 
     try:
         os_user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+    except Exception:
         os_user = "unknown"
     return ActorContext(email=email or f"cli:{os_user}", role="cli", request_id=str(uuid.uuid4()), channel="cli")

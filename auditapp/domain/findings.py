@@ -15,9 +15,16 @@ from auditapp.models import ACTION_STATUSES, Action, ActionUpdate, Agency, Audit
 from auditapp.models.types import utcnow
 
 
-def add_finding(audit_round: AuditRound, *, title: str, so_what: str, evidence: str = "",
-                question_ids: list[str] | None = None, case_refs: list[str] | None = None,
-                recommendation: str | None = None) -> Finding:
+def add_finding(
+    audit_round: AuditRound,
+    *,
+    title: str,
+    so_what: str,
+    evidence: str = "",
+    question_ids: list[str] | None = None,
+    case_refs: list[str] | None = None,
+    recommendation: str | None = None,
+) -> Finding:
     """Record a finding. The "so what" is required. Raises DomainError naming the field at fault."""
     if not title.strip():
         raise DomainError("Enter the finding's title", field="title")
@@ -28,13 +35,25 @@ def add_finding(audit_round: AuditRound, *, title: str, so_what: str, evidence: 
     if unknown:
         raise DomainError(f"These cases are not in the round's sample: {', '.join(unknown)}", field="case_refs")
     position = len(list(db.session.scalars(select(Finding.id).where(Finding.round_id == audit_round.id))))
-    finding = Finding(round_id=audit_round.id, position=position, title=title.strip(), so_what=so_what.strip(),
-                      evidence=evidence.strip(), question_ids=question_ids or [], case_refs=case_refs or [],
-                      recommendation=(recommendation or "").strip() or None, created_by_id=current_actor().user_id)
+    finding = Finding(
+        round_id=audit_round.id,
+        position=position,
+        title=title.strip(),
+        so_what=so_what.strip(),
+        evidence=evidence.strip(),
+        question_ids=question_ids or [],
+        case_refs=case_refs or [],
+        recommendation=(recommendation or "").strip() or None,
+        created_by_id=current_actor().user_id,
+    )
     db.session.add(finding)
     db.session.flush()
-    record_event("finding_added", object_type="finding", object_id=finding.id,
-                 details={"round_id": audit_round.id, "title": finding.title})
+    record_event(
+        "finding_added",
+        object_type="finding",
+        object_id=finding.id,
+        details={"round_id": audit_round.id, "title": finding.title},
+    )
     return finding
 
 
@@ -46,12 +65,22 @@ def add_action(finding: Finding, *, description: str, agency_id: int, owner_name
         raise DomainError("Select the owning agency", field="agency_id")
     if not owner_name.strip():
         raise DomainError("Enter the name of the person who owns the action", field="owner_name")
-    action = Action(finding_id=finding.id, description=description.strip(), agency_id=agency_id,
-                    owner_name=owner_name.strip(), due_date=due_date, status="open")
+    action = Action(
+        finding_id=finding.id,
+        description=description.strip(),
+        agency_id=agency_id,
+        owner_name=owner_name.strip(),
+        due_date=due_date,
+        status="open",
+    )
     db.session.add(action)
     db.session.flush()
-    record_event("action_added", object_type="action", object_id=action.id,
-                 details={"finding_id": finding.id, "due_date": due_date.isoformat()})
+    record_event(
+        "action_added",
+        object_type="action",
+        object_id=action.id,
+        details={"finding_id": finding.id, "due_date": due_date.isoformat()},
+    )
     return action
 
 
@@ -61,21 +90,28 @@ def add_update(action: Action, *, note: str, status: str) -> ActionUpdate:
         raise DomainError("Select the action's status", field="status")
     if not note.strip():
         raise DomainError("Enter the progress made", field="note")
-    update = ActionUpdate(action_id=action.id, note=note.strip(), status=status,
-                          created_by_id=current_actor().user_id, created_at=utcnow())
+    update = ActionUpdate(
+        action_id=action.id,
+        note=note.strip(),
+        status=status,
+        created_by_id=current_actor().user_id,
+        created_at=utcnow(),
+    )
     before = action.status
     action.status = status
     action.completed_at = utcnow() if status == "done" else None
     db.session.add(update)
     db.session.flush()
-    record_event("action_updated", object_type="action", object_id=action.id,
-                 details={"status": [before, status]})
+    record_event("action_updated", object_type="action", object_id=action.id, details={"status": [before, status]})
     return update
 
 
 def findings_for(audit_round: AuditRound) -> list[Finding]:
-    return list(db.session.scalars(select(Finding).where(Finding.round_id == audit_round.id)
-                                   .order_by(Finding.position, Finding.id)))
+    return list(
+        db.session.scalars(
+            select(Finding).where(Finding.round_id == audit_round.id).order_by(Finding.position, Finding.id)
+        )
+    )
 
 
 @dataclass(frozen=True)

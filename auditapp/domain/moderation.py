@@ -36,25 +36,40 @@ def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, g
         if not comment:
             raise DomainError("Enter the reason for the new grade", field="comment")
     audit.moderation_decision, audit.moderation_comment = decision, comment
-    audit.moderated_grade = grade if decision == "regraded" else (
-        audit.answers.get("overall_grade") if decision == "agreed" else None)
+    audit.moderated_grade = (
+        grade if decision == "regraded" else (audit.answers.get("overall_grade") if decision == "agreed" else None)
+    )
     audit.moderated_by_id, audit.moderated_at = current_actor().user_id, utcnow()
     audit.state = "returned" if decision == "returned" else "moderated"
     if decision == "returned":
         audit.submitted_at = None
     db.session.flush()
-    record_event("audit_moderated", object_type="agency_audit", object_id=audit.id, details={
-        "decision": decision, "comment": comment, "auditor_grade": audit.answers.get("overall_grade"),
-        "moderated_grade": audit.moderated_grade})
+    record_event(
+        "audit_moderated",
+        object_type="agency_audit",
+        object_id=audit.id,
+        details={
+            "decision": decision,
+            "comment": comment,
+            "auditor_grade": audit.answers.get("overall_grade"),
+            "moderated_grade": audit.moderated_grade,
+        },
+    )
 
 
 def moderation_agreement(audit_round: AuditRound) -> Agreement:
     """Agreement between auditors' and moderated overall grades over the round's moderated audits."""
     audits = db.session.scalars(
-        select(AgencyAudit).join(Assignment).join(SampledCase)
-        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == "moderated"))
-    pairs = [(a.answers.get("overall_grade"), a.moderated_grade) for a in audits
-             if a.answers.get("overall_grade") and a.moderated_grade]
+        select(AgencyAudit)
+        .join(Assignment)
+        .join(SampledCase)
+        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == "moderated")
+    )
+    pairs = [
+        (a.answers.get("overall_grade"), a.moderated_grade)
+        for a in audits
+        if a.answers.get("overall_grade") and a.moderated_grade
+    ]
     return grade_agreement(first=[p[0] for p in pairs], second=[p[1] for p in pairs])
 
 
@@ -64,10 +79,15 @@ def joint_tool() -> AuditTool:
 
 def joint_ready(sampled: SampledCase) -> bool:
     """True when every agency audit of the case has been submitted (or moderated)."""
-    audits = {a.assignment_id: a for a in db.session.scalars(
-        select(AgencyAudit).join(Assignment).where(Assignment.sampled_case_id == sampled.id))}
+    audits = {
+        a.assignment_id: a
+        for a in db.session.scalars(
+            select(AgencyAudit).join(Assignment).where(Assignment.sampled_case_id == sampled.id)
+        )
+    }
     return bool(sampled.assignments) and all(
-        a.id in audits and audits[a.id].state in ("submitted", "moderated") for a in sampled.assignments)
+        a.id in audits and audits[a.id].state in ("submitted", "moderated") for a in sampled.assignments
+    )
 
 
 def joint_for(sampled: SampledCase) -> JointDiscussion | None:
@@ -88,6 +108,10 @@ def record_joint(sampled: SampledCase, *, answers: dict[str, str], complete: boo
     joint.completed_at = utcnow() if complete else joint.completed_at
     db.session.add(joint)
     db.session.flush()
-    record_event("joint_discussion_saved", object_type="joint_discussion", object_id=joint.id,
-                 details={"case_ref": sampled.case.case_ref, "complete": complete})
+    record_event(
+        "joint_discussion_saved",
+        object_type="joint_discussion",
+        object_id=joint.id,
+        details={"case_ref": sampled.case.case_ref, "complete": complete},
+    )
     return []

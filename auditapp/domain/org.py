@@ -89,8 +89,15 @@ def save_locality(*, locality: Locality | None, name: str, active: bool = True) 
     return locality
 
 
-def save_team(*, team: Team | None, name: str, agency_id: int, locality_id: int | None,
-              manager_id: int | None = None, active: bool = True) -> Team:
+def save_team(
+    *,
+    team: Team | None,
+    name: str,
+    agency_id: int,
+    locality_id: int | None,
+    manager_id: int | None = None,
+    active: bool = True,
+) -> Team:
     """Create (team=None) or update a team. Raises DomainError for a taken name or an unknown agency."""
     name = name.strip()
     if db.session.get(Agency, agency_id) is None:

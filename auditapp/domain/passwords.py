@@ -22,7 +22,7 @@ MAX_LENGTH = 256
 _hasher = PasswordHasher()
 
 
-class HashingBusy(Exception):  # noqa: N818 - a condition, not a failure of the code
+class HashingBusy(Exception):
     """Every password-hashing slot of this process stayed busy for longer than the configured wait."""
 
 
@@ -51,14 +51,19 @@ class _Slots:
 hashing = _Slots(concurrency=2, wait_seconds=2.0)  # the app factory sets the configured values
 
 
-def configure_hasher(*, time_cost: int | None = None, memory_cost: int | None = None,
-                     parallelism: int | None = None) -> None:
+def configure_hasher(
+    *, time_cost: int | None = None, memory_cost: int | None = None, parallelism: int | None = None
+) -> None:
     """Change the argon2 parameters (the test configuration uses the minimum; production keeps the defaults)."""
-    global _hasher  # noqa: PLW0603 - one hasher per process, set once by the app factory
+    global _hasher
     defaults = PasswordHasher()
-    _hasher = PasswordHasher(time_cost=time_cost or defaults.time_cost,
-                             memory_cost=memory_cost or defaults.memory_cost,
-                             parallelism=parallelism or defaults.parallelism)
+    _hasher = PasswordHasher(
+        time_cost=time_cost or defaults.time_cost,
+        memory_cost=memory_cost or defaults.memory_cost,
+        parallelism=parallelism or defaults.parallelism,
+    )
+
+
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv")
 
 

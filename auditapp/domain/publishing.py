@@ -18,13 +18,23 @@ def publish(audit_round: AuditRound, *, pdf: bytes, pages: int, as_of: datetime)
     """Store the report exactly as rendered. A later publication is a new report; nothing is overwritten."""
     if not pdf.startswith(b"%PDF"):
         raise DomainError("The report could not be produced")
-    report = PublishedReport(round_id=audit_round.id, title=f"{audit_round.name}: case file audit report",
-                             published_by_id=current_actor().user_id, as_of=as_of, pdf=pdf, pages=pages,
-                             sha256=hashlib.sha256(pdf).hexdigest())
+    report = PublishedReport(
+        round_id=audit_round.id,
+        title=f"{audit_round.name}: case file audit report",
+        published_by_id=current_actor().user_id,
+        as_of=as_of,
+        pdf=pdf,
+        pages=pages,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
     db.session.add(report)
     db.session.flush()
-    record_event("report_published", object_type="published_report", object_id=report.id,
-                 details={"round_id": audit_round.id, "sha256": report.sha256, "pages": pages})
+    record_event(
+        "report_published",
+        object_type="published_report",
+        object_id=report.id,
+        details={"round_id": audit_round.id, "sha256": report.sha256, "pages": pages},
+    )
     return report
 
 
@@ -34,6 +44,7 @@ def published_reports() -> list[PublishedReport]:
 
 def download(report: PublishedReport) -> bytes:
     """The published PDF; every download is an audit event."""
-    record_event("report_downloaded", object_type="published_report", object_id=report.id,
-                 details={"sha256": report.sha256})
+    record_event(
+        "report_downloaded", object_type="published_report", object_id=report.id, details={"sha256": report.sha256}
+    )
     return report.pdf

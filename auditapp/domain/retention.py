@@ -59,8 +59,13 @@ class RetentionPolicy:
 
     @classmethod
     def from_config(cls, config: dict) -> RetentionPolicy:
-        return cls(**{name: int(config[f"RETENTION_{name.upper()}"]) for name in cls.__dataclass_fields__
-                      if f"RETENTION_{name.upper()}" in config})
+        return cls(
+            **{
+                name: int(config[f"RETENTION_{name.upper()}"])
+                for name in cls.__dataclass_fields__
+                if f"RETENTION_{name.upper()}" in config
+            }
+        )
 
 
 @dataclass
@@ -78,9 +83,13 @@ class RetentionPlan:
         return not (self.closed_cases or self.rounds or self.pending_uploads or self.jobs)
 
     def summary(self) -> dict[str, int]:
-        return {"closed cases deleted": len(self.closed_cases), "rounds anonymised": len(self.rounds),
-                "sampled cases anonymised": len(self.cases_to_anonymise),
-                "pending uploads deleted": len(self.pending_uploads), "finished jobs deleted": len(self.jobs)}
+        return {
+            "closed cases deleted": len(self.closed_cases),
+            "rounds anonymised": len(self.rounds),
+            "sampled cases anonymised": len(self.cases_to_anonymise),
+            "pending uploads deleted": len(self.pending_uploads),
+            "finished jobs deleted": len(self.jobs),
+        }
 
 
 def _months_before(moment: date, months: int) -> date:
@@ -90,12 +99,15 @@ def _months_before(moment: date, months: int) -> date:
 
 def _round_ends() -> dict[int, datetime]:
     """When each drawn round's period starts: its last published report, else its draw (undrawn rounds hold none)."""
-    published = dict(db.session.execute(
-        select(PublishedReport.round_id, func.max(PublishedReport.published_at)).group_by(PublishedReport.round_id)
-    ).all())
+    published = dict(
+        db.session.execute(
+            select(PublishedReport.round_id, func.max(PublishedReport.published_at)).group_by(PublishedReport.round_id)
+        ).all()
+    )
     ends = {}
-    for round_id, drawn_at in db.session.execute(select(AuditRound.id, AuditRound.drawn_at)
-                                                 .where(AuditRound.drawn_at.is_not(None))):
+    for round_id, drawn_at in db.session.execute(
+        select(AuditRound.id, AuditRound.drawn_at).where(AuditRound.drawn_at.is_not(None))
+    ):
         end = published.get(round_id) or drawn_at
         ends[round_id] = end if end.tzinfo else end.replace(tzinfo=UTC)  # SQLite's max() returns a naive value
     return ends
@@ -106,10 +118,17 @@ def plan_retention(policy: RetentionPolicy, *, now: datetime | None = None) -> R
     now = now or utcnow()
     plan = RetentionPlan(as_of=now, policy=policy)
     sampled_case_ids = select(SampledCase.case_id)
-    plan.closed_cases = list(db.session.scalars(
-        select(Case.id).where(Case.status == "closed",
-                              Case.closure_date < _months_before(now.date(), policy.closed_case_months),
-                              Case.id.not_in(sampled_case_ids)).order_by(Case.id)))
+    plan.closed_cases = list(
+        db.session.scalars(
+            select(Case.id)
+            .where(
+                Case.status == "closed",
+                Case.closure_date < _months_before(now.date(), policy.closed_case_months),
+                Case.id.not_in(sampled_case_ids),
+            )
+            .order_by(Case.id)
+        )
+    )
     round_cutoff = datetime.combine(_months_before(now.date(), 12 * policy.round_years), now.timetz())
     already = set(db.session.scalars(select(AuditRound.id).where(AuditRound.anonymised_at.is_not(None))))
     expired = {rid for rid, end in _round_ends().items() if end < round_cutoff}
@@ -117,10 +136,20 @@ def plan_retention(policy: RetentionPolicy, *, now: datetime | None = None) -> R
     live_cases = set(db.session.scalars(select(SampledCase.case_id).where(SampledCase.round_id.not_in(expired))))
     expired_cases = set(db.session.scalars(select(SampledCase.case_id).where(SampledCase.round_id.in_(plan.rounds))))
     plan.cases_to_anonymise = sorted(expired_cases - live_cases)
-    plan.pending_uploads = list(db.session.scalars(select(PendingUpload.id).where(
-        PendingUpload.created_at < now - timedelta(hours=policy.pending_upload_hours))))
-    plan.jobs = list(db.session.scalars(select(Job.id).where(
-        Job.status.in_(["done", "failed"]), Job.created_at < now - timedelta(days=policy.job_days))))
+    plan.pending_uploads = list(
+        db.session.scalars(
+            select(PendingUpload.id).where(
+                PendingUpload.created_at < now - timedelta(hours=policy.pending_upload_hours)
+            )
+        )
+    )
+    plan.jobs = list(
+        db.session.scalars(
+            select(Job.id).where(
+                Job.status.in_(["done", "failed"]), Job.created_at < now - timedelta(days=policy.job_days)
+            )
+        )
+    )
     return plan
 
 
@@ -129,8 +158,9 @@ def apply_retention(plan: RetentionPlan) -> RetentionPlan:
     if plan.empty:
         return plan
     if plan.closed_cases:
-        db.session.execute(delete(Case).where(Case.id.in_(plan.closed_cases)), execution_options={
-            "synchronize_session": False})
+        db.session.execute(
+            delete(Case).where(Case.id.in_(plan.closed_cases)), execution_options={"synchronize_session": False}
+        )
     new_refs = {}
     for case in db.session.scalars(select(Case).where(Case.id.in_(plan.cases_to_anonymise))):
         new_refs[case.case_ref] = f"{ANONYMOUS_PREFIX}{case.id}"
@@ -142,12 +172,19 @@ def apply_retention(plan: RetentionPlan) -> RetentionPlan:
         for upload in db.session.scalars(select(PendingUpload).where(PendingUpload.id.in_(plan.pending_uploads))):
             db.session.delete(upload)
     if plan.jobs:
-        db.session.execute(delete(Job).where(Job.id.in_(plan.jobs)), execution_options={
-            "synchronize_session": False})
-    record_event("retention_applied", object_type="retention", details={
-        "as_of": plan.as_of.isoformat(), "policy": asdict(plan.policy), **plan.summary(),
-        "deleted_case_ids": plan.closed_cases, "anonymised_round_ids": plan.rounds,
-        "anonymised_case_ids": plan.cases_to_anonymise})
+        db.session.execute(delete(Job).where(Job.id.in_(plan.jobs)), execution_options={"synchronize_session": False})
+    record_event(
+        "retention_applied",
+        object_type="retention",
+        details={
+            "as_of": plan.as_of.isoformat(),
+            "policy": asdict(plan.policy),
+            **plan.summary(),
+            "deleted_case_ids": plan.closed_cases,
+            "anonymised_round_ids": plan.rounds,
+            "anonymised_case_ids": plan.cases_to_anonymise,
+        },
+    )
     db.session.flush()
     return plan
 
@@ -157,16 +194,16 @@ def _anonymise_round(audit_round: AuditRound, now: datetime, new_refs: dict[str,
     tools = (get_tool(key=audit_round.tool_key, version=audit_round.tool_version), joint_tool())
     keep = {q.id for tool in tools for q in tool.questions if q.type in ENUMERATED_TYPES or q.type == NUMBER}
     sampled_ids = [s.id for s in audit_round.sampled]
-    audits = db.session.scalars(select(AgencyAudit).join(Assignment)
-                                .where(Assignment.sampled_case_id.in_(sampled_ids)))
+    audits = db.session.scalars(select(AgencyAudit).join(Assignment).where(Assignment.sampled_case_id.in_(sampled_ids)))
     for audit in audits:
         audit.answers = _redacted(audit.answers, keep)
         if audit.moderation_comment:
             audit.moderation_comment = REMOVED
     for joint in db.session.scalars(select(JointDiscussion).where(JointDiscussion.sampled_case_id.in_(sampled_ids))):
         joint.answers = _redacted(joint.answers, keep)
-    for concern in db.session.scalars(select(SafeguardingConcern)
-                                      .where(SafeguardingConcern.sampled_case_id.in_(sampled_ids))):
+    for concern in db.session.scalars(
+        select(SafeguardingConcern).where(SafeguardingConcern.sampled_case_id.in_(sampled_ids))
+    ):
         concern.description = REMOVED
         concern.action_taken = REMOVED if concern.action_taken else None
     for exclusion in audit_round.exclusions:
@@ -179,6 +216,7 @@ def _anonymise_round(audit_round: AuditRound, now: datetime, new_refs: dict[str,
 def _reduced_certificate(certificate: dict, new_refs: dict[str, str], now: datetime) -> dict:
     """The certificate without the eligible population, exclusions or replacement lists, and with the sample's
     references anonymised: the counts, seed and population fingerprint stay for the published method section."""
+
     def ref(case_ref: str) -> str:
         return new_refs.get(case_ref, case_ref)
 
@@ -191,11 +229,18 @@ def _reduced_certificate(certificate: dict, new_refs: dict[str, str], now: datet
         "replacement_lists": {name: [] for name in certificate.get("replacement_lists", {})},
         "sample": [ref(r) for r in certificate.get("sample", [])],
         "current_sample": [ref(r) for r in certificate.get("current_sample", [])],
-        "sample_by_stratum": {name: [ref(r) for r in refs]
-                              for name, refs in certificate.get("sample_by_stratum", {}).items()},
-        "replacement_log": [{**entry, "case_ref_out": ref(entry.get("case_ref_out", "")),
-                             "case_ref_in": ref(entry.get("case_ref_in", "")), "reason": REMOVED}
-                            for entry in certificate.get("replacement_log", [])],
+        "sample_by_stratum": {
+            name: [ref(r) for r in refs] for name, refs in certificate.get("sample_by_stratum", {}).items()
+        },
+        "replacement_log": [
+            {
+                **entry,
+                "case_ref_out": ref(entry.get("case_ref_out", "")),
+                "case_ref_in": ref(entry.get("case_ref_in", "")),
+                "reason": REMOVED,
+            }
+            for entry in certificate.get("replacement_log", [])
+        ],
     }
 
 

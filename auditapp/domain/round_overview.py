@@ -24,8 +24,10 @@ class Guidance:
 
     @property
     def claims(self) -> str:
-        return ("A sample this small is qualitative: it shows what practice looks like in these children's cases "
-                "and why, not how common something is across the population.")
+        return (
+            "A sample this small is qualitative: it shows what practice looks like in these children's cases "
+            "and why, not how common something is across the population."
+        )
 
 
 def guidance(audit_round: AuditRound) -> Guidance:
@@ -72,5 +74,13 @@ def rules() -> list[Rule]:
     return list(RULES)
 
 
-__all__ = ["Guidance", "SampleRow", "guidance", "is_locked", "proposed_replacement", "replaced_rows", "rules",
-           "sample_rows"]
+__all__ = [
+    "Guidance",
+    "SampleRow",
+    "guidance",
+    "is_locked",
+    "proposed_replacement",
+    "replaced_rows",
+    "rules",
+    "sample_rows",
+]

@@ -29,9 +29,15 @@ def download_certificate(audit_round: AuditRound) -> dict[str, Any]:
     from auditapp.domain.sampling import certificate_of
 
     certificate = certificate_of(audit_round)
-    record_event("certificate_downloaded", object_type="round", object_id=audit_round.id,
-                 details={"population_size": certificate.get("population_size"),
-                          "sample_size": len(certificate.get("sample") or [])})
+    record_event(
+        "certificate_downloaded",
+        object_type="round",
+        object_id=audit_round.id,
+        details={
+            "population_size": certificate.get("population_size"),
+            "sample_size": len(certificate.get("sample") or []),
+        },
+    )
     return certificate
 
 
@@ -40,8 +46,9 @@ def preview_report(audit_round: AuditRound, *, as_of: datetime, partnership: str
     from auditapp.reports.render import render_report_html
 
     body = render_report_html(audit_round, as_of=as_of, partnership=partnership)
-    record_event("report_previewed", object_type="round", object_id=audit_round.id,
-                 details={"as_of": as_of.isoformat()})
+    record_event(
+        "report_previewed", object_type="round", object_id=audit_round.id, details={"as_of": as_of.isoformat()}
+    )
     return body
 
 
@@ -50,6 +57,10 @@ def draft_report_pdf(audit_round: AuditRound, *, as_of: datetime, partnership: s
     from auditapp.reports.render import render_report_pdf
 
     pdf, pages = render_report_pdf(audit_round, as_of=as_of, partnership=partnership)
-    record_event("report_draft_downloaded", object_type="round", object_id=audit_round.id,
-                 details={"as_of": as_of.isoformat(), "pages": pages})
+    record_event(
+        "report_draft_downloaded",
+        object_type="round",
+        object_id=audit_round.id,
+        details={"as_of": as_of.isoformat(), "pages": pages},
+    )
     return pdf, pages

@@ -17,8 +17,12 @@ from auditapp.models.types import utcnow
 from auditapp.tools import tool_fingerprint
 
 NOT_RECORDED = "Not recorded"
-STRATUM_COLUMN = {"locality": Case.locality_name, "team": Case.team_name, "status": Case.status,
-                  "agency": Case.agency_name}
+STRATUM_COLUMN = {
+    "locality": Case.locality_name,
+    "team": Case.team_name,
+    "status": Case.status,
+    "agency": Case.agency_name,
+}
 FILTER_KEYS = ("statuses", "localities", "teams", "agencies")
 
 
@@ -73,27 +77,47 @@ def create_round(settings: RoundSettings, *, created_by_id: int | None) -> Audit
     """Create a round from ``settings``. Raises DomainError naming the field at fault. Audited."""
     _check(settings)
     population_filter = {
-        "statuses": sorted(settings.statuses), "localities": sorted(settings.localities),
-        "teams": sorted(settings.teams), "agencies": sorted(settings.agencies_filter),
+        "statuses": sorted(settings.statuses),
+        "localities": sorted(settings.localities),
+        "teams": sorted(settings.teams),
+        "agencies": sorted(settings.agencies_filter),
         "open_from": settings.open_from.isoformat() if settings.open_from else None,
         "open_to": settings.open_to.isoformat() if settings.open_to else None,
     }
     audit_round = AuditRound(
-        name=settings.name.strip(), theme=(settings.theme or "").strip() or None, mode=settings.mode,
-        population_filter=population_filter, sample_size=settings.sample_size, stratify_by=settings.stratify_by,
-        min_per_stratum=settings.min_per_stratum, exclude_audited_within_months=settings.exclude_audited_within_months,
-        peers_not_from_case_locality=settings.peers_not_from_case_locality, max_load=settings.max_load,
-        agencies=sorted(settings.agencies), lead_agency=settings.lead_agency, due_date=settings.due_date,
+        name=settings.name.strip(),
+        theme=(settings.theme or "").strip() or None,
+        mode=settings.mode,
+        population_filter=population_filter,
+        sample_size=settings.sample_size,
+        stratify_by=settings.stratify_by,
+        min_per_stratum=settings.min_per_stratum,
+        exclude_audited_within_months=settings.exclude_audited_within_months,
+        peers_not_from_case_locality=settings.peers_not_from_case_locality,
+        max_load=settings.max_load,
+        agencies=sorted(settings.agencies),
+        lead_agency=settings.lead_agency,
+        due_date=settings.due_date,
         created_by_id=created_by_id,
-        exclusions=[RoundExclusion(case_ref=ref.strip(), reason=reason.strip())
-                    for ref, reason in dict(settings.named_exclusions).items()],
+        exclusions=[
+            RoundExclusion(case_ref=ref.strip(), reason=reason.strip())
+            for ref, reason in dict(settings.named_exclusions).items()
+        ],
     )
     _pin_tool(audit_round, settings)
     db.session.add(audit_round)
     db.session.flush()
-    record_event("round_created", object_type="round", object_id=audit_round.id,
-                 details={"name": audit_round.name, "mode": audit_round.mode, "filter": population_filter,
-                          "exclusions": [[e.case_ref, e.reason] for e in audit_round.exclusions]})
+    record_event(
+        "round_created",
+        object_type="round",
+        object_id=audit_round.id,
+        details={
+            "name": audit_round.name,
+            "mode": audit_round.mode,
+            "filter": population_filter,
+            "exclusions": [[e.case_ref, e.reason] for e in audit_round.exclusions],
+        },
+    )
     return audit_round
 
 
@@ -116,8 +140,9 @@ def list_rounds() -> list[AuditRound]:
 
 
 def _filtered(query: Select, population_filter: dict[str, Any]) -> Select:
-    for key, column in zip(FILTER_KEYS, (Case.status, Case.locality_name, Case.team_name, Case.agency_name),
-                           strict=True):
+    for key, column in zip(
+        FILTER_KEYS, (Case.status, Case.locality_name, Case.team_name, Case.agency_name), strict=True
+    ):
         if population_filter.get(key):
             query = query.where(column.in_(population_filter[key]))
     open_from, open_to = population_filter.get("open_from"), population_filter.get("open_to")
@@ -148,22 +173,27 @@ def recently_sampled(*, months: int, today: date | None = None, exclude_round_id
     if months <= 0:
         return {}
     since = utcnow() - timedelta(days=round(months * 30.44))
-    query = (select(Case.case_ref, AuditRound.name, AuditRound.drawn_at)
-             .join(SampledCase, SampledCase.case_id == Case.id).join(AuditRound, AuditRound.id == SampledCase.round_id)
-             .where(AuditRound.drawn_at >= since))
+    query = (
+        select(Case.case_ref, AuditRound.name, AuditRound.drawn_at)
+        .join(SampledCase, SampledCase.case_id == Case.id)
+        .join(AuditRound, AuditRound.id == SampledCase.round_id)
+        .where(AuditRound.drawn_at >= since)
+    )
     if exclude_round_id is not None:
         query = query.where(AuditRound.id != exclude_round_id)
     return {ref: f"Sampled in round '{name}' on {drawn:%d %B %Y}" for ref, name, drawn in db.session.execute(query)}
 
 
-def eligible_population(audit_round: AuditRound, *, stratify_by: str | None = None,
-                        exclude_within_months: int | None = None) -> Population:
+def eligible_population(
+    audit_round: AuditRound, *, stratify_by: str | None = None, exclude_within_months: int | None = None
+) -> Population:
     """The cases a draw for ``audit_round`` may pick: filter applied, exclusions removed, each with its stratum."""
     stratify_by = stratify_by or audit_round.stratify_by
     months = audit_round.exclude_audited_within_months if exclude_within_months is None else exclude_within_months
     column = STRATUM_COLUMN.get(stratify_by)
-    query = _filtered(select(Case.case_ref, column if column is not None else Case.case_ref),
-                      audit_round.population_filter)
+    query = _filtered(
+        select(Case.case_ref, column if column is not None else Case.case_ref), audit_round.population_filter
+    )
     named = {e.case_ref: e.reason for e in audit_round.exclusions}
     recent = recently_sampled(months=months, exclude_round_id=audit_round.id)
     eligible, excluded, matched = [], [], 0

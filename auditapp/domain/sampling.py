@@ -24,9 +24,15 @@ def is_locked(audit_round: AuditRound) -> bool:
     return any(s.assignments for s in audit_round.sampled)
 
 
-def draw_sample(audit_round: AuditRound, *, size: int | None = None, seed: str | None = None,
-                stratify_by: str | None = None, min_per_stratum: bool | None = None,
-                exclude_within_months: int | None = None) -> dict[str, Any]:
+def draw_sample(
+    audit_round: AuditRound,
+    *,
+    size: int | None = None,
+    seed: str | None = None,
+    stratify_by: str | None = None,
+    min_per_stratum: bool | None = None,
+    exclude_within_months: int | None = None,
+) -> dict[str, Any]:
     """Draw the round's sample and store it with its certificate. Returns the certificate.
 
     A round is drawn once: a second draw is refused, so a sample cannot be re-drawn until it "looks right".
@@ -45,10 +51,16 @@ def draw_sample(audit_round: AuditRound, *, size: int | None = None, seed: str |
     actor, now, seed = current_actor(), utcnow(), seed or new_seed()
     try:
         certificate = build_certificate(
-            population=population.eligible, size=size, seed=seed, drawn_by=actor.email or "unknown", drawn_at=now,
+            population=population.eligible,
+            size=size,
+            seed=seed,
+            drawn_by=actor.email or "unknown",
+            drawn_at=now,
             population_filter={**audit_round.population_filter, "exclude_audited_within_months": months},
-            exclusions=population.exclusions, min_per_stratum=min_one,
-            stratify_by=None if stratify_by == "none" else stratify_by)
+            exclusions=population.exclusions,
+            min_per_stratum=min_one,
+            stratify_by=None if stratify_by == "none" else stratify_by,
+        )
     except SamplingError as error:
         raise DomainError(str(error), field="size") from None
     audit_round.sample_size, audit_round.stratify_by, audit_round.min_per_stratum = size, stratify_by, min_one
@@ -61,9 +73,19 @@ def draw_sample(audit_round: AuditRound, *, size: int | None = None, seed: str |
         for position, ref in enumerate(refs):
             audit_round.sampled.append(SampledCase(case_id=case_ids[ref], stratum=stratum, position=position))
     db.session.flush()
-    record_event("sample_drawn", object_type="round", object_id=audit_round.id, details={
-        "algorithm": "hashrank-v1", "seed": seed, "size": size, "stratify_by": stratify_by,
-        "population_sha256": certificate["population_sha256"], "sample": certificate["sample"]})
+    record_event(
+        "sample_drawn",
+        object_type="round",
+        object_id=audit_round.id,
+        details={
+            "algorithm": "hashrank-v1",
+            "seed": seed,
+            "size": size,
+            "stratify_by": stratify_by,
+            "population_sha256": certificate["population_sha256"],
+            "sample": certificate["sample"],
+        },
+    )
     return certificate
 
 
@@ -92,8 +114,13 @@ def replace_case(audit_round: AuditRound, *, case_ref: str, reason: str) -> str:
         raise DomainError("Enter the reason for replacing the case", field="reason")
     actor = current_actor()
     try:
-        updated = apply_replacement(certificate_of(audit_round), case_ref=case_ref, reason=reason.strip(),
-                                    by=actor.email or "unknown", at=utcnow())
+        updated = apply_replacement(
+            certificate_of(audit_round),
+            case_ref=case_ref,
+            reason=reason.strip(),
+            by=actor.email or "unknown",
+            at=utcnow(),
+        )
     except SamplingError as error:
         raise DomainError(str(error), field="reason") from None
     entry = updated["replacement_log"][-1]
@@ -110,8 +137,16 @@ def replace_case(audit_round: AuditRound, *, case_ref: str, reason: str) -> str:
 
 
 def remove_assignment_row(assignment: Assignment, *, reason: str) -> None:
-    record_event("assignment_removed", object_type="assignment", object_id=assignment.id, details={
-        "auditor_id": assignment.auditor_id, "case_ref": assignment.sampled_case.case.case_ref, "reason": reason})
+    record_event(
+        "assignment_removed",
+        object_type="assignment",
+        object_id=assignment.id,
+        details={
+            "auditor_id": assignment.auditor_id,
+            "case_ref": assignment.sampled_case.case.case_ref,
+            "reason": reason,
+        },
+    )
     db.session.delete(assignment)
     db.session.flush()
 

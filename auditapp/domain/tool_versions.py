@@ -65,11 +65,13 @@ def _find_tool(*, key: str, version: int) -> AuditTool:
 
 def available_tool(*, key: str, version: int | None = None) -> AuditTool:
     """The tool ``key`` at ``version`` (or its newest). Raises DomainError when there is none."""
-    matches = [t for t in all_tools() if t.key == key and t.kind != "joint_discussion"
-               and (version is None or t.version == version)]
+    matches = [
+        t
+        for t in all_tools()
+        if t.key == key and t.kind != "joint_discussion" and (version is None or t.version == version)
+    ]
     if not matches:
-        raise DomainError(f"There is no audit tool {key}" + (f" version {version}" if version else ""),
-                          field="tool")
+        raise DomainError(f"There is no audit tool {key}" + (f" version {version}" if version else ""), field="tool")
     return max(matches, key=lambda t: t.version)
 
 
@@ -89,13 +91,24 @@ def load_tool_version(*, text: bytes | str, name: str) -> AuditTool:
     """
     tool = parse_tool_json(text, name=name)
     if any(t.key == tool.key and t.version == tool.version for t in all_tools()):
-        raise DomainError(f"{tool.key} version {tool.version} already exists: give the new tool a higher version",
-                          field="file")
+        raise DomainError(
+            f"{tool.key} version {tool.version} already exists: give the new tool a higher version", field="file"
+        )
     definition: dict[str, Any] = tool_to_json(tool)
-    stored = ToolVersion(key=tool.key, version=tool.version, title=tool.title, definition=definition,
-                         fingerprint=tool_fingerprint(tool), loaded_by_id=current_actor().user_id)
+    stored = ToolVersion(
+        key=tool.key,
+        version=tool.version,
+        title=tool.title,
+        definition=definition,
+        fingerprint=tool_fingerprint(tool),
+        loaded_by_id=current_actor().user_id,
+    )
     db.session.add(stored)
     db.session.flush()
-    record_event("tool_version_loaded", object_type="tool_version", object_id=stored.id,
-                 details={"key": tool.key, "version": tool.version, "fingerprint": stored.fingerprint})
+    record_event(
+        "tool_version_loaded",
+        object_type="tool_version",
+        object_id=stored.id,
+        details={"key": tool.key, "version": tool.version, "fingerprint": stored.fingerprint},
+    )
     return tool

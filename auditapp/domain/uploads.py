@@ -80,29 +80,43 @@ def decode_parsed(data: bytes) -> ParseResult:
     return ParseResult(payload["format"], payload["files"], records, skipped=payload["skipped"])
 
 
-def store_upload(*, user_id: int, sources: list[Source], format: str | None, parsed: ParseResult) -> str:  # noqa: A002
+def store_upload(*, user_id: int, sources: list[Source], format: str | None, parsed: ParseResult) -> str:
     """Keep ``sources`` and what they were ``parsed`` into for the user's confirmation; return a token naming them.
 
     Old uploads are removed.
     """
     db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < utcnow() - KEEP_FOR))
     sha256 = sha256_of(sources)
-    upload = PendingUpload(token=secrets.token_urlsafe(32), user_id=user_id, format=format, sha256=sha256,
-                           parsed=encode_parsed(parsed),
-                           files=[PendingFile(position=i, name=s.name, data=s.data) for i, s in enumerate(sources)])
+    upload = PendingUpload(
+        token=secrets.token_urlsafe(32),
+        user_id=user_id,
+        format=format,
+        sha256=sha256,
+        parsed=encode_parsed(parsed),
+        files=[PendingFile(position=i, name=s.name, data=s.data) for i, s in enumerate(sources)],
+    )
     db.session.add(upload)
     db.session.flush()
     # The files hold children's records until the import is confirmed or cancelled: their keeping is audited too.
-    record_event("upload_stored", object_type="pending_upload", object_id=upload.id,
-                 details={"files": [s.name for s in sources], "sha256": sha256, "format": format,
-                          "records": len(parsed.records)})
+    record_event(
+        "upload_stored",
+        object_type="pending_upload",
+        object_id=upload.id,
+        details={
+            "files": [s.name for s in sources],
+            "sha256": sha256,
+            "format": format,
+            "records": len(parsed.records),
+        },
+    )
     return upload.token
 
 
 def find_upload(*, token: str, user_id: int) -> PendingUpload:
     """The user's pending upload (its records not loaded). Raises NotFound when it expired or is someone else's."""
-    upload = db.session.scalar(select(PendingUpload).where(PendingUpload.token == token,
-                                                           PendingUpload.user_id == user_id))
+    upload = db.session.scalar(
+        select(PendingUpload).where(PendingUpload.token == token, PendingUpload.user_id == user_id)
+    )
     # No sha256: stored before uploads were parsed once, so there are no records to use.
     if upload is None or upload.created_at < utcnow() - KEEP_FOR or upload.sha256 is None:
         raise NotFound(_EXPIRED)
@@ -124,10 +138,20 @@ def view_check(*, token: str, user_id: int) -> ImportPlan:
     """
     pending = load_upload(token=token, user_id=user_id)
     plan = plan_parsed(pending.parsed, sha256=pending.sha256)
-    record_event("import_check_viewed", object_type="pending_upload", object_id=pending.id, details={
-        "files": plan.files, "skipped_files": plan.skipped_files, "format": plan.format,
-        "records": len(plan.records), "new": len(plan.new), "updated": len(plan.updated), "unchanged": plan.unchanged,
-    })
+    record_event(
+        "import_check_viewed",
+        object_type="pending_upload",
+        object_id=pending.id,
+        details={
+            "files": plan.files,
+            "skipped_files": plan.skipped_files,
+            "format": plan.format,
+            "records": len(plan.records),
+            "new": len(plan.new),
+            "updated": len(plan.updated),
+            "unchanged": plan.unchanged,
+        },
+    )
     return plan
 
 

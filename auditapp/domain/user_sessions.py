@@ -33,13 +33,20 @@ def _new_token() -> tuple[str, str]:
     return token, _digest(token)
 
 
-def start_pending(user: User, *, ip_address: str | None, user_agent: str | None,
-                  next_url: str | None) -> str:
+def start_pending(user: User, *, ip_address: str | None, user_agent: str | None, next_url: str | None) -> str:
     """Open a pending sign-in after the password step; returns its token (for the cookie)."""
     token, digest = _new_token()
-    db.session.add(UserSession(user_id=user.id, token_hash=digest, stage=PENDING, created_at=utcnow(),
-                               ip_address=ip_address, user_agent=(user_agent or "")[:200] or None,
-                               next_url=next_url))
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=digest,
+            stage=PENDING,
+            created_at=utcnow(),
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:200] or None,
+            next_url=next_url,
+        )
+    )
     db.session.flush()
     return token
 
@@ -48,27 +55,37 @@ def load_pending(token: str | None) -> UserSession | None:
     """The pending sign-in of ``token`` if it is under 5 minutes old, not ended, and its user is active."""
     if not token:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token),
-                                                      UserSession.stage == PENDING,
-                                                      UserSession.ended_at.is_(None)))
+    row = db.session.scalar(
+        select(UserSession).where(
+            UserSession.token_hash == _digest(token), UserSession.stage == PENDING, UserSession.ended_at.is_(None)
+        )
+    )
     if row is None or utcnow() - row.created_at > PENDING_FOR or not row.user.active:
         return None
     return row
 
 
-def activate(user: User, *, pending: UserSession | None, second_factor: bool, ip_address: str | None,
-             user_agent: str | None) -> str:
+def activate(
+    user: User, *, pending: UserSession | None, second_factor: bool, ip_address: str | None, user_agent: str | None
+) -> str:
     """Make the sign-in active under a new token (a pending one is promoted) and record it; returns the token."""
     token, digest = _new_token()
     now = utcnow()
-    row = pending or UserSession(user_id=user.id, created_at=now, ip_address=ip_address,
-                                 user_agent=(user_agent or "")[:200] or None)
+    row = pending or UserSession(
+        user_id=user.id, created_at=now, ip_address=ip_address, user_agent=(user_agent or "")[:200] or None
+    )
     row.token_hash, row.stage, row.signed_in_at, row.last_seen_at = digest, ACTIVE, now, now
     row.second_factor, row.totp_secret_offered = second_factor, None
     db.session.add(row)
     db.session.flush()
-    record_event("sign_in", object_type="user", object_id=user.id, actor_id=user.id, actor_email=user.email,
-                 details={"second_factor": second_factor, "session_id": row.id})
+    record_event(
+        "sign_in",
+        object_type="user",
+        object_id=user.id,
+        actor_id=user.id,
+        actor_email=user.email,
+        details={"second_factor": second_factor, "session_id": row.id},
+    )
     return token
 
 
@@ -76,9 +93,11 @@ def load_active(token: str | None, *, absolute: timedelta) -> UserSession | None
     """The active, unexpired sign-in of ``token`` whose user is still active, or None."""
     if not token:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token),
-                                                      UserSession.stage == ACTIVE,
-                                                      UserSession.ended_at.is_(None)))
+    row = db.session.scalar(
+        select(UserSession).where(
+            UserSession.token_hash == _digest(token), UserSession.stage == ACTIVE, UserSession.ended_at.is_(None)
+        )
+    )
     if row is None or row.signed_in_at is None or utcnow() - row.signed_in_at > absolute or not row.user.active:
         return None
     return row
@@ -94,8 +113,9 @@ def touch(row: UserSession, *, now: datetime) -> None:
 def end_session(row: UserSession, *, reason: str) -> None:
     if row.ended_at is None:
         row.ended_at, row.ended_reason = utcnow(), reason[:32]
-        record_event("session_ended", object_type="user", object_id=row.user_id,
-                     details={"session_id": row.id, "reason": reason})
+        record_event(
+            "session_ended", object_type="user", object_id=row.user_id, details={"session_id": row.id, "reason": reason}
+        )
         db.session.flush()
 
 
@@ -104,10 +124,10 @@ def end_all_sessions(user: User, *, reason: str, keep: UserSession | None = None
     query = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
-    ended = db.session.execute(query.values(ended_at=utcnow(), ended_reason=reason[:32])
-                               .execution_options(synchronize_session="fetch")).rowcount
-    record_event("sessions_ended", object_type="user", object_id=user.id,
-                 details={"reason": reason, "sessions": ended})
+    ended = db.session.execute(
+        query.values(ended_at=utcnow(), ended_reason=reason[:32]).execution_options(synchronize_session="fetch")
+    ).rowcount
+    record_event("sessions_ended", object_type="user", object_id=user.id, details={"reason": reason, "sessions": ended})
     db.session.flush()
     return ended
 
@@ -115,15 +135,23 @@ def end_all_sessions(user: User, *, reason: str, keep: UserSession | None = None
 def active_sessions(user: User, *, absolute: timedelta) -> list[UserSession]:
     """The user's sign-ins still open, newest first."""
     since = utcnow() - absolute
-    return list(db.session.scalars(
-        select(UserSession).where(UserSession.user_id == user.id, UserSession.stage == ACTIVE,
-                                  UserSession.ended_at.is_(None), UserSession.signed_in_at >= since)
-        .order_by(UserSession.signed_in_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.stage == ACTIVE,
+                UserSession.ended_at.is_(None),
+                UserSession.signed_in_at >= since,
+            )
+            .order_by(UserSession.signed_in_at.desc())
+        )
+    )
 
 
-def session_expired(*, signed_in_at: datetime | None, last_seen_at: datetime | None, now: datetime,
-                    idle: timedelta, absolute: timedelta) -> str | None:
+def session_expired(
+    *, signed_in_at: datetime | None, last_seen_at: datetime | None, now: datetime, idle: timedelta, absolute: timedelta
+) -> str | None:
     """Why a session has expired ("idle" or "absolute"), or None."""
     if signed_in_at is None or now - signed_in_at > absolute:
         return "absolute"

@@ -20,8 +20,7 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.active.desc(), User.name)))
 
 
-def _check_role_fields(role: Role, auditor_type: AuditorType | None, agency: Agency | None,
-                       team: Team | None) -> None:
+def _check_role_fields(role: Role, auditor_type: AuditorType | None, agency: Agency | None, team: Team | None) -> None:
     if role is Role.AUDITOR:
         if auditor_type is None:
             raise DomainError("Select whether the auditor is independent or a peer", field="auditor_type")
@@ -43,9 +42,17 @@ def _resolve(agency_id: int | None, team_id: int | None) -> tuple[Agency | None,
     return agency, team
 
 
-def create_user(*, email: str, name: str, role: Role, password: str, auditor_type: AuditorType | None = None,
-                agency_id: int | None = None, team_id: int | None = None,
-                must_change_password: bool = True) -> User:
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    auditor_type: AuditorType | None = None,
+    agency_id: int | None = None,
+    team_id: int | None = None,
+    must_change_password: bool = True,
+) -> User:
     """Create a user after checking the email is free, the role's fields and the password policy.
 
     The password was chosen by someone else (an admin or an operator), so by default the user must change it at
@@ -61,9 +68,18 @@ def create_user(*, email: str, name: str, role: Role, password: str, auditor_typ
     if role is not Role.AUDITOR:
         auditor_type = None
     _check_role_fields(role, auditor_type, agency, team)
-    user = User(email=email, name=name.strip(), role=role, auditor_type=auditor_type, agency=agency, team=team,
-                password_hash=hash_password(password), active=True, password_changed_at=utcnow(),
-                must_change_password=must_change_password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        auditor_type=auditor_type,
+        agency=agency,
+        team=team,
+        password_hash=hash_password(password),
+        active=True,
+        password_changed_at=utcnow(),
+        must_change_password=must_change_password,
+    )
     db.session.add(user)
     db.session.flush()
     record_event("user_created", object_type="user", object_id=user.id, details=_describe(user))
@@ -82,8 +98,16 @@ def _describe(user: User) -> dict[str, Any]:
     }
 
 
-def update_user(user: User, *, name: str, role: Role, auditor_type: AuditorType | None,
-                agency_id: int | None, team_id: int | None, active: bool) -> User:
+def update_user(
+    user: User,
+    *,
+    name: str,
+    role: Role,
+    auditor_type: AuditorType | None,
+    agency_id: int | None,
+    team_id: int | None,
+    active: bool,
+) -> User:
     """Change a user's details; deactivating ends all their sessions. Records what changed."""
     before = _describe(user)
     agency, team = _resolve(agency_id, team_id)

@@ -25,8 +25,9 @@ def team_id_by_name(name: str, *, agency_id: int | None) -> int:
         query = query.where(Team.agency_id == agency_id)
     ids = list(db.session.scalars(query))
     if len(ids) != 1:
-        raise DomainError(f"There is no single team called {name!r}" + ("" if agency_id else ": give --agency"),
-                          field="team")
+        raise DomainError(
+            f"There is no single team called {name!r}" + ("" if agency_id else ": give --agency"), field="team"
+        )
     return ids[0]
 
 

@@ -17,34 +17,48 @@ from auditapp.models import ACTION_STATUSES
 
 
 class FindingForm(FlaskForm):
-    title = StringField("Finding", widget=GovTextInput(), description="One sentence, for example: "
-                        "Children's wishes are rarely reflected in their plans",
-                        validators=[DataRequired(message="Enter the finding's title"), Length(max=200)])
-    evidence = TextAreaField("Evidence", widget=GovTextArea(), validators=[Optional(), Length(max=10000)],
-                             description="What the audits showed")
+    title = StringField(
+        "Finding",
+        widget=GovTextInput(),
+        description="One sentence, for example: Children's wishes are rarely reflected in their plans",
+        validators=[DataRequired(message="Enter the finding's title"), Length(max=200)],
+    )
+    evidence = TextAreaField(
+        "Evidence",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=10000)],
+        description="What the audits showed",
+    )
     question_ids = SelectMultipleField("Questions it rests on", widget=GovCheckboxesInput(), validators=[Optional()])
     case_refs = SelectMultipleField("Cases it rests on", widget=GovCheckboxesInput(), validators=[Optional()])
-    so_what = TextAreaField("So what?", widget=GovTextArea(),
-                            description="What difference did our work make to these children, and what does this "
-                                        "mean for children now?",
-                            validators=[DataRequired(message="Enter the 'so what': what this means for children"),
-                                        Length(max=10000)])
+    so_what = TextAreaField(
+        "So what?",
+        widget=GovTextArea(),
+        description="What difference did our work make to these children, and what does this mean for children now?",
+        validators=[DataRequired(message="Enter the 'so what': what this means for children"), Length(max=10000)],
+    )
     recommendation = TextAreaField("Recommendation", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Save finding", widget=GovSubmitInput())
 
 
 class ActionForm(FlaskForm):
-    description = TextAreaField("What will be done", widget=GovTextArea(),
-                                validators=[DataRequired(message="Enter what will be done"), Length(max=5000)])
-    agency_id = SelectField("Owning agency", widget=GovSelect(),
-                            validators=[DataRequired(message="Select the owning agency")])
-    owner_name = StringField("Named owner", widget=GovTextInput(),
-                             validators=[DataRequired(message="Enter the name of the person who owns the action"),
-                                         Length(max=120)])
+    description = TextAreaField(
+        "What will be done",
+        widget=GovTextArea(),
+        validators=[DataRequired(message="Enter what will be done"), Length(max=5000)],
+    )
+    agency_id = SelectField(
+        "Owning agency", widget=GovSelect(), validators=[DataRequired(message="Select the owning agency")]
+    )
+    owner_name = StringField(
+        "Named owner",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the name of the person who owns the action"), Length(max=120)],
+    )
     due_date = GovDateField("Due by", description="For example, 31 3 2027")
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
-    def validate_due_date(self, field) -> None:  # noqa: ANN001
+    def validate_due_date(self, field) -> None:
         if field.data is None and not field.errors:
             from wtforms.validators import ValidationError
 
@@ -52,10 +66,15 @@ class ActionForm(FlaskForm):
 
 
 class UpdateForm(FlaskForm):
-    status = RadioField("Status", widget=GovRadioInput(), choices=choices(ACTION_STATUSES.items()),
-                        validators=[DataRequired(message="Select the action's status")])
-    note = TextAreaField("Progress", widget=GovTextArea(),
-                         validators=[DataRequired(message="Enter the progress made"), Length(max=5000)])
+    status = RadioField(
+        "Status",
+        widget=GovRadioInput(),
+        choices=choices(ACTION_STATUSES.items()),
+        validators=[DataRequired(message="Select the action's status")],
+    )
+    note = TextAreaField(
+        "Progress", widget=GovTextArea(), validators=[DataRequired(message="Enter the progress made"), Length(max=5000)]
+    )
     submit = SubmitField("Add update", widget=GovSubmitInput())
 
 

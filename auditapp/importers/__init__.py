@@ -54,7 +54,7 @@ _SINGLE_FILE_PARSERS: dict[str, Callable[[Source, Issues], list[CaseRecord]]] = 
 def parse_sources(
     sources: list[Source],
     *,
-    format: str | None = None,  # noqa: A002 - the CLI's --format
+    format: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: XlsxLimits | None = None,
 ) -> ParseResult:

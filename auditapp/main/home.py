@@ -33,24 +33,46 @@ def _count(model: type) -> int:
 
 def _admin() -> list[TaskGroup]:
     return [
-        TaskGroup("People and organisations", [
-            Task("Manage users", url_for("admin.users"), "Create, change and deactivate users",
-                 f"{_count(User)} users"),
-            Task("Manage agencies", url_for("admin.agencies"), "Social care, health, police, education and others",
-                 f"{_count(Agency)} agencies"),
-            Task("Manage localities and teams", url_for("admin.localities"), None,
-                 f"{_count(Locality)} localities, {_count(Team)} teams"),
-            Task("Read the audit trail", url_for("admin.audit_trail"), "Every sign-in, change and view of a record"),
-        ]),
+        TaskGroup(
+            "People and organisations",
+            [
+                Task(
+                    "Manage users",
+                    url_for("admin.users"),
+                    "Create, change and deactivate users",
+                    f"{_count(User)} users",
+                ),
+                Task(
+                    "Manage agencies",
+                    url_for("admin.agencies"),
+                    "Social care, health, police, education and others",
+                    f"{_count(Agency)} agencies",
+                ),
+                Task(
+                    "Manage localities and teams",
+                    url_for("admin.localities"),
+                    None,
+                    f"{_count(Locality)} localities, {_count(Team)} teams",
+                ),
+                Task(
+                    "Read the audit trail", url_for("admin.audit_trail"), "Every sign-in, change and view of a record"
+                ),
+            ],
+        ),
     ]
 
 
 def _population() -> TaskGroup:
     cases = _count(Case)
     last = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
-    tasks = [Task("Import the case population", url_for("cases.upload"),
-                  "Annex A, CIN census, SSDA903 or a generic CSV or Excel file",
-                  f"Last import {last.imported_at:%-d %b %Y}" if last else "Not started")]
+    tasks = [
+        Task(
+            "Import the case population",
+            url_for("cases.upload"),
+            "Annex A, CIN census, SSDA903 or a generic CSV or Excel file",
+            f"Last import {last.imported_at:%-d %b %Y}" if last else "Not started",
+        )
+    ]
     if cases:
         tasks.append(Task("Browse the cases", url_for("cases.index"), None, f"{cases} cases"))
     return TaskGroup("Case population", tasks)
@@ -59,9 +81,15 @@ def _population() -> TaskGroup:
 def _concerns() -> TaskGroup:
     from auditapp.domain.concerns import open_concerns
 
-    tasks = [Task(f"Case {c.sampled_case.case.case_ref}: concern raised by {c.raised_by.name}",
-                  url_for("moderation.concern", concern_id=c.id), f"Raised {c.raised_at:%-d %b %Y at %H:%M} UTC",
-                  "Needs action") for c in open_concerns()]
+    tasks = [
+        Task(
+            f"Case {c.sampled_case.case.case_ref}: concern raised by {c.raised_by.name}",
+            url_for("moderation.concern", concern_id=c.id),
+            f"Raised {c.raised_at:%-d %b %Y at %H:%M} UTC",
+            "Needs action",
+        )
+        for c in open_concerns()
+    ]
     return TaskGroup("Immediate safeguarding concerns", tasks, empty="There are no concerns waiting for action.")
 
 
@@ -76,8 +104,10 @@ def _coordinator() -> list[TaskGroup]:
 def _rounds() -> TaskGroup:
     from auditapp.domain.rounds import list_rounds
 
-    tasks = [Task(r.name, url_for("rounds.show", round_id=r.id), f"{r.mode_label}, {r.sample_size} cases", r.status)
-             for r in list_rounds()[:10]]
+    tasks = [
+        Task(r.name, url_for("rounds.show", round_id=r.id), f"{r.mode_label}, {r.sample_size} cases", r.status)
+        for r in list_rounds()[:10]
+    ]
     tasks.append(Task("Create an audit round", url_for("rounds.new"), "Choose the population, draw the sample"))
     return TaskGroup("Audit rounds", tasks)
 
@@ -92,9 +122,14 @@ def _auditor(user: User) -> list[TaskGroup]:
         overdue = a.due_date is not None and a.due_date < today and state in ("not_started", "in_progress", "returned")
         due = f"Due {a.due_date:%-d %b %Y}" if a.due_date else ""
         role = "lead auditor, " if a.lead else ""
-        tasks.append(Task(f"Case {a.sampled_case.case.case_ref}", url_for("audits.task_list", assignment_id=a.id),
-                          f"{a.sampled_case.round.name} ({role}{a.agency_name or 'independent'}). {due}",
-                          "Overdue" if overdue else AUDIT_STATES[state]))
+        tasks.append(
+            Task(
+                f"Case {a.sampled_case.case.case_ref}",
+                url_for("audits.task_list", assignment_id=a.id),
+                f"{a.sampled_case.round.name} ({role}{a.agency_name or 'independent'}). {due}",
+                "Overdue" if overdue else AUDIT_STATES[state],
+            )
+        )
     return [TaskGroup("Your audits", tasks, empty="You have no audits assigned to you.")]
 
 
@@ -102,18 +137,31 @@ def _board() -> list[TaskGroup]:
     from auditapp.domain.findings import ActionFilter, action_plan
     from auditapp.domain.publishing import published_reports
 
-    reports = [Task(r.title, url_for("findings.report_download", report_id=r.id),
-                    f"Published {r.published_at:%-d %B %Y}, {r.pages} pages (PDF)") for r in published_reports()[:5]]
+    reports = [
+        Task(
+            r.title,
+            url_for("findings.report_download", report_id=r.id),
+            f"Published {r.published_at:%-d %B %Y}, {r.pages} pages (PDF)",
+        )
+        for r in published_reports()[:5]
+    ]
     today = utcnow().date()
     actions = action_plan(filters=ActionFilter(), today=today)
     overdue = [a for a in actions if a.is_overdue(today)]
     plan = []
     if actions:
-        plan = [Task("Follow the action plan", url_for("findings.action_plan"),
-                     f"{len(actions)} actions, {sum(a.status == 'done' for a in actions)} done",
-                     f"{len(overdue)} overdue" if overdue else "None overdue")]
-    return [TaskGroup("Published reports", reports, empty="No reports have been published yet."),
-            TaskGroup("Action plan", plan, empty="There are no actions yet.")]
+        plan = [
+            Task(
+                "Follow the action plan",
+                url_for("findings.action_plan"),
+                f"{len(actions)} actions, {sum(a.status == 'done' for a in actions)} done",
+                f"{len(overdue)} overdue" if overdue else "None overdue",
+            )
+        ]
+    return [
+        TaskGroup("Published reports", reports, empty="No reports have been published yet."),
+        TaskGroup("Action plan", plan, empty="There are no actions yet."),
+    ]
 
 
 def home_tasks(user: User) -> list[TaskGroup]:

@@ -16,17 +16,17 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @public
-def index():  # noqa: ANN201
+def index():
     return redirect(url_for("main.home" if current_user.is_authenticated else "auth.sign_in"))
 
 
 @bp.route("/home")
 @signed_in
-def home():  # noqa: ANN201
+def home():
     return render_template("main/home.html", tasks=home_tasks(current_user))
 
 
-def _own_job(user, job: Job, **_objects) -> bool:  # noqa: ANN001, ANN003
+def _own_job(user, job: Job, **_objects) -> bool:
     return job.user_id == user.id
 
 
@@ -35,7 +35,7 @@ register_loader("job_id", Job)
 
 @bp.route("/jobs/<int:job_id>")
 @requires_role(*Role, check=_own_job)
-def job_status(job: Job):  # noqa: ANN201
+def job_status(job: Job):
     from auditapp.jobs import progress_of
 
     done, total = progress_of(job)
@@ -44,7 +44,7 @@ def job_status(job: Job):  # noqa: ANN201
 
 @bp.route("/jobs/<int:job_id>.json")
 @requires_role(*Role, check=_own_job)
-def job_status_json(job: Job):  # noqa: ANN201
+def job_status_json(job: Job):
     """The job's state for the status page's script (the page also works without it: "Refresh now")."""
     from auditapp.jobs import progress_of
 
@@ -54,12 +54,12 @@ def job_status_json(job: Job):  # noqa: ANN201
 
 @bp.route("/healthz")
 @public
-def healthz():  # noqa: ANN201
+def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")
 
 
 @bp.route("/accessibility")
 @public
-def accessibility():  # noqa: ANN201
+def accessibility():
     return render_template("main/accessibility.html")

@@ -60,7 +60,7 @@ class AuditTrailIsAppendOnly(RuntimeError):
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_changes_to_audit_events(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+def _refuse_changes_to_audit_events(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent | AuditChainLink):
             raise AuditTrailIsAppendOnly("Audit events cannot be changed or deleted.")

@@ -14,8 +14,13 @@ from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
 
 MODES = {"independent": "Independent", "peer": "Peer", "multi-agency": "Multi-agency"}
-STRATIFY_FIELDS = {"none": "No stratification", "locality": "Locality", "team": "Team", "status": "Status",
-                   "agency": "Agency"}
+STRATIFY_FIELDS = {
+    "none": "No stratification",
+    "locality": "Locality",
+    "team": "Team",
+    "status": "Status",
+    "agency": "Agency",
+}
 
 
 class AuditRound(db.Model):
@@ -44,15 +49,18 @@ class AuditRound(db.Model):
     certificate: Mapped[str | None] = mapped_column(Text)  # the sampling certificate, JSON
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # under the retention policy
     # The audit tool pinned when the round is created: a later version never changes this round.
-    tool_key: Mapped[str] = mapped_column(String(80), default="multi_agency_case_file_audit",
-                                          server_default="multi_agency_case_file_audit")
+    tool_key: Mapped[str] = mapped_column(
+        String(80), default="multi_agency_case_file_audit", server_default="multi_agency_case_file_audit"
+    )
     tool_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     tool_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
-    exclusions: Mapped[list[RoundExclusion]] = relationship(cascade="all, delete-orphan",
-                                                            order_by="RoundExclusion.case_ref")
-    sampled: Mapped[list[SampledCase]] = relationship(cascade="all, delete-orphan", back_populates="round",
-                                                      order_by="(SampledCase.stratum, SampledCase.position)")
+    exclusions: Mapped[list[RoundExclusion]] = relationship(
+        cascade="all, delete-orphan", order_by="RoundExclusion.case_ref"
+    )
+    sampled: Mapped[list[SampledCase]] = relationship(
+        cascade="all, delete-orphan", back_populates="round", order_by="(SampledCase.stratum, SampledCase.position)"
+    )
     created_by: Mapped[User | None] = relationship()
 
     @property
@@ -99,8 +107,9 @@ class SampledCase(db.Model):
 
     case: Mapped[Case] = relationship()
     round: Mapped[AuditRound] = relationship(back_populates="sampled")
-    assignments: Mapped[list[Assignment]] = relationship(back_populates="sampled_case",
-                                                         order_by="(Assignment.lead.desc(), Assignment.id)")
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="sampled_case", order_by="(Assignment.lead.desc(), Assignment.id)"
+    )
 
 
 class Assignment(db.Model):

@@ -17,14 +17,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where UTC is required")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -32,5 +32,10 @@ class UTCDateTime(TypeDecorator):
 
 def str_enum(enum_class: type[enum.Enum], length: int = 20) -> Enum:
     """Store an enum by its value ("social_care"), not its Python name, as a VARCHAR with a CHECK-free column."""
-    return Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )

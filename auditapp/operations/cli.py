@@ -23,8 +23,10 @@ def verify_command() -> None:
     report = verify(db.session)
     db.session.rollback()
     if report.intact:
-        click.echo(f"Audit trail intact: {report.events} events, {report.links} links, "
-                   f"head {report.head_seq} {report.head_hash}.")
+        click.echo(
+            f"Audit trail intact: {report.events} events, {report.links} links, "
+            f"head {report.head_seq} {report.head_hash}."
+        )
         return
     click.echo(f"Audit trail NOT intact ({report.events} events, {report.links} links):", err=True)
     for problem in report.problems:
@@ -41,8 +43,9 @@ def grant_command(role: str) -> None:
     from auditapp.security.db_role import grant_statements
 
     if db.engine.dialect.name != "postgresql":
-        raise click.ClickException("Database roles are a PostgreSQL feature; this database is "
-                                   f"{db.engine.dialect.name}.")
+        raise click.ClickException(
+            f"Database roles are a PostgreSQL feature; this database is {db.engine.dialect.name}."
+        )
     try:
         statements = grant_statements(role)
     except ValueError as error:
@@ -66,9 +69,11 @@ def retention_apply_command(dry_run: bool) -> None:
     from auditapp.domain.retention import RetentionPolicy
 
     policy = RetentionPolicy.from_config(current_app.config)
-    click.echo("Policy: closed cases never sampled {closed_case_months} months after closure; rounds "
-               "{round_years} years after their last report; unconfirmed uploads after {pending_upload_hours} "
-               "hours; finished jobs after {job_days} days.".format(**asdict(policy)))
+    click.echo(
+        "Policy: closed cases never sampled {closed_case_months} months after closure; rounds "
+        "{round_years} years after their last report; unconfirmed uploads after {pending_upload_hours} "
+        "hours; finished jobs after {job_days} days.".format(**asdict(policy))
+    )
     plan = _apply(policy, dry_run=dry_run)
     verb = "Would remove or anonymise" if dry_run else "Removed or anonymised"
     if plan.empty:
@@ -80,7 +85,7 @@ def retention_apply_command(dry_run: bool) -> None:
 
 
 @transactional
-def _apply(policy, *, dry_run: bool):  # noqa: ANN001, ANN202
+def _apply(policy, *, dry_run: bool):
     from auditapp.domain.retention import apply_retention, plan_retention
 
     plan = plan_retention(policy)

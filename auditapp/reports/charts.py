@@ -39,12 +39,28 @@ class Chart:
 
 
 def _style(colours: tuple[str, ...]) -> Style:
-    return Style(font_family=FONT, background="#ffffff", plot_background="#ffffff", foreground="#0b0c0c",
-                 foreground_strong="#0b0c0c", foreground_subtle="#505a5f", colors=colours,
-                 label_font_size=13, major_label_font_size=13, value_font_size=13, value_label_font_size=13,
-                 legend_font_size=13, title_font_size=16, opacity="1", opacity_hover="1",
-                 guide_stroke_color="#b1b4b6", major_guide_stroke_color="#b1b4b6", guide_stroke_dasharray="0",
-                 major_guide_stroke_dasharray="0", value_colors=("#0b0c0c",) * len(colours))
+    return Style(
+        font_family=FONT,
+        background="#ffffff",
+        plot_background="#ffffff",
+        foreground="#0b0c0c",
+        foreground_strong="#0b0c0c",
+        foreground_subtle="#505a5f",
+        colors=colours,
+        label_font_size=13,
+        major_label_font_size=13,
+        value_font_size=13,
+        value_label_font_size=13,
+        legend_font_size=13,
+        title_font_size=16,
+        opacity="1",
+        opacity_hover="1",
+        guide_stroke_color="#b1b4b6",
+        major_guide_stroke_color="#b1b4b6",
+        guide_stroke_dasharray="0",
+        major_guide_stroke_dasharray="0",
+        value_colors=("#0b0c0c",) * len(colours),
+    )
 
 
 def _finish(chart: pygal.graph.graph.Graph, chart_id: str, alt: str) -> Chart:
@@ -62,9 +78,21 @@ def _attr(text: str) -> str:
 
 
 def _config(title: str) -> dict:
-    return {"title": title, "js": [], "disable_xml_declaration": True, "show_legend": False, "width": 640,
-            "height": 320, "print_values": True, "print_zeroes": True, "explicit_size": True,
-            "margin": 16, "spacing": 12, "truncate_label": -1, "truncate_legend": -1}
+    return {
+        "title": title,
+        "js": [],
+        "disable_xml_declaration": True,
+        "show_legend": False,
+        "width": 640,
+        "height": 320,
+        "print_values": True,
+        "print_zeroes": True,
+        "explicit_size": True,
+        "margin": 16,
+        "spacing": 12,
+        "truncate_label": -1,
+        "truncate_legend": -1,
+    }
 
 
 def grade_chart(counts: dict[str, int], *, title: str, chart_id: str, y_max: int | None = None) -> Chart:
@@ -74,8 +102,14 @@ def grade_chart(counts: dict[str, int], *, title: str, chart_id: str, y_max: int
     values = [counts.get(value, 0) for value, _ in GRADE_OPTIONS]
     # Horizontal, so that "Requires improvement" has room; pygal draws the first label at the bottom, hence [::-1].
     config = {**_config(title), "width": 420, "height": 260, "print_values": False}  # the table has the numbers
-    chart = pygal.HorizontalBar(style=_style(GRADE_COLOURS), **config, min_scale=2, max_scale=6, x_title="Audits",
-                                range=(0, y_max or max([*values, 1])))
+    chart = pygal.HorizontalBar(
+        style=_style(GRADE_COLOURS),
+        **config,
+        min_scale=2,
+        max_scale=6,
+        x_title="Audits",
+        range=(0, y_max or max([*values, 1])),
+    )
     chart.x_labels = labels[::-1]
     chart.add("Audits", [{"value": v, "color": GRADE_COLOURS[i]} for i, v in enumerate(values)][::-1])
     total = sum(values)
@@ -84,19 +118,24 @@ def grade_chart(counts: dict[str, int], *, title: str, chart_id: str, y_max: int
     return _finish(chart, chart_id, alt)
 
 
-def trend_chart(rounds: list[str], rows: list[tuple[str, list[float | None]]], *, title: str,
-                chart_id: str) -> Chart:
+def trend_chart(rounds: list[str], rows: list[tuple[str, list[float | None]]], *, title: str, chart_id: str) -> Chart:
     """Grouped horizontal bars: per question (Q1, Q2, ... as numbered in the table beside it), the percentage
     answering "yes" in each round, earlier rounds in greys and this round (the last) in blue."""
-    colours = (*EARLIER_ROUNDS[-(len(rounds) - 1):], THIS_ROUND) if len(rounds) > 1 else (THIS_ROUND,)
+    colours = (*EARLIER_ROUNDS[-(len(rounds) - 1) :], THIS_ROUND) if len(rounds) > 1 else (THIS_ROUND,)
     height = 90 + len(rows) * (10 * len(rounds) + 14)
-    chart = pygal.HorizontalBar(style=_style(colours), **{**_config(title), "show_legend": True, "height": height,
-                                                                       "print_values": False},
-                                range=(0, 100), legend_at_bottom=True, legend_at_bottom_columns=min(3, len(rounds)),
-                                x_title="% answering yes")
+    chart = pygal.HorizontalBar(
+        style=_style(colours),
+        **{**_config(title), "show_legend": True, "height": height, "print_values": False},
+        range=(0, 100),
+        legend_at_bottom=True,
+        legend_at_bottom_columns=min(3, len(rounds)),
+        x_title="% answering yes",
+    )
     chart.x_labels = [f"Q{number}" for number in range(len(rows), 0, -1)]  # Q1 at the top
     for index, name in enumerate(rounds):
         chart.add(name, [values[index] for _text, values in rows[::-1]])
-    alt = (f"{title}: bar chart of the percentage answering yes to {len(rows)} questions in {len(rounds)} rounds "
-           f"({', '.join(rounds)}). The table that follows gives every value.")
+    alt = (
+        f"{title}: bar chart of the percentage answering yes to {len(rows)} questions in {len(rounds)} rounds "
+        f"({', '.join(rounds)}). The table that follows gives every value."
+    )
     return _finish(chart, chart_id, alt)

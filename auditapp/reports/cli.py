@@ -13,9 +13,12 @@ from auditapp.cli import transactional
 
 report_cli = AppGroup("report", help="Write a round's board report (HTML or PDF).")
 
-_AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-                      help="The report's date (UTC; default now): ages and overdue actions are worked out at it, "
-                           "and the same data and date give the same report.")
+_AS_OF = click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="The report's date (UTC; default now): ages and overdue actions are worked out at it, "
+    "and the same data and date give the same report.",
+)
 _OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 
 
@@ -33,8 +36,9 @@ def html_command(round_id: int, output: Path, as_of: datetime | None) -> None:
     from auditapp.domain.rounds import get_round
     from auditapp.reports.render import render_report_html
 
-    html = render_report_html(get_round(round_id), as_of=_as_of(as_of),
-                              partnership=current_app.config["PARTNERSHIP_NAME"], for_pdf=True)
+    html = render_report_html(
+        get_round(round_id), as_of=_as_of(as_of), partnership=current_app.config["PARTNERSHIP_NAME"], for_pdf=True
+    )
     output.write_text(html, encoding="utf-8")
     click.echo(f"Wrote the report to {output}")
 
@@ -51,7 +55,8 @@ def pdf_command(round_id: int, output: Path, as_of: datetime | None) -> None:
     from auditapp.domain.rounds import get_round
     from auditapp.reports.render import render_report_pdf
 
-    pdf, pages = render_report_pdf(get_round(round_id), as_of=_as_of(as_of),
-                                   partnership=current_app.config["PARTNERSHIP_NAME"])
+    pdf, pages = render_report_pdf(
+        get_round(round_id), as_of=_as_of(as_of), partnership=current_app.config["PARTNERSHIP_NAME"]
+    )
     output.write_bytes(pdf)
     click.echo(f"Wrote the report to {output}: {pages} pages, SHA-256 {hashlib.sha256(pdf).hexdigest()}")

@@ -62,8 +62,9 @@ def html_to_pdf(html: str) -> tuple[bytes, int]:
     """Render print HTML made by :func:`render_report_html` to PDF bytes and the page count."""
     import weasyprint  # lazily: see the module docstring
 
-    document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/",
-                               url_fetcher=_local_fetcher(weasyprint)).render(**PDF_OPTIONS)
+    document = weasyprint.HTML(
+        string=html, base_url=STATIC.as_uri() + "/", url_fetcher=_local_fetcher(weasyprint)
+    ).render(**PDF_OPTIONS)
     return document.write_pdf(**PDF_OPTIONS), len(document.pages)
 
 
@@ -94,30 +95,52 @@ def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
     generated = at.astimezone(UTC) if at.tzinfo else at  # a naive as_of is taken to be UTC, as the database does
     top = max([1, *data.auditor_grades.values(), *data.moderated_grades.values()])  # one scale, to compare
     grade_charts = [
-        charts.grade_chart(data.auditor_grades, title="Auditors’ overall grades", chart_id="report-auditor-grades",
-                           y_max=top),
-        charts.grade_chart(data.moderated_grades, title="Moderated grades", chart_id="report-moderated-grades",
-                           y_max=top),
+        charts.grade_chart(
+            data.auditor_grades, title="Auditors’ overall grades", chart_id="report-auditor-grades", y_max=top
+        ),
+        charts.grade_chart(
+            data.moderated_grades, title="Moderated grades", chart_id="report-moderated-grades", y_max=top
+        ),
     ]
     trend = data.trend
-    trend_chart = (charts.trend_chart(trend.rounds, trend.rows, title="Percentage answering yes, by round",
-                                      chart_id="report-trend") if len(trend.rounds) > 1 and trend.rows else None)
+    trend_chart = (
+        charts.trend_chart(
+            trend.rounds, trend.rows, title="Percentage answering yes, by round", chart_id="report-trend"
+        )
+        if len(trend.rounds) > 1 and trend.rows
+        else None
+    )
     return {
-        "report": data, "for_pdf": for_pdf, "grade_charts": grade_charts, "trend_chart": trend_chart,
-        "css_url": PRINT_CSS.as_uri(), "marking": PROTECTIVE_MARKING, "small_n": SMALL_N,
+        "report": data,
+        "for_pdf": for_pdf,
+        "grade_charts": grade_charts,
+        "trend_chart": trend_chart,
+        "css_url": PRINT_CSS.as_uri(),
+        "marking": PROTECTIVE_MARKING,
+        "small_n": SMALL_N,
         "generated_iso": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "title": f"{data.cover.round_name}: board report",
         "description": f"Multi-agency case file audit report for the board of {data.cover.partnership}: "
-                       f"{data.cover.round_name}",
-        "fmt_date": fmt_date, "fmt_datetime": fmt_datetime, "pct": pct, "interval": interval,
+        f"{data.cover.round_name}",
+        "fmt_date": fmt_date,
+        "fmt_datetime": fmt_datetime,
+        "pct": pct,
+        "interval": interval,
         "sections": SECTIONS,
     }
 
 
-SECTIONS = [("summary", "Executive summary"), ("method", "Method"), ("results", "Results by question"),
-            ("grades", "Grade distributions"), ("trend", "Trend against earlier rounds"),
-            ("agencies", "Results by agency"), ("findings", "Findings"), ("actions", "Action plan"),
-            ("appendix", "Appendix: case summaries")]
+SECTIONS = [
+    ("summary", "Executive summary"),
+    ("method", "Method"),
+    ("results", "Results by question"),
+    ("grades", "Grade distributions"),
+    ("trend", "Trend against earlier rounds"),
+    ("agencies", "Results by agency"),
+    ("findings", "Findings"),
+    ("actions", "Action plan"),
+    ("appendix", "Appendix: case summaries"),
+]
 
 
 def fmt_date(value: date | None) -> str:

@@ -35,8 +35,13 @@ COUNTED_STATES = ("submitted", "moderated")
 GRADE_LABELS = dict(GRADE_OPTIONS)
 #: At most this many rounds (the newest, this one included) in the trend.
 TREND_ROUNDS = 6
-STRATIFY_WORDS = {"none": "Not stratified", "locality": "Locality", "team": "Team", "status": "Case status",
-                  "agency": "Agency"}
+STRATIFY_WORDS = {
+    "none": "Not stratified",
+    "locality": "Locality",
+    "team": "Team",
+    "status": "Case status",
+    "agency": "Agency",
+}
 
 
 @dataclass(frozen=True)
@@ -164,43 +169,72 @@ def build_report(audit_round: AuditRound, *, as_of: datetime, partnership: str =
     findings, actions = _findings(audit_round, tool, labels, scrub, as_of)
     auditor_grades = grade_distribution(a.answers.get("overall_grade") for _, a in pairs)
     moderated_grades = grade_distribution(a.moderated_grade for _, a in pairs if a.state == "moderated")
-    counts = {"cases": sum(1 for s in audited.sampled if audited.audits.get(s.id)), "sampled": len(audited.sampled),
-              "audits": len(pairs), "auditors": len({asg.auditor_id for asg, _ in pairs}),
-              "moderated": sum(1 for _, a in pairs if a.state == "moderated"),
-              "actions": len(actions), "overdue": sum(1 for a in actions if a.overdue),
-              "done": sum(1 for a in actions if a.status == "Done")}
+    counts = {
+        "cases": sum(1 for s in audited.sampled if audited.audits.get(s.id)),
+        "sampled": len(audited.sampled),
+        "audits": len(pairs),
+        "auditors": len({asg.auditor_id for asg, _ in pairs}),
+        "moderated": sum(1 for _, a in pairs if a.state == "moderated"),
+        "actions": len(actions),
+        "overdue": sum(1 for a in actions if a.overdue),
+        "done": sum(1 for a in actions if a.status == "Done"),
+    }
     return ReportData(
-        cover=Cover(partnership=partnership, round_name=audit_round.name, theme=audit_round.theme,
-                    mode=audit_round.mode_label, tool=tool.label,
-                    drawn_on=audit_round.drawn_at.date() if audit_round.drawn_at else None,
-                    due_on=audit_round.due_date, generated_at=as_of),
+        cover=Cover(
+            partnership=partnership,
+            round_name=audit_round.name,
+            theme=audit_round.theme,
+            mode=audit_round.mode_label,
+            tool=tool.label,
+            drawn_on=audit_round.drawn_at.date() if audit_round.drawn_at else None,
+            due_on=audit_round.due_date,
+            generated_at=as_of,
+        ),
         summary=_summary(counts, auditor_grades, moderated_grades, any(q.result.small_n for q in questions)),
         headline_findings=[(f.title, f.so_what) for f in findings],
         method=_method(audit_round, certificate, audited),
-        questions=questions, auditor_grades=auditor_grades, moderated_grades=moderated_grades,
-        trend=_trend(audit_round, tool), agencies=_agencies(pairs, [q.question_id for q in questions]),
-        findings=findings, actions=actions,
+        questions=questions,
+        auditor_grades=auditor_grades,
+        moderated_grades=moderated_grades,
+        trend=_trend(audit_round, tool),
+        agencies=_agencies(pairs, [q.question_id for q in questions]),
+        findings=findings,
+        actions=actions,
         cases=[_case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub) for s in audited.sampled],
-        counts=counts)
+        counts=counts,
+    )
 
 
 def _load(audit_round: AuditRound) -> _Audited:
-    sampled = list(db.session.scalars(
-        select(SampledCase).where(SampledCase.round_id == audit_round.id, SampledCase.replaced.is_(False))
-        .order_by(SampledCase.stratum, SampledCase.position)
-        .options(selectinload(SampledCase.case),
-                 selectinload(SampledCase.assignments).selectinload(Assignment.auditor).selectinload(User.agency))))
+    sampled = list(
+        db.session.scalars(
+            select(SampledCase)
+            .where(SampledCase.round_id == audit_round.id, SampledCase.replaced.is_(False))
+            .order_by(SampledCase.stratum, SampledCase.position)
+            .options(
+                selectinload(SampledCase.case),
+                selectinload(SampledCase.assignments).selectinload(Assignment.auditor).selectinload(User.agency),
+            )
+        )
+    )
     rows = db.session.execute(
-        select(Assignment, AgencyAudit).join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
+        select(Assignment, AgencyAudit)
+        .join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
         .join(SampledCase, SampledCase.id == Assignment.sampled_case_id)
         .where(SampledCase.round_id == audit_round.id, AgencyAudit.state.in_(COUNTED_STATES))
-        .order_by(Assignment.lead.desc(), Assignment.id))
+        .order_by(Assignment.lead.desc(), Assignment.id)
+    )
     audits: dict[int, list[tuple[Assignment, AgencyAudit]]] = {}
     for assignment, audit in rows:
         audits.setdefault(assignment.sampled_case_id, []).append((assignment, audit))
-    joints = {j.sampled_case_id: j for j in db.session.scalars(
-        select(JointDiscussion).join(SampledCase).where(SampledCase.round_id == audit_round.id,
-                                                         JointDiscussion.completed_at.is_not(None)))}  # not drafts
+    joints = {
+        j.sampled_case_id: j
+        for j in db.session.scalars(
+            select(JointDiscussion)
+            .join(SampledCase)
+            .where(SampledCase.round_id == audit_round.id, JointDiscussion.completed_at.is_not(None))
+        )
+    }  # not drafts
     return _Audited(sampled=sampled, audits=audits, joints=joints)
 
 
@@ -212,60 +246,88 @@ def agency_of(assignment: Assignment) -> str:
     return agency.name if agency else "Independent (no agency)"
 
 
-def yes_no_questions(tool) -> list:  # noqa: ANN001
+def yes_no_questions(tool) -> list:
     return [q for q in tool.questions if q.type == YES_NO_NA]  # the questions the results and trend count
 
 
-def _question_results(tool, answers: list[dict[str, str]]) -> list[QuestionResult]:  # noqa: ANN001
+def _question_results(tool, answers: list[dict[str, str]]) -> list[QuestionResult]:
     sections = {s.id: s.title for s in tool.sections}
     results = []
     for question in yes_no_questions(tool):
         counted = Counter(a.get(question.id) for a in answers)
         n = counted["yes"] + counted["no"]
-        results.append(QuestionResult(question_id=question.id, section=sections[question.section_id],
-                                      text=question.text, result=proportion(k=counted["yes"], n=n),
-                                      not_applicable=counted["not_applicable"]))
+        results.append(
+            QuestionResult(
+                question_id=question.id,
+                section=sections[question.section_id],
+                text=question.text,
+                result=proportion(k=counted["yes"], n=n),
+                not_applicable=counted["not_applicable"],
+            )
+        )
     return results
 
 
 def _method(audit_round: AuditRound, certificate: dict, audited: _Audited) -> Method:
     stratify_by = certificate.get("stratify_by")
     auditors: dict[int, User] = {a.auditor_id: a.auditor for s in audited.sampled for a in s.assignments}
-    by_kind = Counter((u.auditor_type.label if u.auditor_type else "Not recorded",
-                       u.agency.name if u.agency else "No agency") for u in auditors.values())
+    by_kind = Counter(
+        (u.auditor_type.label if u.auditor_type else "Not recorded", u.agency.name if u.agency else "No agency")
+        for u in auditors.values()
+    )
     digest = hashlib.sha256(audit_round.certificate.encode()).hexdigest()
     return Method(
-        population_size=certificate["population_size"], filter_words=_filter_words(certificate["filter"]),
+        population_size=certificate["population_size"],
+        filter_words=_filter_words(certificate["filter"]),
         exclusions=sorted(certificate.get("exclusion_counts", {}).items()),
         stratified_by=STRATIFY_WORDS.get(stratify_by or "none", str(stratify_by)),
         strata=[(_stratum_name(s["name"], stratify_by), s["N"], s["n"]) for s in certificate["strata"]],
-        sample_size=len(certificate.get("current_sample") or certificate["sample"]), seed=certificate["seed"],
+        sample_size=len(certificate.get("current_sample") or certificate["sample"]),
+        seed=certificate["seed"],
         certificate_sha256=digest,
-        verify_commands=[f"auditapp sample certificate {audit_round.id} -o cert.json", "sha256sum cert.json",
-                         VERIFY_COMMAND],
+        verify_commands=[
+            f"auditapp sample certificate {audit_round.id} -o cert.json",
+            "sha256sum cert.json",
+            VERIFY_COMMAND,
+        ],
         auditors=[(kind, agency, count) for (kind, agency), count in sorted(by_kind.items())],
-        agreement=moderation_agreement(audit_round))
+        agreement=moderation_agreement(audit_round),
+    )
 
 
-def _trend(audit_round: AuditRound, tool) -> Trend:  # noqa: ANN001
+def _trend(audit_round: AuditRound, tool) -> Trend:
     """% yes per yes/no question in this round and earlier rounds that used the same tool key."""
     if audit_round.drawn_at is None:
         return Trend(rounds=[audit_round.name], rows=[])
-    rounds = list(db.session.scalars(
-        select(AuditRound).where(AuditRound.tool_key == audit_round.tool_key, AuditRound.drawn_at.is_not(None),
-                                 AuditRound.drawn_at <= audit_round.drawn_at)
-        .order_by(AuditRound.drawn_at.desc(), AuditRound.id.desc()).limit(TREND_ROUNDS)))[::-1]
+    rounds = list(
+        db.session.scalars(
+            select(AuditRound)
+            .where(
+                AuditRound.tool_key == audit_round.tool_key,
+                AuditRound.drawn_at.is_not(None),
+                AuditRound.drawn_at <= audit_round.drawn_at,
+            )
+            .order_by(AuditRound.drawn_at.desc(), AuditRound.id.desc())
+            .limit(TREND_ROUNDS)
+        )
+    )[::-1]
     answers: dict[int, list[dict[str, str]]] = {r.id: [] for r in rounds}
     for round_id, given in db.session.execute(
-            select(SampledCase.round_id, AgencyAudit.answers).join(Assignment, Assignment.sampled_case_id ==
-                                                                   SampledCase.id)
-            .join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
-            .where(SampledCase.round_id.in_(list(answers)), SampledCase.replaced.is_(False),
-                   AgencyAudit.state.in_(COUNTED_STATES))):
+        select(SampledCase.round_id, AgencyAudit.answers)
+        .join(Assignment, Assignment.sampled_case_id == SampledCase.id)
+        .join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
+        .where(
+            SampledCase.round_id.in_(list(answers)),
+            SampledCase.replaced.is_(False),
+            AgencyAudit.state.in_(COUNTED_STATES),
+        )
+    ):
         answers[round_id].append(given)
     per_round = [_question_results(tool, answers[r.id]) for r in rounds]  # this round's tool's questions, by id
-    rows = [(first.text, [None if (p := results[i].result.percent) is None else round(p) for results in per_round])
-            for i, first in enumerate(per_round[-1])]
+    rows = [
+        (first.text, [None if (p := results[i].result.percent) is None else round(p) for results in per_round])
+        for i, first in enumerate(per_round[-1])
+    ]
     return Trend(rounds=[r.name for r in rounds], rows=rows)
 
 
@@ -277,13 +339,18 @@ def _agencies(pairs: list[tuple[Assignment, AgencyAudit]], questions: list[str])
     for agency in sorted(grouped):
         audits = grouped[agency]
         values = [a.answers.get(q) for a in audits for q in questions]
-        results.append(AgencyResult(agency=agency, audits=len(audits),
-                                    yes=proportion(k=values.count("yes"), n=values.count("yes") + values.count("no")),
-                                    grades=grade_distribution(a.answers.get("overall_grade") for a in audits)))
+        results.append(
+            AgencyResult(
+                agency=agency,
+                audits=len(audits),
+                yes=proportion(k=values.count("yes"), n=values.count("yes") + values.count("no")),
+                grades=grade_distribution(a.answers.get("overall_grade") for a in audits),
+            )
+        )
     return results
 
 
-def _scrubber(labels: dict[str, str], workers: set[str]):  # noqa: ANN202
+def _scrubber(labels: dict[str, str], workers: set[str]):
     """Replace case references (with their pseudonyms) and workers' names in free text written by people."""
     names = {**labels, **dict.fromkeys(workers, "the worker")}
     if not names:
@@ -292,28 +359,54 @@ def _scrubber(labels: dict[str, str], workers: set[str]):  # noqa: ANN202
     return lambda text: pattern.sub(lambda m: names[m.group(0)], text) if text else text
 
 
-def _findings(audit_round: AuditRound, tool, labels: dict[str, str], scrub, as_of: datetime,  # noqa: ANN001
-              ) -> tuple[list[FindingItem], list[ActionItem]]:
+def _findings(
+    audit_round: AuditRound,
+    tool,
+    labels: dict[str, str],
+    scrub,
+    as_of: datetime,
+) -> tuple[list[FindingItem], list[ActionItem]]:
     texts = {q.id: q.text for q in tool.questions}
     found = db.session.scalars(
-        select(Finding).where(Finding.round_id == audit_round.id).order_by(Finding.position, Finding.id)
-        .options(selectinload(Finding.actions).selectinload(Action.agency),
-                 selectinload(Finding.actions).selectinload(Action.updates)))
+        select(Finding)
+        .where(Finding.round_id == audit_round.id)
+        .order_by(Finding.position, Finding.id)
+        .options(
+            selectinload(Finding.actions).selectinload(Action.agency),
+            selectinload(Finding.actions).selectinload(Action.updates),
+        )
+    )
     findings, actions = [], []
     for finding in found:
-        cases = sorted({labels.get(ref, "a case outside this sample") for ref in finding.case_refs},
-                       key=lambda label: (len(label), label))
-        findings.append(FindingItem(title=scrub(finding.title), evidence=scrub(finding.evidence),
-                                    so_what=scrub(finding.so_what), recommendation=scrub(finding.recommendation),
-                                    questions=[texts.get(q, q) for q in finding.question_ids], cases=cases))
+        cases = sorted(
+            {labels.get(ref, "a case outside this sample") for ref in finding.case_refs},
+            key=lambda label: (len(label), label),
+        )
+        findings.append(
+            FindingItem(
+                title=scrub(finding.title),
+                evidence=scrub(finding.evidence),
+                so_what=scrub(finding.so_what),
+                recommendation=scrub(finding.recommendation),
+                questions=[texts.get(q, q) for q in finding.question_ids],
+                cases=cases,
+            )
+        )
         for action in finding.actions:
             # As the report stood at as_of: a later update is not shown (and would make the dates read oddly).
             latest = next((u for u in reversed(action.updates) if u.created_at <= as_of), None)
-            actions.append(ActionItem(
-                finding=scrub(finding.title), description=scrub(action.description), agency=action.agency.name,
-                owner=action.owner_name, due_on=action.due_date, status=action.status_label,
-                overdue=action.is_overdue(as_of.date()),
-                latest_update=(latest.created_at.date(), scrub(latest.note)) if latest else None))
+            actions.append(
+                ActionItem(
+                    finding=scrub(finding.title),
+                    description=scrub(action.description),
+                    agency=action.agency.name,
+                    owner=action.owner_name,
+                    due_on=action.due_date,
+                    status=action.status_label,
+                    overdue=action.is_overdue(as_of.date()),
+                    latest_update=(latest.created_at.date(), scrub(latest.note)) if latest else None,
+                )
+            )
     return findings, actions
 
 
@@ -330,17 +423,27 @@ def age_band(born: date | None, today: date) -> str:
     return "16 and over"
 
 
-def _case_summary(label: str, sampled: SampledCase, audited: _Audited, today: date, scrub) -> CaseSummary:  # noqa: ANN001
+def _case_summary(label: str, sampled: SampledCase, audited: _Audited, today: date, scrub) -> CaseSummary:
     case = sampled.case
-    grades = [(agency_of(asg), GRADE_LABELS.get(a.answers.get("overall_grade", ""), "Not graded"),
-               GRADE_LABELS.get(a.moderated_grade or "") if a.state == "moderated" else None)
-              for asg, a in audited.audits.get(sampled.id, [])]
+    grades = [
+        (
+            agency_of(asg),
+            GRADE_LABELS.get(a.answers.get("overall_grade", ""), "Not graded"),
+            GRADE_LABELS.get(a.moderated_grade or "") if a.state == "moderated" else None,
+        )
+        for asg, a in audited.audits.get(sampled.id, [])
+    ]
     joint = audited.joints.get(sampled.id)
     joint_answers = joint.answers if joint else {}
-    return CaseSummary(label=label, status=STATUS_LABELS.get(case.status, case.status),
-                       age_band=age_band(case.date_of_birth, today), team=case.team_name or "Not recorded",
-                       agency_grades=grades, joint_grade=GRADE_LABELS.get(joint_answers.get("jd_overall_grade", "")),
-                       so_what=scrub(joint_answers.get("jd_so_what")) or None)
+    return CaseSummary(
+        label=label,
+        status=STATUS_LABELS.get(case.status, case.status),
+        age_band=age_band(case.date_of_birth, today),
+        team=case.team_name or "Not recorded",
+        agency_grades=grades,
+        joint_grade=GRADE_LABELS.get(joint_answers.get("jd_overall_grade", "")),
+        so_what=scrub(joint_answers.get("jd_so_what")) or None,
+    )
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -355,20 +458,27 @@ def _grade_words(grades: dict[str, int]) -> str:
 def _summary(counts: dict[str, int], auditor: dict[str, int], moderated: dict[str, int], small_n: bool) -> list[str]:
     """The executive summary's plain sentences, generated from the counts."""
     cases = "All" if counts["cases"] == counts["sampled"] and counts["cases"] > 1 else f"{counts['cases']} of the"
-    lines = [f"{cases} {_plural(counts['sampled'], 'sampled child’s case', 'sampled children’s cases')} "
-             f"{'was' if counts['cases'] == 1 else 'were'} audited, in {_plural(counts['audits'], 'completed audit')} "
-             f"by {_plural(counts['auditors'], 'auditor')}."]
+    lines = [
+        f"{cases} {_plural(counts['sampled'], 'sampled child’s case', 'sampled children’s cases')} "
+        f"{'was' if counts['cases'] == 1 else 'were'} audited, in {_plural(counts['audits'], 'completed audit')} "
+        f"by {_plural(counts['auditors'], 'auditor')}."
+    ]
     if sum(auditor.values()):
         lines.append(f"Auditors graded the work as {_grade_words(auditor)} of {sum(auditor.values())} audits.")
     if sum(moderated.values()):
-        lines.append(f"After moderation of {_plural(counts['moderated'], 'audit')}, the grades were "
-                     f"{_grade_words(moderated)}.")
+        lines.append(
+            f"After moderation of {_plural(counts['moderated'], 'audit')}, the grades were {_grade_words(moderated)}."
+        )
     if small_n:
-        lines.append("Some results rest on fewer than 10 audits. They describe these children’s files and are "
-                     "marked with a warning: they are not a reliable measure for all children.")
+        lines.append(
+            "Some results rest on fewer than 10 audits. They describe these children’s files and are "
+            "marked with a warning: they are not a reliable measure for all children."
+        )
     if counts["actions"]:
-        lines.append(f"The action plan has {_plural(counts['actions'], 'action')}: {counts['done']} done and "
-                     f"{counts['overdue']} overdue.")
+        lines.append(
+            f"The action plan has {_plural(counts['actions'], 'action')}: {counts['done']} done and "
+            f"{counts['overdue']} overdue."
+        )
     return lines
 
 

@@ -17,7 +17,7 @@ sample_cli = AppGroup("sample", help="Draw, replace and verify a round's sample 
 assign_cli = AppGroup("assign", help="Assign auditors to a round's sampled cases.")
 
 
-def _round(round_id: int):  # noqa: ANN202
+def _round(round_id: int):
     from auditapp.domain.rounds import get_round
 
     return get_round(round_id)
@@ -37,14 +37,19 @@ def _round(round_id: int):  # noqa: ANN202
 @click.option("--stratify-by", type=click.Choice(list(STRATIFY_FIELDS)), default="none", show_default=True)
 @click.option("--min-per-stratum", is_flag=True)
 @click.option("--exclude-audited-within-months", type=int, default=12, show_default=True)
-@click.option("--exclude", "exclusions", multiple=True, metavar="CASE_REF=REASON",
-              help="Name a case not to draw, with the reason (repeatable).")
+@click.option(
+    "--exclude",
+    "exclusions",
+    multiple=True,
+    metavar="CASE_REF=REASON",
+    help="Name a case not to draw, with the reason (repeatable).",
+)
 @click.option("--round-agency", "agencies", multiple=True, help="Multi-agency rounds: an agency taking part.")
 @click.option("--lead-agency")
 @click.option("--peers-not-from-case-locality", is_flag=True)
 @click.option("--max-load", type=int)
 @transactional
-def create_round_command(**options) -> None:  # noqa: ANN003
+def create_round_command(**options) -> None:
     """Create an audit round; prints its id on the last line."""
     from auditapp.domain.rounds import RoundSettings, create_round
 
@@ -79,15 +84,29 @@ def list_rounds_command() -> None:
 @click.option("--min-per-stratum", is_flag=True, default=None)
 @click.option("--exclude-audited-within-months", type=int)
 @transactional
-def draw_command(round_id: int, size: int | None, seed: str | None, stratify_by: str | None,
-                 min_per_stratum: bool | None, exclude_audited_within_months: int | None) -> None:
+def draw_command(
+    round_id: int,
+    size: int | None,
+    seed: str | None,
+    stratify_by: str | None,
+    min_per_stratum: bool | None,
+    exclude_audited_within_months: int | None,
+) -> None:
     """Draw the round's sample; prints a header line then one sampled case reference per line."""
     from auditapp.domain.sampling import draw_sample
 
-    certificate = draw_sample(_round(round_id), size=size, seed=seed, stratify_by=stratify_by,
-                              min_per_stratum=min_per_stratum, exclude_within_months=exclude_audited_within_months)
-    click.echo(f"Sample of {len(certificate['sample'])} from {certificate['population_size']} eligible cases "
-               f"(hashrank-v1, seed {certificate['seed']}):")
+    certificate = draw_sample(
+        _round(round_id),
+        size=size,
+        seed=seed,
+        stratify_by=stratify_by,
+        min_per_stratum=min_per_stratum,
+        exclude_within_months=exclude_audited_within_months,
+    )
+    click.echo(
+        f"Sample of {len(certificate['sample'])} from {certificate['population_size']} eligible cases "
+        f"(hashrank-v1, seed {certificate['seed']}):"
+    )
     for ref in certificate["sample"]:
         click.echo(ref)
 
@@ -149,8 +168,13 @@ def assign_auto_command(round_id: int) -> None:
 
 @click.command("export")
 @click.argument("round_id", type=int)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.csv, FILE.xlsx or FILE.json: the ending chooses the format.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="FILE.csv, FILE.xlsx or FILE.json: the ending chooses the format.",
+)
 @transactional
 def export_command(round_id: int, output: Path) -> None:
     """Export a round's answers in long form (one row per answer)."""

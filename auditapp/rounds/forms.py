@@ -27,45 +27,96 @@ from auditapp.models import MODES, STATUS_LABELS, STRATIFY_FIELDS
 
 
 class RoundForm(FlaskForm):
-    name = StringField("Round name", widget=GovTextInput(), description="For example, Neglect audit autumn 2026",
-                       validators=[DataRequired(message="Enter a name for the round"), Length(max=120)])
-    theme = StringField("Theme", widget=GovTextInput(), description="For example, neglect or domestic abuse",
-                        validators=[Optional(), Length(max=120)])
-    tool_key = SelectField("Audit tool", widget=GovSelect(), validators=[Optional()],
-                           description="The round keeps the newest version of this tool, even if a later one is loaded")
-    mode = RadioField("Audit mode", widget=GovRadioInput(), default="independent",
-                      choices=choices(MODES.items()), validators=[DataRequired(message="Select the audit mode")])
-    statuses = SelectMultipleField("Case statuses to include", widget=GovCheckboxesInput(),
-                                   description="Leave all unticked to include every status",
-                                   choices=choices(STATUS_LABELS.items()), validators=[Optional()])
-    localities = SelectMultipleField("Localities to include", widget=GovCheckboxesInput(), validators=[Optional()],
-                                     description="Leave all unticked to include every locality")
-    teams = SelectMultipleField("Teams to include", widget=GovCheckboxesInput(),
-                                description="Leave all unticked to include every team", validators=[Optional()])
+    name = StringField(
+        "Round name",
+        widget=GovTextInput(),
+        description="For example, Neglect audit autumn 2026",
+        validators=[DataRequired(message="Enter a name for the round"), Length(max=120)],
+    )
+    theme = StringField(
+        "Theme",
+        widget=GovTextInput(),
+        description="For example, neglect or domestic abuse",
+        validators=[Optional(), Length(max=120)],
+    )
+    tool_key = SelectField(
+        "Audit tool",
+        widget=GovSelect(),
+        validators=[Optional()],
+        description="The round keeps the newest version of this tool, even if a later one is loaded",
+    )
+    mode = RadioField(
+        "Audit mode",
+        widget=GovRadioInput(),
+        default="independent",
+        choices=choices(MODES.items()),
+        validators=[DataRequired(message="Select the audit mode")],
+    )
+    statuses = SelectMultipleField(
+        "Case statuses to include",
+        widget=GovCheckboxesInput(),
+        description="Leave all unticked to include every status",
+        choices=choices(STATUS_LABELS.items()),
+        validators=[Optional()],
+    )
+    localities = SelectMultipleField(
+        "Localities to include",
+        widget=GovCheckboxesInput(),
+        validators=[Optional()],
+        description="Leave all unticked to include every locality",
+    )
+    teams = SelectMultipleField(
+        "Teams to include",
+        widget=GovCheckboxesInput(),
+        description="Leave all unticked to include every team",
+        validators=[Optional()],
+    )
     open_from = GovDateField("Cases open on or after", description="Optional. For example, 1 4 2026")
     open_to = GovDateField("Cases referred on or before", description="Optional. For example, 30 9 2026")
-    exclusions = TextAreaField("Cases not to draw", widget=GovTextArea(), validators=[Optional(), Length(max=20000)],
-                               description="One per line: the case reference, a comma, then the reason. "
-                                           "For example, NS00123, under serious case review")
+    exclusions = TextAreaField(
+        "Cases not to draw",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=20000)],
+        description="One per line: the case reference, a comma, then the reason. "
+        "For example, NS00123, under serious case review",
+    )
     exclude_audited_within_months = IntegerField(
-        "Leave out cases sampled in a round in the last", widget=GovTextInput(), default=12,
+        "Leave out cases sampled in a round in the last",
+        widget=GovTextInput(),
+        default=12,
         description="Months. Enter 0 to include them",
-        validators=[InputRequired(message="Enter a number of months"), NumberRange(min=0, max=120)])
-    sample_size = IntegerField("Sample size", widget=GovTextInput(), default=12,
-                               description="The board asked for 6 to 12 cases",
-                               validators=[InputRequired(message="Enter the sample size"),
-                                           NumberRange(min=1, max=500,
-                                                       message="Sample size must be between 1 and 500")])
-    stratify_by = RadioField("Stratify the sample by", widget=GovRadioInput(), default="none",
-                             choices=choices(STRATIFY_FIELDS.items()))
+        validators=[InputRequired(message="Enter a number of months"), NumberRange(min=0, max=120)],
+    )
+    sample_size = IntegerField(
+        "Sample size",
+        widget=GovTextInput(),
+        default=12,
+        description="The board asked for 6 to 12 cases",
+        validators=[
+            InputRequired(message="Enter the sample size"),
+            NumberRange(min=1, max=500, message="Sample size must be between 1 and 500"),
+        ],
+    )
+    stratify_by = RadioField(
+        "Stratify the sample by", widget=GovRadioInput(), default="none", choices=choices(STRATIFY_FIELDS.items())
+    )
     min_per_stratum = BooleanField("At least one case from each stratum", widget=GovCheckboxInput())
-    agencies = SelectMultipleField("Agencies taking part", widget=GovCheckboxesInput(), validators=[Optional()],
-                                   description="Multi-agency rounds: an auditor from each, one of them leads")
+    agencies = SelectMultipleField(
+        "Agencies taking part",
+        widget=GovCheckboxesInput(),
+        validators=[Optional()],
+        description="Multi-agency rounds: an auditor from each, one of them leads",
+    )
     lead_agency = SelectField("Lead agency for the joint discussion", widget=GovSelect(), validators=[Optional()])
-    peers_not_from_case_locality = BooleanField("Peer auditors must not come from the case's locality",
-                                                widget=GovCheckboxInput())
-    max_load = IntegerField("Most cases for one auditor in this round", widget=GovTextInput(),
-                            description="Optional", validators=[Optional(), NumberRange(min=1, max=100)])
+    peers_not_from_case_locality = BooleanField(
+        "Peer auditors must not come from the case's locality", widget=GovCheckboxInput()
+    )
+    max_load = IntegerField(
+        "Most cases for one auditor in this round",
+        widget=GovTextInput(),
+        description="Optional",
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
     due_date = GovDateField("Audits due by", description="Optional. Four weeks from assignment when left blank")
     submit = SubmitField("Create round", widget=GovSubmitInput())
 
@@ -79,16 +130,22 @@ class RoundForm(FlaskForm):
 
 
 class DrawForm(FlaskForm):
-    seed = StringField("Seed", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
-                       description="Leave blank for a random seed. Anyone can repeat the draw with the seed.")
+    seed = StringField(
+        "Seed",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+        description="Leave blank for a random seed. Anyone can repeat the draw with the seed.",
+    )
     submit = SubmitField("Draw the sample", widget=GovSubmitInput())
 
 
 class ReplaceForm(FlaskForm):
-    reason = TextAreaField("Why must this case be replaced?", widget=GovTextArea(),
-                           description="For example, the file is not available, or every auditor has a conflict",
-                           validators=[DataRequired(message="Enter the reason for replacing the case"),
-                                       Length(max=500)])
+    reason = TextAreaField(
+        "Why must this case be replaced?",
+        widget=GovTextArea(),
+        description="For example, the file is not available, or every auditor has a conflict",
+        validators=[DataRequired(message="Enter the reason for replacing the case"), Length(max=500)],
+    )
     submit = SubmitField("Replace the case", widget=GovSubmitInput())
 
 
@@ -100,8 +157,12 @@ class ManualAssignForm(FlaskForm):
     auditor_id = SelectField("Auditor", widget=GovSelect(), validators=[DataRequired(message="Select an auditor")])
     agency = SelectField("For which agency's place", widget=GovSelect(), validators=[Optional()])
     lead = BooleanField("Lead auditor for the joint discussion", widget=GovCheckboxInput())
-    justification = TextAreaField("Justification", widget=GovTextArea(), validators=[Optional(), Length(max=2000)],
-                                  description="Required when the assignment breaks a conflict-of-interest rule")
+    justification = TextAreaField(
+        "Justification",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000)],
+        description="Required when the assignment breaks a conflict-of-interest rule",
+    )
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
 

@@ -39,17 +39,20 @@ BEGIN
     RAISE EXCEPTION 'The audit trail is append-only: % on % is not allowed', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END $$""",
-    *[statement
-      for table in APPEND_ONLY_TABLES
-      for statement in (
-          f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-          "FOR EACH ROW EXECUTE FUNCTION auditapp_append_only()",
-          f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-          "FOR EACH STATEMENT EXECUTE FUNCTION auditapp_append_only()",
-      )],
+    *[
+        statement
+        for table in APPEND_ONLY_TABLES
+        for statement in (
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION auditapp_append_only()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION auditapp_append_only()",
+        )
+    ],
 ]
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, 'The audit trail is append-only: {verb} on {table} is not allowed'); END"
-    for table in APPEND_ONLY_TABLES for verb in ("UPDATE", "DELETE")
+    for table in APPEND_ONLY_TABLES
+    for verb in ("UPDATE", "DELETE")
 ]

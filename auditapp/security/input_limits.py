@@ -42,10 +42,21 @@ def _clamp(value: int) -> int:
 class BoundedIntegerConverter(IntegerConverter):
     """Werkzeug's ``int`` converter, bounded to the id columns' range unless a route narrows it further."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 - werkzeug's names
-                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
-        super().__init__(map, fixed_digits=fixed_digits, min=DB_INT_MIN if min is None else _clamp(min),
-                         max=DB_INT_MAX if max is None else _clamp(max), signed=signed)
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(
+            map,
+            fixed_digits=fixed_digits,
+            min=DB_INT_MIN if min is None else _clamp(min),
+            max=DB_INT_MAX if max is None else _clamp(max),
+            signed=signed,
+        )
 
 
 def valid_host(value: str) -> bool:
@@ -91,8 +102,9 @@ class HostHeaderGuard:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if not self.refused(environ):
             return self.wsgi_app(environ, start_response)
-        response = Response("Bad request: the Host header is not valid for this service.\n", status=400,
-                            mimetype="text/plain")
+        response = Response(
+            "Bad request: the Host header is not valid for this service.\n", status=400, mimetype="text/plain"
+        )
         # A request context for set_security_headers (the nonce lives in g). Flask records the bad host as the
         # request's routing error instead of raising it; no view, before- or after-request hook or template runs
         # (only the teardown hooks, when the context ends) and nothing touches the database.
@@ -103,9 +115,14 @@ class HostHeaderGuard:
 
 def init_app(app: Flask) -> None:
     """Call before any blueprint is registered: a converter applies only to routes added after it."""
-    unbounded = [rule.rule for rule in app.url_map.iter_rules()
-                 if any(isinstance(c, IntegerConverter) and not isinstance(c, BoundedIntegerConverter)
-                        for c in rule._converters.values())]
+    unbounded = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if any(
+            isinstance(c, IntegerConverter) and not isinstance(c, BoundedIntegerConverter)
+            for c in rule._converters.values()
+        )
+    ]
     if unbounded:
         raise RuntimeError(f"input_limits.init_app must run before these routes are added: {unbounded}")
     app.url_map.converters["int"] = BoundedIntegerConverter

@@ -10,6 +10,15 @@ from auditapp.domain.audit_trail import record_refusal
 
 def refused(action: str, code: int, **details: object) -> None:
     view_args = {k: str(v)[:40] for k, v in (request.view_args or {}).items()}
-    record_refusal(action, object_type="request", details={"status": code, "method": request.method,
-                                                             "endpoint": request.endpoint, "path": request.path[:300],
-                                                             "view_args": view_args, **details})
+    record_refusal(
+        action,
+        object_type="request",
+        details={
+            "status": code,
+            "method": request.method,
+            "endpoint": request.endpoint,
+            "path": request.path[:300],
+            "view_args": view_args,
+            **details,
+        },
+    )

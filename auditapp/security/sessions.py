@@ -60,8 +60,9 @@ def pending_sign_in() -> UserSession | None:
 
 def sign_in(user: User, *, second_factor: bool, pending: UserSession | None = None) -> None:
     """Start a session for ``user`` (after password and, where required, second factor) under a new token."""
-    token = activate(user, pending=pending, second_factor=second_factor, ip_address=request.remote_addr,
-                     user_agent=_user_agent())
+    token = activate(
+        user, pending=pending, second_factor=second_factor, ip_address=request.remote_addr, user_agent=_user_agent()
+    )
     session.clear()  # no session fixation: nothing from before sign-in survives
     user.current_session_token = token
     login_user(user)  # stores user.get_id(), this sign-in's token
@@ -87,7 +88,7 @@ def sign_out(*, reason: str = "signed_out") -> None:
     session.clear()
 
 
-def _check_timeouts():  # noqa: ANN202 - a Flask before_request handler
+def _check_timeouts():
     if request.endpoint in STATIC_ENDPOINTS or not current_user.is_authenticated:
         return None
     now = utcnow()
@@ -106,15 +107,24 @@ def _check_timeouts():  # noqa: ANN202 - a Flask before_request handler
         return None
     # The redirect below is a success response, so the one commit mechanism stores this event.
     user = current_user._get_current_object()
-    record_event("session_timed_out", object_type="user", object_id=user.id, actor_id=user.id,
-                 actor_email=user.email, details={"reason": reason})
+    record_event(
+        "session_timed_out",
+        object_type="user",
+        object_id=user.id,
+        actor_id=user.id,
+        actor_email=user.email,
+        details={"reason": reason},
+    )
     row = current_session()
     if row is not None:
         end_session(row, reason=f"timed_out_{reason}")
     logout_user()
     session.clear()
-    flash("You were signed out because you had not used the service for 30 minutes"
-          if reason == "idle" else "You were signed out because you had been signed in for 12 hours")
+    flash(
+        "You were signed out because you had not used the service for 30 minutes"
+        if reason == "idle"
+        else "You were signed out because you had been signed in for 12 hours"
+    )
     return redirect(url_for("auth.sign_in"))
 
 

@@ -16,10 +16,15 @@ from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address)
 
-_per_address = limiter.shared_limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
-                                    scope="password-attempts-per-address", methods=["POST"])
-_overall = limiter.shared_limit(lambda: current_app.config["SIGN_IN_LIMIT_OVERALL"],
-                                scope="password-attempts-overall", key_func=lambda: "everyone", methods=["POST"])
+_per_address = limiter.shared_limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], scope="password-attempts-per-address", methods=["POST"]
+)
+_overall = limiter.shared_limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_OVERALL"],
+    scope="password-attempts-overall",
+    key_func=lambda: "everyone",
+    methods=["POST"],
+)
 
 
 def password_attempts(view: Callable) -> Callable:

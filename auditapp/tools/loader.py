@@ -226,12 +226,15 @@ def _shape_problem(text: str) -> str | None:
         elif not any(c in value for c in ".eE"):
             digits = len(value.lstrip("-"))
             if digits > MAX_INTEGER_DIGITS:
-                problem = (f"a whole number of {digits} digits ({value[:12]}...); "
-                           f"at most {MAX_INTEGER_DIGITS} digits are allowed")
+                problem = (
+                    f"a whole number of {digits} digits ({value[:12]}...); "
+                    f"at most {MAX_INTEGER_DIGITS} digits are allowed"
+                )
         elif len(value) > MAX_NUMBER_LENGTH or not _finite(value):
             shown = value if len(value) <= 24 else f"{value[:12]}..."
-            problem = (f"the number {shown} is too long or too large "
-                       f"(at most {MAX_NUMBER_LENGTH} characters, and finite)")
+            problem = (
+                f"the number {shown} is too long or too large (at most {MAX_NUMBER_LENGTH} characters, and finite)"
+            )
         if problem:
             return f"{_position(text, token.start())}: {problem}"
     return None

@@ -25,15 +25,38 @@ def annex_a_for_journey() -> bytes:
         head = [ref, ("a) Male", "b) Female")[n % 2], "a) WBRI", dob, 8]
         referrals.append(head + [referred, "b) No", TEAM, "Dana Whitfield"])
         assessments.append(head + [referred, date(2020, 3, 20 + n), TEAM, "Dana Whitfield"])
-        plans.append(head + [date(2020, 5, 4 + n), "Neglect", date(2024, 1, 10), "a) Yes", None, 0, TEAM,
-                             "Dana Whitfield"])
-    return workbook_bytes({
-        "List 3 Referrals": [COMMON_HEAD + ["Date of Referral", "Referral NFA?", "Allocated Team",
-                                            "Allocated Worker"], *referrals],
-        "List 4": [COMMON_HEAD + ["Continuous Assessment Start Date", "Continuous Assessment Date of Authorisation",
-                                  "Allocated Team", "Allocated Worker"], *assessments],
-        "List 7": [COMMON_HEAD + ["Child Protection Plan Start Date", "Latest Category of Abuse",
-                                  "Date of the Last Statutory Visit", "Was the Child Seen Alone?",
-                                  "Child Protection Plan End Date", "Number of Previous Child Protection Plans",
-                                  "Allocated Team", "Allocated Worker"], *plans],
-    })
+        plans.append(
+            head + [date(2020, 5, 4 + n), "Neglect", date(2024, 1, 10), "a) Yes", None, 0, TEAM, "Dana Whitfield"]
+        )
+    return workbook_bytes(
+        {
+            "List 3 Referrals": [
+                COMMON_HEAD + ["Date of Referral", "Referral NFA?", "Allocated Team", "Allocated Worker"],
+                *referrals,
+            ],
+            "List 4": [
+                COMMON_HEAD
+                + [
+                    "Continuous Assessment Start Date",
+                    "Continuous Assessment Date of Authorisation",
+                    "Allocated Team",
+                    "Allocated Worker",
+                ],
+                *assessments,
+            ],
+            "List 7": [
+                COMMON_HEAD
+                + [
+                    "Child Protection Plan Start Date",
+                    "Latest Category of Abuse",
+                    "Date of the Last Statutory Visit",
+                    "Was the Child Seen Alone?",
+                    "Child Protection Plan End Date",
+                    "Number of Previous Child Protection Plans",
+                    "Allocated Team",
+                    "Allocated Worker",
+                ],
+                *plans,
+            ],
+        }
+    )

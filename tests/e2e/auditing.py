@@ -32,14 +32,19 @@ def answer_question(page: Page, question: Question, value: str | None = None) ->
         raise NotImplementedError(question.type)
 
 
-def fill_section(page: Page, tool: AuditTool, section_id: str, answers: dict[str, str] | None = None,
-                 *, skip: tuple[str, ...] = ()) -> None:
+def fill_section(
+    page: Page, tool: AuditTool, section_id: str, answers: dict[str, str] | None = None, *, skip: tuple[str, ...] = ()
+) -> None:
     """Answer every question of a section page (``answers`` by question id override the defaults)."""
     answers = answers or {}
     section = tool.section(section_id)
     for question in section.questions:
-        if question.id in skip or (question.show_when and not question.show_when.is_met(answers.get(
-                question.show_when.question_id, DEFAULT_CHOICE.get("yes_no_na")))):
+        if question.id in skip or (
+            question.show_when
+            and not question.show_when.is_met(
+                answers.get(question.show_when.question_id, DEFAULT_CHOICE.get("yes_no_na"))
+            )
+        ):
             continue
         answer_question(page, question, answers.get(question.id))
     page.get_by_label(section.evidence.label, exact=True).fill(f"E2E evidence for {section.title.lower()}.")
@@ -52,8 +57,10 @@ def open_section(page: Page, tool: AuditTool, section_id: str) -> None:
 
 
 def _focused(page: Page) -> dict:
-    return page.evaluate("() => { const e = document.activeElement; return {tag: e.tagName, type: e.type,"
-                         " name: e.name, checked: e.checked, text: (e.innerText || '').trim()} }")
+    return page.evaluate(
+        "() => { const e = document.activeElement; return {tag: e.tagName, type: e.type,"
+        " name: e.name, checked: e.checked, text: (e.innerText || '').trim()} }"
+    )
 
 
 def follow_link_by_keyboard(page: Page, text: str, *, tag: str = "A") -> int:

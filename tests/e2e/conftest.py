@@ -41,8 +41,15 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -117,7 +124,7 @@ def a11y(request: pytest.FixtureRequest) -> Iterator[object]:
     _AXE_RUNS.append((request.node.name, len(accessibility.checked), len(accessibility.violations)))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     """How many pages axe-core checked (WCAG 2.0/2.1/2.2 A and AA) and what it found, printed after the run."""
     for name, pages, violations in _AXE_RUNS:
         terminalreporter.write_line(f"axe-core: {name}: {pages} pages checked, {violations} violations")

@@ -92,9 +92,11 @@ class Accessibility:
 
     def watch(self, page: Page) -> None:
         """Remember every page ``page`` shows, so ``assert_clean`` can prove none went unchecked."""
-        def navigated(frame) -> None:  # noqa: ANN001
+
+        def navigated(frame) -> None:
             if frame == page.main_frame:
                 self.visited.setdefault(urlsplit(frame.url).path, frame.url)
+
         page.on("framenavigated", navigated)
 
     def check(self, page: Page, name: str) -> None:

@@ -46,7 +46,7 @@ class Auditor:
     assignment_url: str = ""
 
 
-def _signed_in(new_context, local: str, a11y: Accessibility) -> Page:  # noqa: ANN001
+def _signed_in(new_context, local: str, a11y: Accessibility) -> Page:
     """A page in a browser context of its own (its own cookies), signed in as the demo user ``local``."""
     context: BrowserContext = new_context()
     page = context.new_page()
@@ -76,7 +76,8 @@ def import_annex_a(page: Page, a11y: Accessibility) -> None:
     page.get_by_role("link", name="Import the case population").click()
     a11y.check(page, "Import the case population")
     page.get_by_label("Upload a file").set_input_files(
-        {"name": "annex-a-e2e.xlsx", "mimeType": XLSX, "buffer": annex_a_for_journey()})
+        {"name": "annex-a-e2e.xlsx", "mimeType": XLSX, "buffer": annex_a_for_journey()}
+    )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", name="Check the import before you confirm it")).to_be_visible()
     expect(page.locator(".govuk-summary-list__row", has_text="New cases")).to_contain_text(str(len(REFS)))
@@ -144,13 +145,14 @@ def raise_concern(auditor: Auditor, a11y: Accessibility) -> None:
     page.get_by_role("link", name="raise an immediate safeguarding concern").click()
     a11y.check(page, "Raise a safeguarding concern")
     page.get_by_label("What is your concern about the child's safety now?").fill(
-        "E2E: the last visit note records bruising that was not followed up.")
+        "E2E: the last visit note records bruising that was not followed up."
+    )
     page.get_by_role("button", name="Raise the concern").click()
     expect(page.get_by_text("Your concern has been sent to the QA coordinator")).to_be_visible()
 
 
 def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -> None:
-    """"Not seen alone" with no reason saves for later, but the audit cannot be submitted until the reason is given."""
+    """ "Not seen alone" with no reason saves for later, but the audit cannot be submitted until the reason is given."""
     page = auditor.page
     open_section(page, TOOL, "childs_voice")
     a11y.check(page, "Audit section: the child's voice")
@@ -178,8 +180,11 @@ def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -
 
     summary.get_by_role("link", name="Enter why the child was not seen alone").click()
     expect(page.get_by_role("heading", name="The child's voice", level=1)).to_be_visible()
-    answer_question(page, TOOL.question("seen_alone_rationale"),
-                    "Visits were announced and the parent was present; no reason was recorded.")
+    answer_question(
+        page,
+        TOOL.question("seen_alone_rationale"),
+        "Visits were announced and the parent was present; no reason was recorded.",
+    )
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("link", name="Check your answers and submit").click()
     page.get_by_role("button", name="Submit the audit").click()
@@ -264,7 +269,8 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     page.get_by_label("Finding", exact=True).fill("E2E: the child's voice is heard but plans do not change")
     page.get_by_label("Evidence", exact=True).fill("Both agency audits found the child's wishes recorded.")
     page.get_by_role("group", name="Questions it rests on").get_by_label(
-        TOOL.question("child_views_on_plan").text).check()
+        TOOL.question("child_views_on_plan").text
+    ).check()
     page.get_by_role("group", name="Cases it rests on").get_by_label(case_ref).check()
     page.get_by_label("So what?", exact=True).fill("The child told us what would help and nothing changed for them.")
     page.get_by_role("button", name="Save finding").click()
@@ -302,15 +308,18 @@ def board_downloads_pdf(page: Page, a11y: Accessibility) -> None:
 
 
 @pytest.fixture
-def two_factor_required(live_server):  # noqa: ANN001, ANN201
+def two_factor_required(live_server):
     """Every user of the journey signs in with an authenticator app: set up at the first sign-in, then its codes."""
     live_server.app.config["TOTP_REQUIRED"] = True
     yield
     live_server.app.config["TOTP_REQUIRED"] = False
 
 
-def test_audit_cycle_from_import_to_board_report(new_context, a11y: Accessibility,  # noqa: ANN001
-                                                 two_factor_required) -> None:  # noqa: ANN001
+def test_audit_cycle_from_import_to_board_report(
+    new_context,
+    a11y: Accessibility,
+    two_factor_required,
+) -> None:
     coordinator = _signed_in(new_context, "coordinator", a11y)
     import_annex_a(coordinator, a11y)
     auditors = create_draw_and_assign(coordinator, a11y)

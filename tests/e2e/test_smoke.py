@@ -23,8 +23,11 @@ def test_admin_pages_and_the_audit_trail_check_are_accessible(page: Page, a11y: 
     a11y.check(page, "Sign in")
     sign_in(page, "admin", a11y)
     a11y.check(page, "Home (admin)")
-    for path, heading in (("/admin/users", "Users"), ("/admin/agencies", "Agencies"),
-                          ("/admin/audit-trail", "Audit trail")):
+    for path, heading in (
+        ("/admin/users", "Users"),
+        ("/admin/agencies", "Agencies"),
+        ("/admin/audit-trail", "Audit trail"),
+    ):
         page.goto(path)
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
         a11y.check(page, heading)
