@@ -51,8 +51,13 @@ e2e: assets | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,e2e]'
 	AUDITAPP_E2E=1 $(BIN)/python -m pytest tests/e2e --screenshot only-on-failure --output test-results
 
+# Lint, formatting, the layers (import-linter contracts in pyproject.toml) and types (mypy; strict on the domain
+# and the pure packages).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache

@@ -8,18 +8,20 @@ import uuid
 
 from flask import Flask, Response, g, request, send_from_directory
 from flask_login import current_user
+from flask_wtf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auditapp.domain.audit_trail import forget_kept, write_kept
+from auditapp import unit_of_work
 from auditapp.domain.context import ActorContext, set_actor
 from auditapp.domain.passwords import configure_hasher
-from auditapp.extensions import csrf, db, make_sqlite_transactional, migrate
+from auditapp.extensions import MIGRATIONS_DIRECTORY, db, make_sqlite_transactional
 from auditapp.security import headers, input_limits, sessions, throttle
 from auditapp.security.access import public
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+csrf = CSRFProtect()
 _REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -52,10 +54,11 @@ def create_app(config: object | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+    unit_of_work.install()
     db.init_app(app)
     with app.app_context():
         make_sqlite_transactional(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    app.config.setdefault(MIGRATIONS_DIRECTORY, os.path.join(ROOT, "migrations"))  # loaded when used: commands
     configure_hasher(**app.config.get("ARGON2_PARAMETERS", {}))
     # First, so the actor context is fresh before any other hook writes (a refused CSRF token or rate limit
     # is recorded with the request's actor and id).
@@ -73,7 +76,7 @@ def create_app(config: object | None = None) -> Flask:
     _register_template_globals(app)
 
     from auditapp import errors
-    from auditapp.cli import register_commands
+    from auditapp.commands import register_commands
 
     errors.init_app(app)
     register_commands(app)
@@ -102,20 +105,7 @@ def _register_request_hooks(app: Flask) -> None:
     def _forget_actor(_exc: BaseException | None) -> None:
         set_actor(None)  # threads are reused between requests: never leak one user's context into another's
 
-    @app.after_request
-    def _commit(response: Response) -> Response:
-        # The one place that commits: a successful response keeps the request's writes, any other discards them.
-        # Views therefore answer invalid forms with 400, and errors raise, so half-done work never commits.
-        # Refused attempts (403, 404, CSRF, lock-outs, limits) are then written again in a transaction of their own.
-        if response.status_code < 400:
-            db.session.commit()
-            forget_kept()
-        else:
-            db.session.rollback()
-            if write_kept():
-                db.session.commit()
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        return response
+    app.after_request(unit_of_work.finish_request)  # the one place a request commits or rolls back
 
 
 def _register_assets(app: Flask) -> None:
@@ -134,7 +124,6 @@ def _register_assets(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from auditapp.admin.routes import bp as admin_bp
-    from auditapp.audits.moderation_routes import bp as moderation_bp
     from auditapp.audits.routes import bp as audits_bp
     from auditapp.auth import account as _account  # noqa: F401 - the account pages, on the auth blueprint
     from auditapp.auth import routes as _sign_in  # noqa: F401 - sign-in and sign-out, on the auth blueprint
@@ -142,6 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.cases.routes import bp as cases_bp
     from auditapp.findings.routes import bp as findings_bp
     from auditapp.main.routes import bp as main_bp
+    from auditapp.moderation.routes import bp as moderation_bp
+    from auditapp.reports.routes import bp as reports_bp
     from auditapp.rounds.routes import bp as rounds_bp
 
     app.register_blueprint(main_bp)
@@ -152,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audits_bp, url_prefix="/audits")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(findings_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_template_globals(app: Flask) -> None:

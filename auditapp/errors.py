@@ -8,8 +8,8 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from auditapp import unit_of_work
 from auditapp.domain.passwords import HashingBusy
-from auditapp.extensions import db
 from auditapp.security.access import PUBLIC
 from auditapp.security.refusals import refused
 
@@ -65,6 +65,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        db.session.rollback()
+        unit_of_work.rollback()
         log.exception("Unhandled error", extra={"error_type": type(error).__name__})
         return _page(500)

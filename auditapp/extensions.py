@@ -1,11 +1,16 @@
-"""Flask extensions, created unbound and initialised in the app factory."""
+"""The database extensions, created unbound and initialised in the app factory (the web-only ones, CSRF and
+Flask-Login, live with the web layer: ``app`` and ``security.sessions``)."""
 
-from flask_login import LoginManager
-from flask_migrate import Migrate
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
+
+if TYPE_CHECKING:  # the domain and models import this module, and import no Flask
+    from flask import Flask
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,9 +26,29 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
-login_manager = LoginManager()
-csrf = CSRFProtect()
+
+
+MIGRATIONS_DIRECTORY = "AUDITAPP_MIGRATIONS_DIRECTORY"
+
+
+def init_migrations(app: Flask) -> None:
+    """Set up Flask-Migrate for ``app`` when migrations are first needed (``auditapp db``, ``upgrade_database``).
+
+    Flask-Migrate imports Alembic, which no page and no other command needs: loading it lazily keeps the command
+    line's start-up fast.
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=app.config[MIGRATIONS_DIRECTORY])
+
+
+def upgrade_database(app: Flask) -> None:
+    """Apply every migration to ``app``'s database (inside an app context)."""
+    from flask_migrate import upgrade
+
+    init_migrations(app)
+    upgrade()
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000

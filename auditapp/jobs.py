@@ -1,10 +1,11 @@
 """Background jobs for work that takes longer than a page should wait for (large imports, report builds).
 
 A view calls ``submit``: the job row is written in the request's transaction and its thread starts only once that
-transaction commits. The thread works as the user who asked, in its own transaction: this runner is the one place
-that commits for a job, as the request hook is for requests. Progress is kept in memory (read by the status page
-of the same process) and, on PostgreSQL, also written to the job row through a separate connection so every
-worker can show it. With ``JOBS_SYNCHRONOUS`` (tests) the job runs inside the request instead.
+transaction commits. The thread works as the user who asked, in its own transaction, which
+``unit_of_work.run_job`` commits (as ``unit_of_work.finish_request`` does for requests). Progress is kept in
+memory (read by the status page of the same process) and, on PostgreSQL, also written to the job row through a
+separate connection so every worker can show it. With ``JOBS_SYNCHRONOUS`` (tests) the job runs inside the
+request instead.
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from auditapp.domain.context import ActorContext, acting_as
+from auditapp.domain.context import ActorContext
 from auditapp.domain.errors import DomainError
 from auditapp.extensions import db
 from auditapp.importers import ImportFailed
 from auditapp.models import Job, User
 from auditapp.models.types import utcnow
+from auditapp.vocabulary import JobStatus
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -47,7 +48,7 @@ def job(kind: str) -> Callable[[JobFunction], JobFunction]:
 
 def submit(*, kind: str, payload: dict[str, Any], user_id: int) -> Job:
     """Record a job and start it once the current transaction commits (or now, in synchronous mode)."""
-    record = Job(kind=kind, payload=payload, user_id=user_id, status="queued", owner=this_process())
+    record = Job(kind=kind, payload=payload, user_id=user_id, status=JobStatus.QUEUED, owner=this_process())
     db.session.add(record)
     db.session.flush()
     if current_app.config.get("JOBS_SYNCHRONOUS"):
@@ -97,10 +98,14 @@ INTERRUPTED = "Interrupted: the server stopped while this was running, so nothin
 def recover_interrupted(jobs: list[Job] | None = None) -> int:
     """Mark as failed the queued or running jobs whose process has gone (the caller commits); how many."""
     if jobs is None:
-        jobs = list(db.session.scalars(select(Job).where(Job.status.in_(["queued", "running"]))))
-    gone = [record for record in jobs if record.status in ("queued", "running") and _owner_gone(record.owner)]
+        jobs = list(db.session.scalars(select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))))
+    gone = [
+        record
+        for record in jobs
+        if record.status in (JobStatus.QUEUED, JobStatus.RUNNING) and _owner_gone(record.owner)
+    ]
     for record in gone:
-        record.status, record.message, record.finished_at = "failed", INTERRUPTED, utcnow()
+        record.status, record.message, record.finished_at = JobStatus.FAILED, INTERRUPTED, utcnow()
         log.warning("Job interrupted by a restart", extra={"job_id": record.id, "kind": record.kind})
     if gone:
         db.session.flush()
@@ -115,7 +120,7 @@ def progress_of(record: Job) -> tuple[int, int]:
 def _execute(record: Job, *, progress: Progress) -> None:
     """Run the job's function in the current transaction and record how it ended (the caller commits)."""
     message, url = _FUNCTIONS[record.kind](record.payload, progress)
-    record.status, record.message, record.result_url, record.finished_at = "done", message, url, utcnow()
+    record.status, record.message, record.result_url, record.finished_at = JobStatus.DONE, message, url, utcnow()
     db.session.flush()
 
 
@@ -131,61 +136,44 @@ def _progress_writer(job_id: int) -> Progress:
     return report
 
 
-def _run(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        record = db.session.get(Job, job_id)
-        user = db.session.get(User, record.user_id) if record.user_id else None
-        actor = ActorContext(
-            user_id=user.id if user else None,
-            email=user.email if user else None,
-            role=user.role.value if user else None,
-            request_id=f"job-{job_id}",
-            channel="job",
-        )
-        with acting_as(actor):
-            record.status = "running"
-            db.session.commit()
-            try:
-                _execute(db.session.get(Job, job_id), progress=_progress_writer(job_id))
-                db.session.commit()
-            except Exception as error:
-                db.session.rollback()
-                failed = db.session.get(Job, job_id)
-                failed.status, failed.finished_at = "failed", utcnow()
-                failed.message = (
-                    str(error)
-                    if isinstance(error, DomainError | ImportFailed)
-                    else "Something went wrong: nothing was saved. Try again."
-                )
-                if not isinstance(error, DomainError | ImportFailed):
-                    log.exception("Job failed", extra={"job_id": job_id, "kind": failed.kind})
-                db.session.commit()
-            finally:
-                _PROGRESS.pop(job_id, None)
-                db.session.remove()
+def start(job_id: int) -> ActorContext:
+    """Mark a submitted job running (the caller commits); the actor it runs as: the user who asked."""
+    record = db.session.get(Job, job_id)
+    user = db.session.get(User, record.user_id) if record.user_id else None
+    record.status = JobStatus.RUNNING
+    return ActorContext(
+        user_id=user.id if user else None,
+        email=user.email if user else None,
+        role=user.role.value if user else None,
+        request_id=f"job-{job_id}",
+        channel="job",
+    )
 
 
-@event.listens_for(Session, "after_commit")
-def _start_committed_jobs(session: Session) -> None:
-    for app, job_id in session.info.pop(TO_START, []):
-        threading.Thread(target=_run, args=(app, job_id), name=f"auditapp-job-{job_id}", daemon=True).start()
+def execute(job_id: int) -> None:
+    """Do a running job's work in the current transaction (the caller commits)."""
+    _execute(db.session.get(Job, job_id), progress=_progress_writer(job_id))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_jobs(session: Session) -> None:
+def record_failure(job_id: int, error: Exception) -> None:
+    """Record why a job failed, after its work was rolled back (the caller commits)."""
+    failed = db.session.get(Job, job_id)
+    failed.status, failed.finished_at = JobStatus.FAILED, utcnow()
+    expected = isinstance(error, DomainError | ImportFailed)
+    failed.message = str(error) if expected else "Something went wrong: nothing was saved. Try again."
+    if not expected:
+        log.error("Job failed", exc_info=error, extra={"job_id": job_id, "kind": failed.kind})
+
+
+def forget_progress(job_id: int) -> None:
+    _PROGRESS.pop(job_id, None)
+
+
+def take_committed(session: Session) -> list[tuple[Flask, int]]:
+    """The jobs submitted in the transaction that has just committed, to start now (see ``unit_of_work``)."""
+    return session.info.pop(TO_START, [])
+
+
+def forget_submitted(session: Session) -> None:
+    """The transaction rolled back: its jobs were never recorded, so none starts."""
     session.info.pop(TO_START, None)
-
-
-def recover_at_start(app: Flask) -> None:
-    """At server start: fail the jobs whose process has gone. Quietly does nothing before the first migration."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    with app.app_context():
-        try:
-            if recover_interrupted():
-                db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            log.warning("Could not check for interrupted jobs (is the database migrated?)")
-        finally:
-            db.session.remove()

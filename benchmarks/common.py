@@ -8,9 +8,8 @@ from typing import Any
 
 def fresh_app(database: Path) -> Any:
     """Create the app on ``database`` (removed first if present) and migrate it from empty."""
-    import flask_migrate
-
     from auditapp.app import create_app
+    from auditapp.extensions import upgrade_database
     from config import TestConfig
 
     database.unlink(missing_ok=True)
@@ -18,5 +17,5 @@ def fresh_app(database: Path) -> Any:
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{database}"
     app = create_app(config)
     with app.app_context():
-        flask_migrate.upgrade()
+        upgrade_database(app)
     return app

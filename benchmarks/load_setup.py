@@ -107,7 +107,7 @@ def migrate(url: str) -> None:
 def _auditors(count: int) -> list[Any]:
     from sqlalchemy import select
 
-    from auditapp.demo import AGENCIES
+    from auditapp.demo.facts import AGENCIES
     from auditapp.domain.users import create_user
     from auditapp.extensions import db
     from auditapp.models import Agency, AuditorType, Role
@@ -159,8 +159,9 @@ def populate(url: str, users: int) -> dict[str, Any]:
     from sqlalchemy import select
 
     from auditapp.app import create_app
-    from auditapp.demo import DEMO_PASSWORD, DOMAIN, load_demo
-    from auditapp.demo_audits import COMPLETED_ROUND
+    from auditapp.demo.audits import COMPLETED_ROUND
+    from auditapp.demo.facts import DEMO_PASSWORD, DOMAIN
+    from auditapp.demo.load import load_demo
     from auditapp.domain.audits import tool_for
     from auditapp.domain.context import acting_as, cli_actor
     from auditapp.extensions import db

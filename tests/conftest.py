@@ -57,9 +57,8 @@ def _postgres_database(base_url: str) -> tuple[str, callable]:
 
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
-    from flask_migrate import upgrade
-
     from auditapp.app import create_app
+    from auditapp.extensions import upgrade_database
 
     config = TestConfig()
     drop = None
@@ -68,7 +67,7 @@ def app() -> Iterator[Flask]:
         config.SQLALCHEMY_DATABASE_URI, drop = _postgres_database(base)
     app = create_app(config)
     with app.app_context():
-        upgrade()  # the schema comes from the migrations, never create_all()
+        upgrade_database(app)  # the schema comes from the migrations, never create_all()
     yield app
     with app.app_context():
         db.session.remove()

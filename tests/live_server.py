@@ -30,12 +30,12 @@ SETUP = """
 from auditapp.app import create_app
 from auditapp.domain.context import acting_as, cli_actor
 from auditapp.extensions import db
-from flask_migrate import upgrade
+from auditapp.extensions import upgrade_database
 from tests.factories import make_org, make_users
 
 app = create_app()
 with app.app_context(), acting_as(cli_actor()):
-    upgrade()
+    upgrade_database(app)
     make_users(make_org())
     db.session.commit()
 """

@@ -90,11 +90,11 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "findings.action": {QA, BOARD},
     "findings.action_update": {QA},
     "findings.action_plan": {QA, BOARD},
-    "findings.reports": {QA, BOARD},
-    "findings.report_download": {QA, BOARD},
-    "findings.report_preview": {QA},
-    "findings.report_draft_pdf": {QA},
-    "findings.report_publish": {QA},
+    "reports.published": {QA, BOARD},
+    "reports.download": {QA, BOARD},
+    "reports.preview": {QA},
+    "reports.draft_pdf": {QA},
+    "reports.publish": {QA},
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}

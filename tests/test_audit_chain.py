@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from auditapp.domain.audit_chain import GENESIS, link_hash, verify
-from auditapp.domain.audit_trail import record_event
+from auditapp.domain.trail.chain import GENESIS, link_hash, verify
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AuditChainHead, AuditChainLink, AuditEvent
 from auditapp.security.db_role import SQLITE_TRIGGERS

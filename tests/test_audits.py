@@ -312,16 +312,13 @@ def test_a_concern_emails_the_coordinators_only_once_it_is_committed(app, monkey
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     db.session.commit()  # keep the fixtures: the test rolls back its first concern
     auditor_id, coordinator, ref = users["auditor"].id, users["qa_coordinator"].email, mine.sampled_case.case.case_ref
-    app.config["MAIL_SERVER"] = "smtp.test.invalid"
-    try:
-        with app.app_context(), acting_as(ActorContext(user_id=auditor_id, email="a", role="auditor")):
-            raise_concern(mine.sampled_case, description="Rolled back")
-            db.session.rollback()
-            assert sent == []
-            raise_concern(mine.sampled_case, description="Kept")
-            db.session.commit()
-    finally:
-        app.config["MAIL_SERVER"] = None
+    settings = mail.MailSettings(server="smtp.test.invalid")
+    with app.app_context(), acting_as(ActorContext(user_id=auditor_id, email="a", role="auditor")):
+        raise_concern(mine.sampled_case, description="Rolled back", mail=settings)
+        db.session.rollback()
+        assert sent == []
+        raise_concern(mine.sampled_case, description="Kept", mail=settings)
+        db.session.commit()
     assert len(sent) == 1 and sent[0]["To"] == coordinator
     assert ref in sent[0].get_content()
 

@@ -16,7 +16,7 @@ import threading
 import pytest
 from flask import url_for
 
-from auditapp.domain.audit_trail import record_event
+from auditapp.domain.trail.events import record_event
 from auditapp.tools import ToolDefinitionError, builtin_tool, parse_tool_json, tool_to_json
 from tests.conftest import csrf_token, soup
 from tests.test_access import FILENAMES, expected, objects  # noqa: F401 - objects is a fixture

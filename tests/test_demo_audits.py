@@ -7,8 +7,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from auditapp.demo import DEMO_ROUND, load_demo
-from auditapp.demo_audits import COMPLETED_ROUND
+from auditapp.demo.audits import COMPLETED_ROUND
+from auditapp.demo.facts import DEMO_ROUND
+from auditapp.demo.load import load_demo
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, AuditEvent, AuditRound, JointDiscussion, SafeguardingConcern, User
 

@@ -110,7 +110,7 @@ def test_the_owner_is_stopped_by_the_append_only_trigger(deployment):
 WRITER = """
 import pathlib, sys, time
 from auditapp.app import create_app
-from auditapp.domain.audit_trail import record_event
+from auditapp.domain.trail.events import record_event
 from auditapp.domain.context import ActorContext, acting_as
 from auditapp.extensions import db
 

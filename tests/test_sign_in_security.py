@@ -186,14 +186,14 @@ def test_finding_6_forbidden_admin_pages_exports_and_csrf_failures_are_recorded(
 
 
 def test_finding_6_a_refusal_is_kept_while_the_rest_of_the_request_is_rolled_back(app, client_for, users):
-    from auditapp.domain.audit_trail import record_event, record_refusal
     from auditapp.domain.context import ActorContext, acting_as
+    from auditapp.domain.trail.events import record_event, record_refusal
 
     with app.test_request_context(), acting_as(ActorContext(email="t@example.org", channel="test")):
         record_event("ordinary_change")
         record_refusal("refused_thing", object_type="request")
         db.session.rollback()
-        from auditapp.domain.audit_trail import write_kept
+        from auditapp.domain.trail.events import write_kept
 
         assert write_kept() is True
         db.session.commit()  # as the request hook does

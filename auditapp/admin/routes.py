@@ -17,10 +17,9 @@ from auditapp.admin.forms import (
 from auditapp.domain import org
 from auditapp.domain import users as user_domain
 from auditapp.domain.assignments import open_assignments
-from auditapp.domain.audit_trail import list_events
 from auditapp.domain.auth import reset_two_factor
 from auditapp.domain.errors import DomainError
-from auditapp.extensions import db
+from auditapp.domain.trail.events import list_events
 from auditapp.forms import add_domain_error, choices, int_or_none, page_number, render_form
 from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
 from auditapp.security.access import register_loader, requires_role
@@ -248,9 +247,9 @@ def audit_trail():
 @admin_only
 def audit_trail_verify():
     """Recompute the hash chain now (the same check as ``auditapp audit-trail verify``); reads only."""
-    from auditapp.domain.audit_chain import verify
+    from auditapp.domain.trail.chain import verify_trail
 
-    return render_template("admin/audit_trail_verify.html", report=verify(db.session))
+    return render_template("admin/audit_trail_verify.html", report=verify_trail())
 
 
 @bp.route("/tools")

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 
 from auditapp.assignment.rules import (
     INACTIVE,
@@ -26,21 +25,13 @@ from auditapp.assignment.rules import (
     WRONG_AGENCY,
     WRONG_AUDITOR_TYPE,
     AuditorInfo,
-    AuditorType,
     CaseInfo,
     RoundOptions,
     Slot,
     check,
     normalise,
 )
-
-
-class Mode(StrEnum):
-    """A round's audit mode."""
-
-    INDEPENDENT = "independent"
-    PEER = "peer"
-    MULTI_AGENCY = "multi-agency"
+from auditapp.vocabulary import AuditorType, RoundMode
 
 
 @dataclass(frozen=True)
@@ -78,14 +69,14 @@ class AssignmentPlan:
         return max(self.loads.values(), default=0)
 
 
-def slots_for(case: CaseInfo, mode: Mode, options: RoundOptions) -> list[Slot]:
+def slots_for(case: CaseInfo, mode: RoundMode, options: RoundOptions) -> list[Slot]:
     """Return the places to fill on ``case`` in ``mode``, sorted by agency; the lead place is marked.
 
     Raises ValueError for a multi-agency round with no agencies chosen.
     """
-    if mode == Mode.INDEPENDENT:
+    if mode == RoundMode.INDEPENDENT:
         return [Slot(case.case_ref, None, AuditorType.INDEPENDENT)]
-    if mode == Mode.PEER:
+    if mode == RoundMode.PEER:
         return [Slot(case.case_ref, agency, AuditorType.PEER) for agency in _distinct(case.agencies_involved)]
     if not options.agencies:
         raise ValueError("Choose the agencies taking part in a multi-agency round.")
@@ -158,7 +149,7 @@ def auto_assign(
     cases: Iterable[CaseInfo],
     auditors: Iterable[AuditorInfo],
     *,
-    mode: Mode,
+    mode: RoundMode,
     options: RoundOptions = RoundOptions(),
     existing: Iterable[PlannedAssignment] = (),
 ) -> AssignmentPlan:
@@ -200,7 +191,7 @@ def auto_assign(
 
 
 def _open_places(
-    cases: list[CaseInfo], mode: Mode, options: RoundOptions, taken: list[PlannedAssignment]
+    cases: list[CaseInfo], mode: RoundMode, options: RoundOptions, taken: list[PlannedAssignment]
 ) -> tuple[list[tuple[CaseInfo, Slot]], list[UnfilledSlot], set[str]]:
     """Return the places still to fill, the cases with no places at all, and the cases that have a lead."""
     filled = {(a.case_ref, normalise(a.agency)): a for a in taken}
@@ -255,9 +246,9 @@ def _require_unique(values: Sequence[object], what: str) -> None:
         raise ValueError(f"The {what} {repeated[0]!r} appears more than once.")
 
 
-def _with_lead(assignments: list[PlannedAssignment], mode: Mode, led_cases: set[str]) -> list[PlannedAssignment]:
+def _with_lead(assignments: list[PlannedAssignment], mode: RoundMode, led_cases: set[str]) -> list[PlannedAssignment]:
     """In a multi-agency round, when the lead agency's place is unfilled, the first filled place leads."""
-    if mode != Mode.MULTI_AGENCY:
+    if mode != RoundMode.MULTI_AGENCY:
         return [replace(a, lead=False) for a in assignments]
     cases_with_lead = led_cases | {a.case_ref for a in assignments if a.lead}
     result = []

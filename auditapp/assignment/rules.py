@@ -11,14 +11,8 @@ allocated worker and team manager as text. A false match can only block an assig
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class AuditorType(StrEnum):
-    """Whether an auditor is independent of the partnership's case work or a peer from an agency."""
-
-    INDEPENDENT = "independent"
-    PEER = "peer"
+from auditapp.vocabulary import AuditorType  # defined once there; still importable from here
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from werkzeug.datastructures import MultiDict
-from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from auditapp.forms import choices
 from auditapp.tools import Section
 
 
@@ -47,49 +46,3 @@ class ConcernForm(FlaskForm):
         validators=[DataRequired(message="Describe your concern about the child's safety"), Length(max=5000)],
     )
     submit = SubmitField("Raise the concern", widget=GovSubmitInput())
-
-
-class AcknowledgeForm(FlaskForm):
-    action_taken = TextAreaField(
-        "Action taken",
-        widget=GovTextArea(),
-        description="For example, referred to the duty team on 3 March at 10:15",
-        validators=[DataRequired(message="Enter the action taken"), Length(max=5000)],
-    )
-    submit = SubmitField("Acknowledge the concern", widget=GovSubmitInput())
-
-
-class ModerationForm(FlaskForm):
-    decision = RadioField(
-        "Your decision",
-        widget=GovRadioInput(),
-        choices=choices(
-            [
-                ("agreed", "Agree with the auditor's judgement"),
-                ("returned", "Return to the auditor with a comment"),
-                ("regraded", "Re-grade"),
-            ]
-        ),
-        validators=[DataRequired(message="Select your decision")],
-    )
-    grade = SelectField(
-        "Moderated grade",
-        widget=GovSelect(),
-        validators=[Optional()],
-        choices=choices(
-            [
-                ("outstanding", "Outstanding"),
-                ("good", "Good"),
-                ("requires_improvement", "Requires improvement"),
-                ("inadequate", "Inadequate"),
-            ],
-            blank="Select a grade",
-        ),
-    )
-    comment = TextAreaField(
-        "Comment",
-        widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000)],
-        description="Required when you return the audit or re-grade it",
-    )
-    submit = SubmitField("Save decision", widget=GovSubmitInput())

@@ -3,13 +3,14 @@ auditor's joint discussion."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from auditapp.audits.forms import ConcernForm, VersionedForm, section_values
 from auditapp.domain import audits as audit_domain
 from auditapp.domain import moderation
 from auditapp.domain.concerns import raise_concern
 from auditapp.domain.errors import DomainError
+from auditapp.domain.mail import MailSettings
 from auditapp.forms import add_domain_error, int_or_none
 from auditapp.models import Assignment, Role
 from auditapp.security.access import register_loader, requires_role
@@ -115,7 +116,11 @@ def concern(assignment: Assignment):
     form = ConcernForm()
     if form.validate_on_submit():
         try:
-            raise_concern(assignment.sampled_case, description=form.description.data)
+            raise_concern(
+                assignment.sampled_case,
+                description=form.description.data,
+                mail=MailSettings.from_config(current_app.config),
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:

@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from auditapp.cli import transactional
 from auditapp.importers import FORMATS, ImportFailed, Source
+from auditapp.unit_of_work import transactional
 
 cases_cli = AppGroup("cases", help="Import and export the case population.")
 
@@ -32,10 +32,15 @@ def import_command(paths: tuple[Path, ...], format_: str | None, dry_run: bool) 
 
     Every row is imported or none: on any problem the errors are listed and nothing is written.
     """
-    from auditapp.domain.case_import import apply_import, plan_import
+    from auditapp.domain.case_import import apply_import, plan_import, upload_limits
 
     try:
-        plan = plan_import(_sources(paths), format=format_, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        plan = plan_import(
+            _sources(paths),
+            format=format_,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            limits=upload_limits(current_app.config),
+        )
     except ImportFailed as failure:
         click.echo(f"Import failed, nothing was written: {failure}", err=True)
         for issue in failure.issues:

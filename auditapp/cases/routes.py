@@ -8,7 +8,7 @@ from flask_login import current_user
 from auditapp.cases import jobs as _jobs  # noqa: F401 - registers the import job
 from auditapp.cases.forms import ConfirmImportForm, UploadForm
 from auditapp.domain import cases as case_domain
-from auditapp.domain.case_import import parse_upload
+from auditapp.domain.case_import import parse_upload, upload_limits
 from auditapp.domain.errors import NotFound
 from auditapp.domain.uploads import discard_upload, find_upload, store_upload, view_check
 from auditapp.forms import int_or_none
@@ -53,7 +53,10 @@ def upload():
         sources = [Source(f.filename, f.read()) for f in form.files.data if f.filename]
         try:  # the one parse of these files: the check page and the import job use what it read
             parsed = parse_upload(
-                sources, format=form.format.data or None, max_bytes=current_app.config["MAX_CONTENT_LENGTH"]
+                sources,
+                format=form.format.data or None,
+                max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+                limits=upload_limits(current_app.config),
             )
         except ImportFailed as error:
             failure = error

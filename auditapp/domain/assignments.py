@@ -7,15 +7,16 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from auditapp.assignment.auto import AssignmentPlan, Mode, PlannedAssignment, auto_assign, slots_for
-from auditapp.assignment.rules import AuditorInfo, AuditorType, Breach, CaseInfo, RoundOptions, Slot, check
-from auditapp.domain.audit_trail import record_event
+from auditapp.assignment.auto import AssignmentPlan, PlannedAssignment, auto_assign, slots_for
+from auditapp.assignment.rules import AuditorInfo, Breach, CaseInfo, RoundOptions, Slot, check
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.sampling import remove_assignment_row
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import Assignment, AuditRound, Role, SampledCase, Team, User
 from auditapp.models.types import utcnow
+from auditapp.vocabulary import AuditorType, AuditState, RoundMode
 
 DEFAULT_WEEKS = 4
 
@@ -54,7 +55,7 @@ def _auditor_infos() -> list[AuditorInfo]:
             name=u.name,
             email=u.email,
             agency=u.agency.name if u.agency else None,
-            auditor_type=AuditorType(u.auditor_type.value) if u.auditor_type else AuditorType.PEER,
+            auditor_type=u.auditor_type or AuditorType.PEER,
             team=u.team.name if u.team else None,
             locality=u.team.locality.name if u.team and u.team.locality else None,
             active=u.active,
@@ -136,7 +137,7 @@ def assign_automatically(audit_round: AuditRound) -> AssignmentPlan:
         plan = auto_assign(
             [_case_info(s, audit_round) for s in current],
             _auditor_infos(),
-            mode=Mode(audit_round.mode),
+            mode=RoundMode(audit_round.mode),
             options=options_for(audit_round),
             existing=existing,
         )
@@ -171,7 +172,7 @@ def check_manual(
     if auditor is None:
         raise DomainError("Select an auditor from the list", field="auditor_id")
     case = _case_info(sampled, audit_round)
-    slots = slots_for(case, Mode(audit_round.mode), options_for(audit_round))
+    slots = slots_for(case, RoundMode(audit_round.mode), options_for(audit_round))
     slot = next((s for s in slots if (s.agency or None) == (agency or None)), None) or Slot(case.case_ref, agency)
     breaches = check(
         case,
@@ -242,7 +243,7 @@ def open_assignments(user_id: int) -> list[Assignment]:
     return [
         a
         for a in assignments_for_auditor(user_id)
-        if a.audit is None or a.audit.state in ("not_started", "in_progress", "returned")
+        if a.audit is None or a.audit.state in (AuditState.NOT_STARTED, AuditState.IN_PROGRESS, AuditState.RETURNED)
     ]
 
 

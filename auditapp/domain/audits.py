@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase
 from auditapp.models.types import utcnow
@@ -27,8 +27,9 @@ from auditapp.tools import (
     validate_all,
     validate_section,
 )
+from auditapp.vocabulary import AuditState, SectionStatus
 
-EDITABLE = {"not_started", "in_progress", "returned"}
+EDITABLE = frozenset({AuditState.NOT_STARTED, AuditState.IN_PROGRESS, AuditState.RETURNED})
 
 
 class ConflictError(DomainError):
@@ -91,7 +92,7 @@ def view_audit(assignment: Assignment) -> AgencyAudit:
     """
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
     if audit is None:
-        audit = AgencyAudit(assignment_id=assignment.id, state="not_started", answers={}, version=0)
+        audit = AgencyAudit(assignment_id=assignment.id, state=AuditState.NOT_STARTED, answers={}, version=0)
         # Reachable as audit.assignment, but without the backref: assignment.audit stays None until it is saved.
         set_committed_value(audit, "assignment", assignment)
     _record_view(assignment, audit)
@@ -103,7 +104,7 @@ def open_audit(assignment: Assignment) -> AgencyAudit:
     shows audits with :func:`view_audit`, which never creates one). Every opening is an audit event."""
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
     if audit is None:
-        audit = AgencyAudit(assignment=assignment, state="not_started", answers={})
+        audit = AgencyAudit(assignment=assignment, state=AuditState.NOT_STARTED, answers={})
         db.session.add(audit)
         db.session.flush()
     _record_view(assignment, audit)
@@ -126,7 +127,7 @@ def _store_if_new(audit: AgencyAudit, typed: dict[str, str], keys: set[str]) -> 
         raise _conflict(winner, typed, keys) from None
 
 
-def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> dict[str, str]:
+def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> dict[str, SectionStatus]:
     return {
         s.id: section_status(tool=tool, section_id=s.id, answers=audit.answers, computed=proposals)
         for s in tool.sections
@@ -164,17 +165,18 @@ def save_section(
     merged = {k: v for k, v in audit.answers.items() if k not in keys} | typed
     cleaned = clean_answers(tool=tool, answers=merged)
     changed = sorted(k for k in set(cleaned) | set(audit.answers) if cleaned.get(k) != audit.answers.get(k))
-    audit.answers = cleaned
-    audit.state = "in_progress" if audit.state == "not_started" else audit.state
-    audit.updated_at, audit.updated_by_id = utcnow(), current_actor().user_id
     try:
-        db.session.flush()
+        # The change is made and flushed inside a savepoint: when the database's version check fails, only the
+        # savepoint is undone and the session stays usable (begin_nested flushes earlier changes first).
+        with db.session.begin_nested():
+            audit.answers = cleaned
+            audit.state = AuditState.IN_PROGRESS if audit.state == AuditState.NOT_STARTED else audit.state
+            audit.updated_at, audit.updated_by_id = utcnow(), current_actor().user_id
+            db.session.flush()
     except StaleDataError:
-        # The failed flush leaves the session unusable; rolling back (never committing) is the only way to read
-        # the winner's answers for the conflict page. The 409 response then rolls back whatever else remains.
-        db.session.rollback()
-        fresh = db.session.get(AgencyAudit, audit.id)
-        raise _conflict(fresh, typed, keys) from None
+        # Another save won: read its answers for the conflict page (the 409 response discards the rest).
+        db.session.refresh(audit)
+        raise _conflict(audit, typed, keys) from None
     record_event(
         "audit_saved",
         object_type="agency_audit",
@@ -201,7 +203,7 @@ def submit_audit(audit: AgencyAudit, *, loaded_version: int) -> list[FieldError]
     if errors:
         return errors
     _store_if_new(audit, {}, set(audit.answers))
-    audit.state, audit.submitted_at = "submitted", utcnow()
+    audit.state, audit.submitted_at = AuditState.SUBMITTED, utcnow()
     db.session.flush()
     record_event(
         "audit_submitted",
@@ -220,19 +222,20 @@ class CaseProgress:
 
     @property
     def state(self) -> str:
-        states = [a.state if a else "not_started" for _, a in self.audits]
+        states = [a.state if a else AuditState.NOT_STARTED for _, a in self.audits]
         if not states:
             return "No auditors"
         if self.joint_done:
             return "Joint discussion done"
-        for state, label in (("returned", "Returned"), ("in_progress", "In progress")):
+        for state in (AuditState.RETURNED, AuditState.IN_PROGRESS):
             if state in states:
-                return label
-        if all(s == "moderated" for s in states):
-            return "Moderated"
-        if all(s in ("submitted", "moderated") for s in states):
-            return "Submitted"
-        return "In progress" if any(s != "not_started" for s in states) else "Not started"
+                return state.label
+        if all(s == AuditState.MODERATED for s in states):
+            return AuditState.MODERATED.label
+        if all(s in (AuditState.SUBMITTED, AuditState.MODERATED) for s in states):
+            return AuditState.SUBMITTED.label
+        started = any(s != AuditState.NOT_STARTED for s in states)
+        return (AuditState.IN_PROGRESS if started else AuditState.NOT_STARTED).label
 
     def overdue(self, today: date) -> list[Assignment]:
         return [

@@ -17,8 +17,8 @@ import pyotp
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from auditapp.domain.audit_trail import record_event, record_refusal
 from auditapp.domain.passwords import hash_password, needs_rehash, verify_password
+from auditapp.domain.trail.events import record_event, record_refusal
 from auditapp.domain.user_sessions import end_all_sessions
 from auditapp.extensions import db
 from auditapp.models import SignInCounter, User
@@ -27,7 +27,16 @@ from auditapp.models.types import utcnow
 FAILED = "sign_in_failed"
 LOCKED = "sign_in_refused_locked"
 # A dummy hash so unknown users cost the same time as known ones (no user enumeration by timing).
-_DUMMY_HASH = hash_password(secrets.token_hex(16))
+_dummy: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash to check an unknown address's password against, so it costs what a known one does. Made at the first
+    sign-in, not at import (with the hasher then configured; about 0.1 s that no command should pay)."""
+    if "hash" not in _dummy:
+        _dummy["hash"] = hash_password(secrets.token_hex(16))
+    return _dummy["hash"]
+
 
 GENERIC_ERROR = "Enter a correct email address and password"
 LOCKED_ERROR = "There have been too many failed attempts to sign in to this account. Wait 5 minutes and try again."
@@ -128,7 +137,7 @@ def authenticate(*, email: str, password: str, policy: Policy) -> SignInResult:
     if is_locked(counter, now=now):
         record_locked(email, user)
         return SignInResult(None, LOCKED_ERROR, locked=True)
-    matches = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    matches = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None
     if not matches or not user.active:
         count_failure(counter, policy=policy, now=now)
         reason = "unknown" if user is None else "inactive" if not user.active else "bad_password"

@@ -8,15 +8,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import bindparam, insert, select, update
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.importers import CASE_FIELDS, CaseRecord, ImportFailed, ParseResult, Source, XlsxLimits, parse_sources
 from auditapp.models import Agency, AgencyKind, Case, ImportBatch, Locality, Team
@@ -29,7 +28,7 @@ ORG_COLUMNS = ("team_id", "locality_id", "agency_id")
 Progress = Callable[[int, int], None]
 
 __all__ = [
-    "COLUMNS", "ImportFailed", "ImportPlan", "apply_import", "configured_limits", "parse_upload", "plan_import",
+    "COLUMNS", "ImportFailed", "ImportPlan", "apply_import", "upload_limits", "parse_upload", "plan_import",
     "plan_parsed", "sha256_of",
 ]  # fmt: skip
 
@@ -69,12 +68,9 @@ def _stored_values() -> dict[str, tuple[Any, ...]]:
     return {row[0]: tuple(row) for row in db.session.execute(select(*columns))}
 
 
-def configured_limits() -> XlsxLimits:
-    """What a workbook may expand to, as configured (MAX_UNCOMPRESSED_PART_MB, MAX_UNCOMPRESSED_TOTAL_MB)."""
+def upload_limits(config: Mapping[str, Any]) -> XlsxLimits:
+    """What a workbook may expand to, as configured (``MAX_UNCOMPRESSED_PART_BYTES``, ``..._TOTAL_BYTES``)."""
     default = XlsxLimits()
-    if not has_app_context():
-        return default
-    config = current_app.config
     return XlsxLimits(
         part_bytes=config.get("MAX_UNCOMPRESSED_PART_BYTES", default.part_bytes),
         total_bytes=config.get("MAX_UNCOMPRESSED_TOTAL_BYTES", default.total_bytes),
@@ -88,8 +84,8 @@ def parse_upload(
     max_bytes: int,
     limits: XlsxLimits | None = None,
 ) -> ParseResult:
-    """Read ``sources`` into case records; raises ImportFailed. ``limits`` default to the configured ones."""
-    return parse_sources(sources, format=format, max_bytes=max_bytes, limits=limits or configured_limits())
+    """Read ``sources`` into case records; raises ImportFailed. ``limits`` default to the importers' own."""
+    return parse_sources(sources, format=format, max_bytes=max_bytes, limits=limits or XlsxLimits())
 
 
 def plan_import(

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.case_import import COLUMNS
 from auditapp.domain.errors import NotFound
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.importers import CASE_FIELDS, CaseRecord, export_generic_csv
 from auditapp.models import Case, ImportBatch

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
-from auditapp.domain.mail import queue_mail
+from auditapp.domain.mail import MailSettings, queue_mail
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import Role, SafeguardingConcern, SampledCase, User
 from auditapp.models.types import utcnow
 
 
-def raise_concern(sampled: SampledCase, *, description: str) -> SafeguardingConcern:
+def raise_concern(sampled: SampledCase, *, description: str, mail: MailSettings | None = None) -> SafeguardingConcern:
     """Record a concern about the child's current safety; the QA coordinators see it at once (and get an email
-    when mail is configured). Audited. Raises DomainError only when the description is empty."""
+    when ``mail`` has a server). Audited. Raises DomainError only when the description is empty."""
     if not description.strip():
         raise DomainError("Describe your concern about the child's safety", field="description")
     concern = SafeguardingConcern(
@@ -33,8 +32,7 @@ def raise_concern(sampled: SampledCase, *, description: str) -> SafeguardingConc
         object_id=concern.id,
         details={"case_ref": sampled.case.case_ref, "round_id": sampled.round_id},
     )
-    if has_app_context():
-        cfg = current_app.config
+    if mail is not None and mail.server:
         coordinators = db.session.scalars(
             select(User.email).where(User.role == Role.QA_COORDINATOR, User.active.is_(True))
         )
@@ -45,9 +43,7 @@ def raise_concern(sampled: SampledCase, *, description: str) -> SafeguardingConc
                 f"An auditor raised an immediate safeguarding concern about case {sampled.case.case_ref}.\n"
                 "Sign in to auditapp to read it and record the action taken."
             ),
-            server=cfg.get("MAIL_SERVER"),
-            port=cfg.get("MAIL_PORT", 25),
-            sender=cfg.get("MAIL_FROM", ""),
+            settings=mail,
         )
     return concern
 

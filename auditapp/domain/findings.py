@@ -7,12 +7,13 @@ from datetime import date
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import ACTION_STATUSES, Action, ActionUpdate, Agency, AuditRound, Finding
 from auditapp.models.types import utcnow
+from auditapp.vocabulary import ActionStatus
 
 
 def add_finding(
@@ -71,7 +72,7 @@ def add_action(finding: Finding, *, description: str, agency_id: int, owner_name
         agency_id=agency_id,
         owner_name=owner_name.strip(),
         due_date=due_date,
-        status="open",
+        status=ActionStatus.OPEN,
     )
     db.session.add(action)
     db.session.flush()
@@ -99,7 +100,7 @@ def add_update(action: Action, *, note: str, status: str) -> ActionUpdate:
     )
     before = action.status
     action.status = status
-    action.completed_at = utcnow() if status == "done" else None
+    action.completed_at = utcnow() if status == ActionStatus.DONE else None
     db.session.add(update)
     db.session.flush()
     record_event("action_updated", object_type="action", object_id=action.id, details={"status": [before, status]})
@@ -129,5 +130,5 @@ def action_plan(*, filters: ActionFilter, today: date) -> list[Action]:
     if filters.status:
         query = query.where(Action.status == filters.status)
     if filters.overdue_only:
-        query = query.where(Action.status != "done", Action.due_date < today)
+        query = query.where(Action.status != ActionStatus.DONE, Action.due_date < today)
     return list(db.session.scalars(query))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from auditapp.extensions import db
@@ -15,18 +17,31 @@ log = logging.getLogger(__name__)
 OUTBOX = "auditapp_outbox"
 
 
-def queue_mail(*, to: list[str], subject: str, body: str, server: str | None, port: int, sender: str) -> None:
+@dataclass(frozen=True)
+class MailSettings:
+    """Where mail goes (``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_FROM``); given to the domain by the caller."""
+
+    server: str | None = None
+    port: int = 25
+    sender: str = ""
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        return cls(config.get("MAIL_SERVER"), config.get("MAIL_PORT", 25), config.get("MAIL_FROM", ""))
+
+
+def queue_mail(*, to: list[str], subject: str, body: str, settings: MailSettings | None) -> None:
     """Queue a message to send when the current transaction commits; nothing happens when mail is not configured."""
-    if not server or not to:
+    if settings is None or not settings.server or not to:
         return
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, ", ".join(to), subject
+    message["From"], message["To"], message["Subject"] = settings.sender, ", ".join(to), subject
     message.set_content(body)
-    db.session.info.setdefault(OUTBOX, []).append((server, port, message))
+    db.session.info.setdefault(OUTBOX, []).append((settings.server, settings.port, message))
 
 
-@event.listens_for(Session, "after_commit")
-def _send(session: Session) -> None:
+def send_outbox(session: Session) -> None:
+    """After the commit (a step of ``unit_of_work``): send what the transaction queued."""
     for server, port, message in session.info.pop(OUTBOX, []):
         try:
             with smtplib.SMTP(server, port, timeout=10) as smtp:
@@ -35,6 +50,6 @@ def _send(session: Session) -> None:
             log.exception("Could not send mail", extra={"subject": message["Subject"]})
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard(session: Session) -> None:
+def discard_outbox(session: Session) -> None:
+    """After a rollback: the mail of a change that did not happen is never sent."""
     session.info.pop(OUTBOX, None)

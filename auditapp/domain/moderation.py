@@ -4,44 +4,47 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, SampledCase
 from auditapp.models.types import utcnow
 from auditapp.stats import Agreement, grade_agreement
 from auditapp.tools import AuditTool, FieldError, builtin_tool, clean_answers, validate_all
+from auditapp.vocabulary import AuditState, ModerationDecision
 
-DECISIONS = {"agreed": "Agree", "returned": "Return to the auditor", "regraded": "Re-grade"}
+DECISIONS = {decision: decision.label for decision in ModerationDecision}
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 
 
 def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, grade: str | None = None) -> None:
     """Record the moderator's decision on a submitted audit.
 
-    "returned" needs a comment and makes the audit editable again; "regraded" needs the new grade and the reason;
-    "agreed" keeps the auditor's grade. Raises DomainError naming the field at fault.
+    RETURNED needs a comment and makes the audit editable again; REGRADED needs the new grade and the reason;
+    AGREED keeps the auditor's grade. Raises DomainError naming the field at fault.
     """
     comment = (comment or "").strip() or None
-    if audit.state not in ("submitted", "moderated"):
+    if audit.state not in (AuditState.SUBMITTED, AuditState.MODERATED):
         raise DomainError("Only a submitted audit can be moderated", field="decision")
     if decision not in DECISIONS:
         raise DomainError("Select your decision", field="decision")
-    if decision == "returned" and not comment:
+    if decision == ModerationDecision.RETURNED and not comment:
         raise DomainError("Enter a comment saying what the auditor needs to change", field="comment")
-    if decision == "regraded":
+    if decision == ModerationDecision.REGRADED:
         if grade not in GRADES:
             raise DomainError("Select the moderated grade", field="grade")
         if not comment:
             raise DomainError("Enter the reason for the new grade", field="comment")
     audit.moderation_decision, audit.moderation_comment = decision, comment
     audit.moderated_grade = (
-        grade if decision == "regraded" else (audit.answers.get("overall_grade") if decision == "agreed" else None)
+        grade
+        if decision == ModerationDecision.REGRADED
+        else (audit.answers.get("overall_grade") if decision == ModerationDecision.AGREED else None)
     )
     audit.moderated_by_id, audit.moderated_at = current_actor().user_id, utcnow()
-    audit.state = "returned" if decision == "returned" else "moderated"
-    if decision == "returned":
+    audit.state = AuditState.RETURNED if decision == ModerationDecision.RETURNED else AuditState.MODERATED
+    if decision == ModerationDecision.RETURNED:
         audit.submitted_at = None
     db.session.flush()
     record_event(
@@ -63,7 +66,7 @@ def moderation_agreement(audit_round: AuditRound) -> Agreement:
         select(AgencyAudit)
         .join(Assignment)
         .join(SampledCase)
-        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == "moderated")
+        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == AuditState.MODERATED)
     )
     pairs = [
         (a.answers.get("overall_grade"), a.moderated_grade)
@@ -86,7 +89,8 @@ def joint_ready(sampled: SampledCase) -> bool:
         )
     }
     return bool(sampled.assignments) and all(
-        a.id in audits and audits[a.id].state in ("submitted", "moderated") for a in sampled.assignments
+        a.id in audits and audits[a.id].state in (AuditState.SUBMITTED, AuditState.MODERATED)
+        for a in sampled.assignments
     )
 
 

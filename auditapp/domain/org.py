@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.errors import DomainError, NotFound
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import Agency, AgencyKind, Locality, Team
 
@@ -40,13 +42,16 @@ def list_teams(*, active_only: bool = False) -> list[Team]:
     return list(db.session.scalars(query))
 
 
-def _name_taken(model: type, name: str, *, exclude_id: int | None, **scope: Any) -> bool:
-    query = select(model.id).where(func.lower(model.name) == name.lower())
-    for column, value in scope.items():
-        query = query.where(getattr(model, column) == value)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    return db.session.scalar(query) is not None
+def _store(obj: Any, apply: Callable[[], None], *, duplicate: str) -> None:
+    """Apply the changes to ``obj`` and flush them in a savepoint. The database's unique indexes on the name
+    (whatever its case) decide whether it is taken: a refusal undoes only the savepoint and becomes a DomainError."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+            apply()
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(duplicate, field="name") from None
 
 
 def _audit(kind: str, obj: Any, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
@@ -62,14 +67,14 @@ def _audit(kind: str, obj: Any, before: dict[str, Any] | None, after: dict[str, 
 def save_agency(*, agency: Agency | None, name: str, kind: AgencyKind, active: bool = True) -> Agency:
     """Create (agency=None) or update an agency. Raises DomainError when the name is taken."""
     name = name.strip()
-    if _name_taken(Agency, name, exclude_id=agency.id if agency else None):
-        raise DomainError("An agency with this name already exists", field="name")
     before = None if agency is None else {"name": agency.name, "kind": agency.kind.value, "active": agency.active}
-    if agency is None:
-        agency = Agency(name=name, kind=kind, active=active)
-        db.session.add(agency)
-    agency.name, agency.kind, agency.active = name, kind, active
-    db.session.flush()
+    target = agency or Agency(name=name, kind=kind, active=active)
+
+    def apply() -> None:
+        target.name, target.kind, target.active = name, kind, active
+
+    _store(target, apply, duplicate="An agency with this name already exists")
+    agency = target
     _audit("agency", agency, before, {"name": name, "kind": kind.value, "active": active})
     return agency
 
@@ -77,14 +82,14 @@ def save_agency(*, agency: Agency | None, name: str, kind: AgencyKind, active: b
 def save_locality(*, locality: Locality | None, name: str, active: bool = True) -> Locality:
     """Create (locality=None) or update a locality. Raises DomainError when the name is taken."""
     name = name.strip()
-    if _name_taken(Locality, name, exclude_id=locality.id if locality else None):
-        raise DomainError("A locality with this name already exists", field="name")
     before = None if locality is None else {"name": locality.name, "active": locality.active}
-    if locality is None:
-        locality = Locality(name=name, active=active)
-        db.session.add(locality)
-    locality.name, locality.active = name, active
-    db.session.flush()
+    target = locality or Locality(name=name, active=active)
+
+    def apply() -> None:
+        target.name, target.active = name, active
+
+    _store(target, apply, duplicate="A locality with this name already exists")
+    locality = target
     _audit("locality", locality, before, {"name": name, "active": active})
     return locality
 
@@ -104,15 +109,15 @@ def save_team(
         raise DomainError("Select an agency from the list", field="agency_id")
     if locality_id is not None and db.session.get(Locality, locality_id) is None:
         raise DomainError("Select a locality from the list", field="locality_id")
-    if _name_taken(Team, name, exclude_id=team.id if team else None, agency_id=agency_id):
-        raise DomainError("This agency already has a team with this name", field="name")
     fields = ("name", "agency_id", "locality_id", "manager_id", "active")
     before = None if team is None else {f: getattr(team, f) for f in fields}
-    if team is None:
-        team = Team(name=name, agency_id=agency_id)
-        db.session.add(team)
-    team.name, team.agency_id, team.locality_id = name, agency_id, locality_id
-    team.manager_id, team.active = manager_id, active
-    db.session.flush()
+    target = team or Team(name=name, agency_id=agency_id)
+
+    def apply() -> None:
+        target.name, target.agency_id, target.locality_id = name, agency_id, locality_id
+        target.manager_id, target.active = manager_id, active
+
+    _store(target, apply, duplicate="This agency already has a team with this name")
+    team = target
     _audit("team", team, before, {f: getattr(team, f) for f in fields})
     return team

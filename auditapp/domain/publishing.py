@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AuditRound, PublishedReport
 

@@ -26,9 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.moderation import joint_tool
 from auditapp.domain.tool_versions import get_tool
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import (
     AgencyAudit,
@@ -45,6 +45,7 @@ from auditapp.models import (
 )
 from auditapp.models.types import utcnow
 from auditapp.tools.model import ENUMERATED_TYPES, NUMBER
+from auditapp.vocabulary import JobStatus
 
 REMOVED = "[Removed under the retention policy]"
 ANONYMOUS_PREFIX = "ANON-"
@@ -146,7 +147,8 @@ def plan_retention(policy: RetentionPolicy, *, now: datetime | None = None) -> R
     plan.jobs = list(
         db.session.scalars(
             select(Job.id).where(
-                Job.status.in_(["done", "failed"]), Job.created_at < now - timedelta(days=policy.job_days)
+                Job.status.in_([JobStatus.DONE, JobStatus.FAILED]),
+                Job.created_at < now - timedelta(days=policy.job_days),
             )
         )
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from auditapp.domain.audit_trail import record_event
+from auditapp.domain.trail.events import record_event
 from auditapp.models import AuditRound
 
 
@@ -41,26 +41,18 @@ def download_certificate(audit_round: AuditRound) -> dict[str, Any]:
     return certificate
 
 
-def preview_report(audit_round: AuditRound, *, as_of: datetime, partnership: str) -> str:
-    """The board report as HTML for the coordinator's preview. Raises DomainError when it cannot be built."""
-    from auditapp.reports.render import render_report_html
-
-    body = render_report_html(audit_round, as_of=as_of, partnership=partnership)
+def report_previewed(audit_round: AuditRound, *, as_of: datetime) -> None:
+    """The coordinator read the board report in the browser (the web layer renders it)."""
     record_event(
         "report_previewed", object_type="round", object_id=audit_round.id, details={"as_of": as_of.isoformat()}
     )
-    return body
 
 
-def draft_report_pdf(audit_round: AuditRound, *, as_of: datetime, partnership: str) -> tuple[bytes, int]:
-    """The board report as a draft PDF (not stored) and its page count."""
-    from auditapp.reports.render import render_report_pdf
-
-    pdf, pages = render_report_pdf(audit_round, as_of=as_of, partnership=partnership)
+def report_draft_downloaded(audit_round: AuditRound, *, as_of: datetime, pages: int) -> None:
+    """The coordinator downloaded a draft PDF of the board report (not stored)."""
     record_event(
         "report_draft_downloaded",
         object_type="round",
         object_id=audit_round.id,
         details={"as_of": as_of.isoformat(), "pages": pages},
     )
-    return pdf, pages

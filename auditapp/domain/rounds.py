@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.errors import DomainError, NotFound
 from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, available_tool
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import MODES, STRATIFY_FIELDS, AuditRound, Case, RoundExclusion, SampledCase
 from auditapp.models.types import utcnow
 from auditapp.tools import tool_fingerprint
+from auditapp.vocabulary import RoundMode
 
 NOT_RECORDED = "Not recorded"
 STRATUM_COLUMN = {
@@ -32,7 +33,7 @@ class RoundSettings:
 
     name: str
     theme: str | None = None
-    mode: str = "independent"
+    mode: str = RoundMode.INDEPENDENT
     statuses: list[str] = field(default_factory=list)
     localities: list[str] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)
@@ -64,7 +65,7 @@ def _check(settings: RoundSettings) -> None:
         raise DomainError("The sample size must be 1 or more", field="sample_size")
     if settings.open_from and settings.open_to and settings.open_from > settings.open_to:
         raise DomainError("The start of the date window must be before its end", field="open_from")
-    if settings.mode == "multi-agency" and len(settings.agencies) < 2:
+    if settings.mode == RoundMode.MULTI_AGENCY and len(settings.agencies) < 2:
         raise DomainError("Choose at least two agencies for a multi-agency round", field="agencies")
     if db.session.scalar(select(AuditRound.id).where(func.lower(AuditRound.name) == settings.name.strip().lower())):
         raise DomainError("A round with this name already exists", field="name")

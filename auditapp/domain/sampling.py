@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import eligible_population
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import Assignment, AuditRound, Case, SampledCase
 from auditapp.models.types import utcnow

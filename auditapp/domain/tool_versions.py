@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import ToolVersion
 from auditapp.tools import AuditTool, builtin_tools, load_tool, parse_tool_json, tool_fingerprint, tool_to_json

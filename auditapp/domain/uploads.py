@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.case_import import ImportPlan, plan_parsed, sha256_of
 from auditapp.domain.errors import NotFound
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.importers import CASE_FIELDS, CaseRecord, ParseResult, Source
 from auditapp.importers.records import DATE_FIELDS

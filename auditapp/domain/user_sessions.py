@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from auditapp.domain.audit_trail import record_event
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import User, UserSession
 from auditapp.models.types import utcnow
@@ -117,6 +117,27 @@ def end_session(row: UserSession, *, reason: str) -> None:
             "session_ended", object_type="user", object_id=row.user_id, details={"session_id": row.id, "reason": reason}
         )
         db.session.flush()
+
+
+def sign_out(user: User, row: UserSession | None, *, reason: str) -> None:
+    """The user signed out (or was signed out): record it and end this sign-in."""
+    record_event("sign_out", object_type="user", object_id=user.id, details={"reason": reason})
+    if row is not None:
+        end_session(row, reason=reason)
+
+
+def time_out(user: User, row: UserSession | None, *, reason: str) -> None:
+    """The sign-in passed its idle or absolute timeout (``reason``): record it as the user's, and end it."""
+    record_event(
+        "session_timed_out",
+        object_type="user",
+        object_id=user.id,
+        actor_id=user.id,
+        actor_email=user.email,
+        details={"reason": reason},
+    )
+    if row is not None:
+        end_session(row, reason=f"timed_out_{reason}")
 
 
 def end_all_sessions(user: User, *, reason: str, keep: UserSession | None = None) -> int:

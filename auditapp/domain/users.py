@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.auth import find_user_by_email
 from auditapp.domain.errors import DomainError
 from auditapp.domain.passwords import hash_password, password_problem, verify_password
+from auditapp.domain.trail.events import record_event
 from auditapp.domain.user_sessions import end_all_sessions
 from auditapp.extensions import db
 from auditapp.models import Agency, AuditorType, Role, Team, User

@@ -76,7 +76,3 @@ class UpdateForm(FlaskForm):
         "Progress", widget=GovTextArea(), validators=[DataRequired(message="Enter the progress made"), Length(max=5000)]
     )
     submit = SubmitField("Add update", widget=GovSubmitInput())
-
-
-class PublishForm(FlaskForm):
-    submit = SubmitField("Publish the report to the board", widget=GovSubmitInput())

@@ -1,25 +1,22 @@
-"""Findings and actions (QA coordinator), the action plan (coordinator and board), published reports."""
+"""Findings and actions (QA coordinator) and the action plan (coordinator and board). The report is in reports/."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from auditapp.domain import findings as finding_domain
-from auditapp.domain import org, publishing, round_views
+from auditapp.domain import org, round_views
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
-from auditapp.findings import jobs as _jobs  # noqa: F401 - registers the publishing job
 from auditapp.findings.forms import ActionForm, FindingForm, UpdateForm
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
-from auditapp.jobs import submit
-from auditapp.models import ACTION_STATUSES, Action, AuditRound, Finding, PublishedReport, Role
+from auditapp.models import ACTION_STATUSES, Action, AuditRound, Finding, Role
 from auditapp.models.types import utcnow
 from auditapp.security.access import register_loader, requires_role
 
 bp = Blueprint("findings", __name__)
 register_loader("finding_id", Finding)
 register_loader("action_id", Action)
-register_loader("report_id", PublishedReport)
 coordinator = requires_role(Role.QA_COORDINATOR)
 coordinator_or_board = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER)
 
@@ -125,67 +122,3 @@ def action_plan():
         statuses=ACTION_STATUSES,
         today=today,
     )
-
-
-@bp.route("/reports")
-@coordinator_or_board
-def reports():
-    return render_template("findings/reports.html", reports=publishing.published_reports())
-
-
-@bp.route("/reports/<int:report_id>.pdf")
-@coordinator_or_board
-def report_download(report: PublishedReport):
-    name = f"case-file-audit-report-{report.round_id}-{report.id}.pdf"
-    return Response(
-        publishing.download(report),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename={name}", "X-Content-SHA256": report.sha256},
-    )
-
-
-@bp.route("/rounds/<int:round_id>/report")
-@coordinator
-def report_preview(round: AuditRound):
-    """The report as it will be published, in the browser (same data, same charts as the PDF)."""
-    from flask import current_app
-
-    from auditapp.findings.forms import PublishForm
-
-    try:
-        body = round_views.preview_report(round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"])
-    except DomainError as error:
-        flash(error.message)
-        return redirect(url_for("rounds.show", round_id=round.id))
-    return render_template("findings/report_preview.html", round=round, body=body, publish_form=PublishForm())
-
-
-@bp.route("/rounds/<int:round_id>/report.pdf")
-@coordinator
-def report_draft_pdf(round: AuditRound):
-    """A draft PDF for the coordinator to check before publishing (not stored)."""
-    from flask import current_app
-
-    pdf, _pages = round_views.draft_report_pdf(
-        round, as_of=utcnow(), partnership=current_app.config["PARTNERSHIP_NAME"]
-    )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=draft-report-round-{round.id}.pdf"},
-    )
-
-
-@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
-@coordinator
-def report_publish(round: AuditRound):
-    from flask_login import current_user
-
-    from auditapp.findings.forms import PublishForm
-
-    if not PublishForm().validate_on_submit():
-        return redirect(url_for("findings.report_preview", round_id=round.id))
-    record = submit(
-        kind="report_publish", payload={"round_id": round.id, "as_of": utcnow().isoformat()}, user_id=current_user.id
-    )
-    return redirect(url_for("main.job_status", job_id=record.id))

@@ -23,9 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-from openpyxl.workbook.workbook import Workbook
+from typing import TYPE_CHECKING, Any
 
 from auditapp.importers.records import DATE_FIELDS, CaseRecord, Issues, Source, fail
 from auditapp.importers.rules import date_order_problems
@@ -40,6 +38,9 @@ from auditapp.importers.values import (
     parse_gender,
 )
 from auditapp.importers.xlsx import is_blank, open_workbook
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is opened, not with the module
+    from openpyxl.workbook.workbook import Workbook
 
 AGENCY = "Children's social care"
 _SHEET = re.compile(r"^\s*list[\s_\-.]*(\d{1,2})(?!\d)", re.IGNORECASE)
@@ -212,7 +213,7 @@ class AnnexAReader:
             )
         key = KEY_DATE.get(sheet.number)
         previous = kept.get(ref)
-        if previous is None or _later(fields.get(key), previous[0].get(key)):
+        if previous is None or (key is not None and _later(fields.get(key), previous[0].get(key))):
             kept[ref] = (fields, row_number)
 
     def _merge(self) -> list[CaseRecord]:
@@ -230,7 +231,7 @@ class AnnexAReader:
             for name, value in found.get(number, {}).items():
                 if value is not None and not name.startswith("_") and fields.get(name) is None:
                     fields[name] = value
-        seen = [row.get("last_seen_date") for row in found.values() if row.get("last_seen_date")]
+        seen: list[date] = [row["last_seen_date"] for row in found.values() if row.get("last_seen_date")]
         fields["last_seen_date"] = max(seen) if seen else None
         if status == "closed" and fields.get("closure_date") is None:
             fields["closure_date"] = found.get(8, {}).get("_ceased") or found.get(7, {}).get("cp_plan_end_date")

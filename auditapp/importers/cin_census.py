@@ -23,7 +23,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from xml.etree.ElementTree import Element, ParseError, XMLParser, iterparse
 
 from auditapp.importers.records import CaseRecord, Issues, Source, fail
@@ -234,7 +234,7 @@ def _xml_errors(source: Source) -> Iterator[str]:
         ) from None
 
 
-def _events(data: bytes, encoding: str, event: str) -> Iterator[tuple[str, Element]]:
+def _events(data: bytes, encoding: str, event: Literal["start", "end"]) -> Iterator[tuple[str, Element]]:
     """ElementTree's iterparse, for data that check_xml_safe has passed and in the encoding it returned.
 
     Only ever called inside _xml_errors: the DTD and encoding checks are what make the plain parser safe.

@@ -10,7 +10,8 @@ any other unknown column is an error, so a misspelt column is not silently dropp
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from auditapp.importers.records import CASE_FIELDS, DATE_FIELDS, CaseRecord, Issues, Source, fail
 from auditapp.importers.rules import check_date_order
@@ -27,6 +28,9 @@ from auditapp.importers.values import (
     parse_status,
 )
 from auditapp.importers.xlsx import is_blank, open_workbook, sheet_rows
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is opened, not with the module
+    from openpyxl.workbook.workbook import Workbook
 
 REQUIRED = ("case_ref", "status")
 PERSONAL_COLUMNS = frozenset({
@@ -129,7 +133,7 @@ class GenericTable:
         """False when the header is so wrong that reading rows would only repeat the same error."""
         return not self.issues
 
-    def add_row(self, number: int, values: list[object] | tuple[object, ...]) -> None:
+    def add_row(self, number: int, values: Sequence[object]) -> None:
         """Parse one data row; problems go to `issues`, a good row is kept."""
         if len(values) != self.width and not self._fix_width(number, values):
             return
@@ -143,7 +147,7 @@ class GenericTable:
         ):
             self.records.append(CaseRecord(**fields))  # type: ignore[arg-type]
 
-    def _report_cells(self, number: int, values: list[object] | tuple[object, ...]) -> None:
+    def _report_cells(self, number: int, values: Sequence[object]) -> None:
         fields: dict[str, object] = {}
         for name, index, parse in self.columns:
             try:
@@ -163,7 +167,7 @@ class GenericTable:
                 self.strings[value] = text
         return text  # type: ignore[return-value]
 
-    def _fix_width(self, number: int, values: list[object] | tuple[object, ...]) -> bool:
+    def _fix_width(self, number: int, values: Sequence[object]) -> bool:
         extra = values[self.width :]
         if len(values) > self.width and is_blank(extra):
             return True  # trailing empty cells, as spreadsheets often save them
@@ -221,7 +225,7 @@ def parse_generic_csv(source: Source, issues: Issues) -> list[CaseRecord]:
 
 def _read_rows(
     table: GenericTable,
-    rows: Iterable[tuple[int, list[object] | tuple[object, ...]]],
+    rows: Iterable[tuple[int, Sequence[object]]],
     name: str,
     sheet: str | None = None,
 ) -> None:
@@ -258,10 +262,10 @@ def parse_generic_xlsx(source: Source, issues: Issues) -> list[CaseRecord]:
         workbook.close()
 
 
-def find_generic_sheet(titles: list[str], workbook: object) -> str | None:
+def find_generic_sheet(titles: list[str], workbook: Workbook) -> str | None:
     """The first sheet whose first row is a generic header."""
     for title in titles:
-        first = next(workbook[title].iter_rows(max_row=1, values_only=True), ())  # type: ignore[index]
+        first = next(workbook[title].iter_rows(max_row=1, values_only=True), ())
         if is_generic_header(first):
             return title
     return None

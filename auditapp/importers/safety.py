@@ -21,11 +21,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO
+from typing import IO, TYPE_CHECKING, Literal
 
 from defusedxml.ElementTree import fromstring
 
 from auditapp.importers.records import ImportFailed, Source, fail
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 MAX_ZIP_ENTRIES = 2000
 # An Annex A list of 100,000 children with 20 columns is about 105 MB of sheet XML as Excel writes it (13 columns:
@@ -282,7 +285,12 @@ class BoundedZipFile(zipfile.ZipFile):
         self.total = 0
 
     def open(  # zipfile's signature; reading is what is bounded
-        self, name: str | zipfile.ZipInfo, mode: str = "r", pwd: bytes | None = None, *, force_zip64: bool = False
+        self,
+        name: str | zipfile.ZipInfo,
+        mode: Literal["r", "w"] = "r",
+        pwd: bytes | None = None,
+        *,
+        force_zip64: bool = False,
     ) -> IO[bytes]:
         stream = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode != "r":
@@ -305,16 +313,17 @@ class BoundedZipFile(zipfile.ZipFile):
 class _BoundedPart(io.RawIOBase):
     """One part of a ``BoundedZipFile`` as it is read."""
 
-    def __init__(self, stream: zipfile.ZipExtFile, archive: BoundedZipFile, member: str) -> None:
+    def __init__(self, stream: IO[bytes], archive: BoundedZipFile, member: str) -> None:
         self._stream, self._archive, self._member, self._read = stream, archive, member, 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
+    def readinto(self, buffer: Buffer) -> int:
         # Never ask for more than one byte past the limit, so the overrun is seen without expanding much further.
         room = self._archive.limits.part_bytes - self._read + 1
-        view = memoryview(buffer)[: max(1, min(len(buffer), room))]
+        whole = memoryview(buffer)
+        view = whole[: max(1, min(len(whole), room))]
         data = self._stream.read(len(view))
         view[: len(data)] = data
         self._read += len(data)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterator
-
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.workbook.workbook import Workbook
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from auditapp.importers.records import ImportFailed, Source, fail
 from auditapp.importers.safety import BoundedZipFile, check_xlsx, current_xlsx_limits
+
+if TYPE_CHECKING:  # openpyxl (0.2 s to import) loads when a workbook is first opened
+    from openpyxl.workbook.workbook import Workbook
 
 
 def open_workbook(source: Source) -> Workbook:
@@ -22,6 +23,8 @@ def open_workbook(source: Source) -> Workbook:
 
     The sheets are streamed later, as they are iterated: they stay bounded by the limits in force now.
     """
+    from openpyxl.reader.excel import ExcelReader
+
     limits = current_xlsx_limits()
     check_xlsx(source, limits)
     try:
@@ -46,7 +49,7 @@ def sheet_rows(workbook: Workbook, title: str) -> Iterator[tuple[int, tuple[obje
     yield from enumerate(workbook[title].iter_rows(values_only=True), start=1)
 
 
-def is_blank(values: tuple[object, ...] | list[object]) -> bool:
+def is_blank(values: Sequence[object]) -> bool:
     """True when every cell is empty or only whitespace."""
     for value in values:  # noqa: SIM110 - a plain loop: all() and a generator cost more, on every row
         if value is not None and not (isinstance(value, str) and not value.strip()):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import url_for
-from sqlalchemy import func, select
 
-from auditapp.extensions import db
-from auditapp.models import AUDIT_STATES, Agency, Case, ImportBatch, Locality, Role, Team, User
+from auditapp.domain import overview
+from auditapp.models import AUDIT_STATES, Role, User
 from auditapp.models.types import utcnow
+from auditapp.vocabulary import ActionStatus, AuditorType, AuditState
 
 
 @dataclass
@@ -27,10 +27,6 @@ class TaskGroup:
     empty: str | None = None  # the empty state when there are no tasks yet
 
 
-def _count(model: type) -> int:
-    return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
 def _admin() -> list[TaskGroup]:
     return [
         TaskGroup(
@@ -40,19 +36,19 @@ def _admin() -> list[TaskGroup]:
                     "Manage users",
                     url_for("admin.users"),
                     "Create, change and deactivate users",
-                    f"{_count(User)} users",
+                    f"{overview.count('users')} users",
                 ),
                 Task(
                     "Manage agencies",
                     url_for("admin.agencies"),
                     "Social care, health, police, education and others",
-                    f"{_count(Agency)} agencies",
+                    f"{overview.count('agencies')} agencies",
                 ),
                 Task(
                     "Manage localities and teams",
                     url_for("admin.localities"),
                     None,
-                    f"{_count(Locality)} localities, {_count(Team)} teams",
+                    f"{overview.count('localities')} localities, {overview.count('teams')} teams",
                 ),
                 Task(
                     "Read the audit trail", url_for("admin.audit_trail"), "Every sign-in, change and view of a record"
@@ -63,8 +59,8 @@ def _admin() -> list[TaskGroup]:
 
 
 def _population() -> TaskGroup:
-    cases = _count(Case)
-    last = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(1))
+    cases = overview.count("cases")
+    last = overview.last_import()
     tasks = [
         Task(
             "Import the case population",
@@ -118,15 +114,19 @@ def _auditor(user: User) -> list[TaskGroup]:
     today = utcnow().date()
     tasks = []
     for a in assignments_for_auditor(user.id):
-        state = a.audit.state if a.audit else "not_started"
-        overdue = a.due_date is not None and a.due_date < today and state in ("not_started", "in_progress", "returned")
+        state = a.audit.state if a.audit else AuditState.NOT_STARTED
+        overdue = (
+            a.due_date is not None
+            and a.due_date < today
+            and state in (AuditState.NOT_STARTED, AuditState.IN_PROGRESS, AuditState.RETURNED)
+        )
         due = f"Due {a.due_date:%-d %b %Y}" if a.due_date else ""
         role = "lead auditor, " if a.lead else ""
         tasks.append(
             Task(
                 f"Case {a.sampled_case.case.case_ref}",
                 url_for("audits.task_list", assignment_id=a.id),
-                f"{a.sampled_case.round.name} ({role}{a.agency_name or 'independent'}). {due}",
+                f"{a.sampled_case.round.name} ({role}{a.agency_name or AuditorType.INDEPENDENT}). {due}",
                 "Overdue" if overdue else AUDIT_STATES[state],
             )
         )
@@ -140,7 +140,7 @@ def _board() -> list[TaskGroup]:
     reports = [
         Task(
             r.title,
-            url_for("findings.report_download", report_id=r.id),
+            url_for("reports.download", report_id=r.id),
             f"Published {r.published_at:%-d %B %Y}, {r.pages} pages (PDF)",
         )
         for r in published_reports()[:5]
@@ -154,7 +154,7 @@ def _board() -> list[TaskGroup]:
             Task(
                 "Follow the action plan",
                 url_for("findings.action_plan"),
-                f"{len(actions)} actions, {sum(a.status == 'done' for a in actions)} done",
+                f"{len(actions)} actions, {sum(a.status == ActionStatus.DONE for a in actions)} done",
                 f"{len(overdue)} overdue" if overdue else "None overdue",
             )
         ]

@@ -24,7 +24,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Cases", "cases.index", (Role.QA_COORDINATOR,), ("cases.",)),
     NavItem("Audit rounds", "rounds.index", (Role.QA_COORDINATOR,), ("rounds.",)),
     NavItem("Action plan", "findings.action_plan", (Role.QA_COORDINATOR, Role.BOARD_MEMBER), ("findings.action",)),
-    NavItem("Reports", "findings.reports", (Role.QA_COORDINATOR, Role.BOARD_MEMBER), ("findings.report",)),
+    NavItem("Reports", "reports.published", (Role.QA_COORDINATOR, Role.BOARD_MEMBER), ("reports.",)),
     NavItem("Users", "admin.users", (Role.ADMIN,), ("admin.user",)),
     NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
     NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
-from auditapp.extensions import db
+from auditapp.domain import overview
 from auditapp.main.home import home_tasks
 from auditapp.models import Job, Role
 from auditapp.security.access import public, register_loader, requires_role, signed_in
@@ -55,7 +54,7 @@ def job_status_json(job: Job):
 @bp.route("/healthz")
 @public
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    overview.database_answers()
     return jsonify(status="ok")
 
 

@@ -13,14 +13,9 @@ from auditapp.extensions import db
 from auditapp.models.audit_round import Assignment, SampledCase
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
+from auditapp.vocabulary import AuditState
 
-AUDIT_STATES = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "submitted": "Submitted",
-    "returned": "Returned",
-    "moderated": "Moderated",
-}
+AUDIT_STATES = {state: state.label for state in AuditState}
 
 
 class ToolVersion(db.Model):
@@ -46,14 +41,14 @@ class AgencyAudit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(20), default="not_started", index=True)
+    state: Mapped[str] = mapped_column(String(20), default=AuditState.NOT_STARTED, index=True)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Optimistic concurrency: every save must carry the version it was loaded at.
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    moderation_decision: Mapped[str | None] = mapped_column(String(20))  # agreed / returned / regraded
+    moderation_decision: Mapped[str | None] = mapped_column(String(20))  # a ModerationDecision
     moderation_comment: Mapped[str | None] = mapped_column(Text)
     moderated_grade: Mapped[str | None] = mapped_column(String(40))
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

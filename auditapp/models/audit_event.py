@@ -35,7 +35,7 @@ class AuditChainLink(db.Model):
     """One link of the hash chain over the audit trail, written when the event's transaction commits.
 
     ``seq`` orders events by commit; ``hash`` is SHA-256 over the previous link's hash and the event's content, so an
-    altered, deleted or inserted event breaks the chain (see ``auditapp.domain.audit_chain``).
+    altered, deleted or inserted event breaks the chain (see ``auditapp.domain.trail.chain``).
     """
 
     __tablename__ = "audit_chain"

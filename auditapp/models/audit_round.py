@@ -12,8 +12,9 @@ from auditapp.extensions import db
 from auditapp.models.case import Case
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
+from auditapp.vocabulary import AuditState, RoundMode
 
-MODES = {"independent": "Independent", "peer": "Peer", "multi-agency": "Multi-agency"}
+MODES = {mode: mode.label for mode in RoundMode}
 STRATIFY_FIELDS = {
     "none": "No stratification",
     "locality": "Locality",
@@ -74,7 +75,7 @@ class AuditRound(db.Model):
         assignments = [a for s in self.sampled if not s.replaced for a in s.assignments]
         if not assignments:
             return "Sampled"
-        if all(a.audit is not None and a.audit.state == "moderated" for a in assignments):
+        if all(a.audit is not None and a.audit.state == AuditState.MODERATED for a in assignments):
             return "Audits moderated"
         return "In progress"
 

@@ -12,8 +12,9 @@ from auditapp.models.audit_round import AuditRound
 from auditapp.models.org import Agency
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
+from auditapp.vocabulary import ActionStatus
 
-ACTION_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done"}
+ACTION_STATUSES = {status: status.label for status in ActionStatus}
 
 
 class Finding(db.Model):
@@ -44,7 +45,7 @@ class Action(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     owner_name: Mapped[str] = mapped_column(String(120))
     due_date: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -58,7 +59,7 @@ class Action(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         """Overdue: past its due date and not done."""
-        return self.status != "done" and self.due_date < today
+        return self.status != ActionStatus.DONE and self.due_date < today
 
 
 class ActionUpdate(db.Model):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from auditapp.extensions import db
 from auditapp.models.types import UTCDateTime, utcnow
+from auditapp.vocabulary import JobStatus
 
 
 class Job(db.Model):
@@ -17,7 +18,7 @@ class Job(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued / running / done / failed
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)  # a JobStatus
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     done: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditapp.extensions import db
@@ -31,6 +31,8 @@ class AgencyKind(enum.StrEnum):
 
 class Agency(db.Model):
     __tablename__ = "agencies"
+    # Names are unique whatever their case: the database refuses "police" beside "Police" (see domain.org).
+    __table_args__ = (Index("uq_agencies_lower_name", func.lower("name"), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -43,6 +45,7 @@ class Agency(db.Model):
 
 class Locality(db.Model):
     __tablename__ = "localities"
+    __table_args__ = (Index("uq_localities_lower_name", func.lower("name"), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -52,7 +55,10 @@ class Locality(db.Model):
 
 class Team(db.Model):
     __tablename__ = "teams"
-    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "name"),
+        Index("uq_teams_agency_id_lower_name", "agency_id", func.lower("name"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from auditapp.extensions import db
 from auditapp.models.org import Agency, Team
 from auditapp.models.types import UTCDateTime, str_enum, utcnow
+from auditapp.vocabulary import AuditorType  # defined once there; still importable from here and auditapp.models
 
 
 class Role(enum.StrEnum):
@@ -28,15 +29,6 @@ class Role(enum.StrEnum):
             "auditor": "Auditor",
             "board_member": "Board member",
         }[self.value]
-
-
-class AuditorType(enum.StrEnum):
-    INDEPENDENT = "independent"
-    PEER = "peer"
-
-    @property
-    def label(self) -> str:
-        return {"independent": "Independent", "peer": "Peer"}[self.value]
 
 
 class User(UserMixin, db.Model):

@@ -6,10 +6,8 @@ from dataclasses import asdict
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import text
 
-from auditapp.cli import transactional
-from auditapp.extensions import db
+from auditapp.unit_of_work import rollback, transactional
 
 audit_trail_cli = AppGroup("audit-trail", help="Check the audit trail.")
 db_role_cli = AppGroup("db-role", help="Database privileges for the application's own PostgreSQL role.")
@@ -18,10 +16,10 @@ db_role_cli = AppGroup("db-role", help="Database privileges for the application'
 @audit_trail_cli.command("verify")
 def verify_command() -> None:
     """Recompute the audit trail's hash chain; exit 1 and name the events if any were altered or removed."""
-    from auditapp.domain.audit_chain import verify
+    from auditapp.domain.trail.chain import verify_trail
 
-    report = verify(db.session)
-    db.session.rollback()
+    report = verify_trail()
+    rollback()
     if report.intact:
         click.echo(
             f"Audit trail intact: {report.events} events, {report.links} links, "
@@ -39,20 +37,9 @@ def verify_command() -> None:
 @transactional
 def grant_command(role: str) -> None:
     """Give ROLE the application's privileges: everything it needs, but no UPDATE or DELETE on the audit trail."""
-    from auditapp.domain.audit_trail import record_event
-    from auditapp.security.db_role import grant_statements
+    from auditapp.domain.db_roles import grant_application_role
 
-    if db.engine.dialect.name != "postgresql":
-        raise click.ClickException(
-            f"Database roles are a PostgreSQL feature; this database is {db.engine.dialect.name}."
-        )
-    try:
-        statements = grant_statements(role)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    for statement in statements:
-        db.session.execute(text(statement))
-    record_event("db_role_granted", object_type="db_role", object_id=role)
+    grant_application_role(role)
     click.echo(f"Granted the application's privileges to {role} (no UPDATE, DELETE or TRUNCATE on the audit trail).")
 
 

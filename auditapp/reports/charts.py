@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-
-import pygal
-from pygal.style import Style
+from typing import TYPE_CHECKING
 
 from auditapp.tools import GRADE_OPTIONS
+
+if TYPE_CHECKING:  # pygal is imported when a chart is drawn, not with the pages that never draw one
+    import pygal
+    from pygal.style import Style
 
 FONT = "Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif"
 # GOV.UK colours: dark blue, then a colour per grade that still reads when printed in greyscale.
@@ -39,6 +41,8 @@ class Chart:
 
 
 def _style(colours: tuple[str, ...]) -> Style:
+    from pygal.style import Style
+
     return Style(
         font_family=FONT,
         background="#ffffff",
@@ -102,6 +106,8 @@ def grade_chart(counts: dict[str, int], *, title: str, chart_id: str, y_max: int
     values = [counts.get(value, 0) for value, _ in GRADE_OPTIONS]
     # Horizontal, so that "Requires improvement" has room; pygal draws the first label at the bottom, hence [::-1].
     config = {**_config(title), "width": 420, "height": 260, "print_values": False}  # the table has the numbers
+    import pygal
+
     chart = pygal.HorizontalBar(
         style=_style(GRADE_COLOURS),
         **config,
@@ -123,6 +129,8 @@ def trend_chart(rounds: list[str], rows: list[tuple[str, list[float | None]]], *
     answering "yes" in each round, earlier rounds in greys and this round (the last) in blue."""
     colours = (*EARLIER_ROUNDS[-(len(rounds) - 1) :], THIS_ROUND) if len(rounds) > 1 else (THIS_ROUND,)
     height = 90 + len(rows) * (10 * len(rounds) + 14)
+    import pygal
+
     chart = pygal.HorizontalBar(
         style=_style(colours),
         **{**_config(title), "show_legend": True, "height": height, "print_values": False},

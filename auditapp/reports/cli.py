@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from auditapp.cli import transactional
+from auditapp.unit_of_work import transactional
 
 report_cli = AppGroup("report", help="Write a round's board report (HTML or PDF).")
 

@@ -18,7 +18,8 @@ from flask import current_app
 
 from auditapp.models import AuditRound
 from auditapp.reports import charts
-from auditapp.reports.report_data import ReportData, build_report
+from auditapp.reports.report_data import build_report
+from auditapp.reports.report_types import ReportData
 from auditapp.stats import SMALL_N, ProportionResult
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -25,13 +25,25 @@ from auditapp.models.audit_round import Assignment, AuditRound, SampledCase
 from auditapp.models.case import STATUS_LABELS
 from auditapp.models.finding import Action, Finding
 from auditapp.models.user import User
+from auditapp.reports.report_types import (
+    ActionItem,
+    AgencyResult,
+    CaseSummary,
+    Cover,
+    FindingItem,
+    Method,
+    QuestionResult,
+    ReportData,
+    Trend,
+)
 from auditapp.sampling.certificate import VERIFY_COMMAND
-from auditapp.stats import Agreement, ProportionResult, grade_distribution, proportion
+from auditapp.stats import grade_distribution, proportion
 from auditapp.tools import GRADE_OPTIONS
 from auditapp.tools.model import YES_NO_NA
+from auditapp.vocabulary import ActionStatus, AuditState
 
 #: Only these audits count in results: in-progress and returned audits are not finished work.
-COUNTED_STATES = ("submitted", "moderated")
+COUNTED_STATES = (AuditState.SUBMITTED, AuditState.MODERATED)
 GRADE_LABELS = dict(GRADE_OPTIONS)
 #: At most this many rounds (the newest, this one included) in the trend.
 TREND_ROUNDS = 6
@@ -42,106 +54,6 @@ STRATIFY_WORDS = {
     "status": "Case status",
     "agency": "Agency",
 }
-
-
-@dataclass(frozen=True)
-class Cover:
-    partnership: str
-    round_name: str
-    theme: str | None
-    mode: str
-    tool: str
-    drawn_on: date | None
-    due_on: date | None
-    generated_at: datetime
-
-
-@dataclass(frozen=True)
-class Method:
-    population_size: int
-    filter_words: list[str]
-    exclusions: list[tuple[str, int]]
-    stratified_by: str
-    strata: list[tuple[str, int, int]]  # (name, N_s, n_s)
-    sample_size: int
-    seed: str
-    certificate_sha256: str
-    verify_commands: list[str]
-    auditors: list[tuple[str, str, int]]  # (type, agency, count)
-    agreement: Agreement
-
-
-@dataclass(frozen=True)
-class QuestionResult:
-    question_id: str
-    section: str
-    text: str
-    result: ProportionResult  # k = yes, n = yes + no (not applicable left out)
-    not_applicable: int
-
-
-@dataclass(frozen=True)
-class Trend:
-    rounds: list[str]  # round names, oldest first; the last is this round
-    rows: list[tuple[str, list[float | None]]]  # (question text, % yes per round)
-
-
-@dataclass(frozen=True)
-class AgencyResult:
-    agency: str
-    audits: int
-    yes: ProportionResult
-    grades: dict[str, int]
-
-
-@dataclass(frozen=True)
-class FindingItem:
-    title: str
-    evidence: str
-    so_what: str
-    recommendation: str | None
-    questions: list[str]
-    cases: list[str]
-
-
-@dataclass(frozen=True)
-class ActionItem:
-    finding: str
-    description: str
-    agency: str
-    owner: str
-    due_on: date
-    status: str
-    overdue: bool
-    latest_update: tuple[date, str] | None
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    label: str
-    status: str
-    age_band: str
-    team: str
-    agency_grades: list[tuple[str, str, str | None]]  # (agency, auditor's grade, moderated grade)
-    joint_grade: str | None
-    so_what: str | None
-
-
-@dataclass(frozen=True)
-class ReportData:
-    cover: Cover
-    summary: list[str]
-    headline_findings: list[tuple[str, str]]
-    method: Method
-    questions: list[QuestionResult]
-    auditor_grades: dict[str, int]
-    moderated_grades: dict[str, int]
-    trend: Trend
-    agencies: list[AgencyResult]
-    findings: list[FindingItem]
-    actions: list[ActionItem]
-    cases: list[CaseSummary]
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,16 +80,16 @@ def build_report(audit_round: AuditRound, *, as_of: datetime, partnership: str =
     questions = _question_results(tool, [a.answers for _, a in pairs])
     findings, actions = _findings(audit_round, tool, labels, scrub, as_of)
     auditor_grades = grade_distribution(a.answers.get("overall_grade") for _, a in pairs)
-    moderated_grades = grade_distribution(a.moderated_grade for _, a in pairs if a.state == "moderated")
+    moderated_grades = grade_distribution(a.moderated_grade for _, a in pairs if a.state == AuditState.MODERATED)
     counts = {
         "cases": sum(1 for s in audited.sampled if audited.audits.get(s.id)),
         "sampled": len(audited.sampled),
         "audits": len(pairs),
         "auditors": len({asg.auditor_id for asg, _ in pairs}),
-        "moderated": sum(1 for _, a in pairs if a.state == "moderated"),
+        AuditState.MODERATED: sum(1 for _, a in pairs if a.state == AuditState.MODERATED),
         "actions": len(actions),
         "overdue": sum(1 for a in actions if a.overdue),
-        "done": sum(1 for a in actions if a.status == "Done"),
+        "done": sum(1 for a in actions if a.status == ActionStatus.DONE.label),  # rows carry the label
     }
     return ReportData(
         cover=Cover(
@@ -429,7 +341,7 @@ def _case_summary(label: str, sampled: SampledCase, audited: _Audited, today: da
         (
             agency_of(asg),
             GRADE_LABELS.get(a.answers.get("overall_grade", ""), "Not graded"),
-            GRADE_LABELS.get(a.moderated_grade or "") if a.state == "moderated" else None,
+            GRADE_LABELS.get(a.moderated_grade or "") if a.state == AuditState.MODERATED else None,
         )
         for asg, a in audited.audits.get(sampled.id, [])
     ]
@@ -467,7 +379,8 @@ def _summary(counts: dict[str, int], auditor: dict[str, int], moderated: dict[st
         lines.append(f"Auditors graded the work as {_grade_words(auditor)} of {sum(auditor.values())} audits.")
     if sum(moderated.values()):
         lines.append(
-            f"After moderation of {_plural(counts['moderated'], 'audit')}, the grades were {_grade_words(moderated)}."
+            f"After moderation of {_plural(counts[AuditState.MODERATED], 'audit')}, "
+            f"the grades were {_grade_words(moderated)}."
         )
     if small_n:
         lines.append(

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from auditapp.cli import transactional
-from auditapp.models import MODES, STRATIFY_FIELDS
+from auditapp.models import STRATIFY_FIELDS
+from auditapp.unit_of_work import transactional
+from auditapp.vocabulary import AuditorType, RoundMode
 
 rounds_cli = AppGroup("rounds", help="Create and list audit rounds.")
 sample_cli = AppGroup("sample", help="Draw, replace and verify a round's sample (hashrank-v1).")
@@ -26,7 +27,12 @@ def _round(round_id: int):
 @rounds_cli.command("create")
 @click.option("--name", required=True)
 @click.option("--theme")
-@click.option("--mode", type=click.Choice(list(MODES)), default="independent", show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice([mode.value for mode in RoundMode]),
+    default=RoundMode.INDEPENDENT.value,
+    show_default=True,
+)
 @click.option("--status", "statuses", multiple=True, help="Case status to include (repeatable).")
 @click.option("--locality", "localities", multiple=True, help="Locality to include (repeatable).")
 @click.option("--team", "teams", multiple=True, help="Team to include (repeatable).")
@@ -163,7 +169,9 @@ def assign_auto_command(round_id: int) -> None:
     plan = assign_automatically(_round(round_id))
     click.echo(f"{len(plan.assignments)} places filled; most cases for one auditor: {plan.max_load}")
     for unfilled in plan.unfilled:
-        click.echo(f"Not filled: case {unfilled.case_ref} ({unfilled.agency or 'independent'}): {unfilled.reason}")
+        click.echo(
+            f"Not filled: case {unfilled.case_ref} ({unfilled.agency or AuditorType.INDEPENDENT}): {unfilled.reason}"
+        )
 
 
 @click.command("export")
@@ -178,7 +186,7 @@ def assign_auto_command(round_id: int) -> None:
 @transactional
 def export_command(round_id: int, output: Path) -> None:
     """Export a round's answers in long form (one row per answer)."""
-    from auditapp.domain.audit_export import FORMATS, export_round
+    from auditapp.domain.answers_export import FORMATS, export_round
 
     fmt = output.suffix.lstrip(".").lower()
     if fmt not in FORMATS:

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from auditapp.forms import GovDateField, choices
 from auditapp.models import MODES, STATUS_LABELS, STRATIFY_FIELDS
+from auditapp.vocabulary import RoundMode
 
 
 class RoundForm(FlaskForm):
@@ -48,7 +49,7 @@ class RoundForm(FlaskForm):
     mode = RadioField(
         "Audit mode",
         widget=GovRadioInput(),
-        default="independent",
+        default=RoundMode.INDEPENDENT,
         choices=choices(MODES.items()),
         validators=[DataRequired(message="Select the audit mode")],
     )

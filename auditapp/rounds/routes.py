@@ -25,6 +25,7 @@ from auditapp.rounds.forms import (
 )
 from auditapp.sampling.certificate import certificate_json
 from auditapp.security.access import register_loader, requires_role
+from auditapp.vocabulary import AuditorType
 
 bp = Blueprint("rounds", __name__)
 register_loader("round_id", AuditRound)
@@ -173,7 +174,9 @@ def assign_auto(round: AuditRound):
         except DomainError as error:
             flash(error.message)
         else:
-            unfilled = "; ".join(f"{u.case_ref} ({u.agency or 'independent'}): {u.reason}" for u in plan.unfilled)
+            unfilled = "; ".join(
+                f"{u.case_ref} ({u.agency or AuditorType.INDEPENDENT}): {u.reason}" for u in plan.unfilled
+            )
             flash(
                 f"Auditors assigned. Most cases for one auditor: {plan.max_load}."
                 + (f" Places not filled: {unfilled}" if unfilled else "")
@@ -232,7 +235,7 @@ def remove_assignment(round: AuditRound, assignment: Assignment):
 @bp.route("/<int:round_id>/export.<fmt>")
 @coordinator
 def export(round: AuditRound, fmt: str):
-    from auditapp.domain.audit_export import FORMATS, export_round
+    from auditapp.domain.answers_export import FORMATS, export_round
 
     if fmt not in FORMATS:
         abort(404)

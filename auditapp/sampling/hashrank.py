@@ -173,7 +173,7 @@ def _keyed_groups(seed: str, population: Iterable[tuple[str, str]]) -> dict[str,
     """
     copy = hashlib.sha256(seed.encode() + b":").copy
     groups: dict[str, list[str]] = {}
-    appenders = {}
+    appenders: dict[str, Callable[[str], None]] = {}
     try:
         for ref, stratum in population:
             digest = copy()

@@ -11,22 +11,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
-from auditapp.domain.audit_trail import record_event
+from auditapp.domain import user_sessions
 from auditapp.domain.user_sessions import (
     activate,
-    end_session,
     load_active,
     load_pending,
     session_expired,
     start_pending,
     touch,
 )
-from auditapp.extensions import login_manager
 from auditapp.models import User, UserSession
 from auditapp.models.types import utcnow
 
+login_manager = LoginManager()
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
 PENDING_TOKEN = "pending_sign_in"  # noqa: S105 - a session key name
@@ -79,11 +78,7 @@ def current_session() -> UserSession | None:
 def sign_out(*, reason: str = "signed_out") -> None:
     """End this sign-in on the server and clear the cookie (the user's other sign-ins stay open)."""
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
-        record_event("sign_out", object_type="user", object_id=user.id, details={"reason": reason})
-        row = current_session()
-        if row is not None:
-            end_session(row, reason=reason)
+        user_sessions.sign_out(current_user._get_current_object(), current_session(), reason=reason)
     logout_user()
     session.clear()
 
@@ -106,18 +101,7 @@ def _check_timeouts():
             return redirect(url_for("auth.password"))
         return None
     # The redirect below is a success response, so the one commit mechanism stores this event.
-    user = current_user._get_current_object()
-    record_event(
-        "session_timed_out",
-        object_type="user",
-        object_id=user.id,
-        actor_id=user.id,
-        actor_email=user.email,
-        details={"reason": reason},
-    )
-    row = current_session()
-    if row is not None:
-        end_session(row, reason=f"timed_out_{reason}")
+    user_sessions.time_out(current_user._get_current_object(), current_session(), reason=reason)
     logout_user()
     session.clear()
     flash(

@@ -8,6 +8,8 @@ Typical use::
     errors = validate_all(tool=tool, answers=audit.answers, computed=proposals)
 """
 
+from auditapp.vocabulary import SectionStatus  # the task-list status of a section
+
 from .answers import (
     clean_answers,
     is_required,
@@ -40,7 +42,6 @@ from .model import (
     Proposal,
     Question,
     Section,
-    SectionStatus,
     ToolDefinitionError,
     evidence_key,
     override_key,

@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from auditapp.vocabulary import SectionStatus
+
 from .model import (
     DATE,
     ENUMERATED_TYPES,
@@ -27,7 +29,6 @@ from .model import (
     Proposal,
     Question,
     Section,
-    SectionStatus,
     override_key,
 )
 
@@ -188,8 +189,8 @@ def section_status(
     answers: Mapping[str, str],
     computed: Mapping[str, Proposal] | None = None,
 ) -> SectionStatus:
-    """Task-list status of a section: "not_started" when nothing in it is answered (evidence included),
-    "completed" when it is answered and has no errors, otherwise "in_progress". Raises KeyError for an unknown
+    """Task-list status of a section: NOT_STARTED when nothing in it is answered (evidence included),
+    COMPLETED when it is answered and has no errors, otherwise IN_PROGRESS. Raises KeyError for an unknown
     section."""
     section = tool.section(section_id)
     visible = _visible_ids(tool, answers)
@@ -197,10 +198,10 @@ def section_status(
     keys += [override_key(q.id) for q in section.questions if q.id in visible and q.computed]
     keys.append(section.evidence_key)
     if not any(_value(answers, key) for key in keys):
-        return "not_started"
+        return SectionStatus.NOT_STARTED
     if validate_section(tool=tool, section_id=section_id, answers=answers, computed=computed):
-        return "in_progress"
-    return "completed"
+        return SectionStatus.IN_PROGRESS
+    return SectionStatus.COMPLETED
 
 
 def clean_answers(*, tool: AuditTool, answers: Mapping[str, str]) -> dict[str, str]:

@@ -67,7 +67,9 @@ def _validator() -> Draft202012Validator:
 
 def tool_schema() -> dict[str, Any]:
     """Return (a copy of) the JSON Schema that every tool definition must satisfy."""
-    return copy.deepcopy(_validator().schema)
+    schema = _validator().schema
+    assert isinstance(schema, dict)  # schema.json is an object, never a boolean schema
+    return copy.deepcopy(schema)
 
 
 def _where(data: Any, path: list[Any]) -> str:
@@ -83,14 +85,21 @@ def _where(data: Any, path: list[Any]) -> str:
     return f"{text} ('{nearest_id}')" if nearest_id else text
 
 
+def _allowed(error: ValidationError) -> list[Any]:
+    """The values an ``enum`` keyword allows: always a list, as the schema itself is checked."""
+    allowed = error.validator_value
+    assert isinstance(allowed, list)
+    return allowed
+
+
 def _message(error: ValidationError, document: Any) -> str:
     path = list(error.absolute_path)
     if error.validator == "pattern" and path and path[-1] in _IDENTIFIER_FIELDS:
         detail = f"{error.instance!r} {_IDENTIFIER_HELP}"
     elif error.validator == "enum" and path and path[-1] == "type":
-        detail = f"unknown answer type {error.instance!r}; use one of: {', '.join(error.validator_value)}"
+        detail = f"unknown answer type {error.instance!r}; use one of: {', '.join(_allowed(error))}"
     elif error.validator == "enum":
-        detail = f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+        detail = f"{error.instance!r} is not one of: {', '.join(map(str, _allowed(error)))}"
     elif error.validator == "required":
         detail = error.message.replace(" is a required property", " is missing")
     elif error.validator == "const":

@@ -7,7 +7,7 @@ change it after loading. No Flask or SQLAlchemy here: the engine is plain Python
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 YES_NO_NA = "yes_no_na"
 CHOICE = "choice"
@@ -54,8 +54,6 @@ CASE_DATE_FIELDS: dict[str, str] = {
 OVERRIDE_SUFFIX = "__override_reason"
 #: Prefix of the answer key holding a section's evidence: ``evidence__<section_id>``.
 EVIDENCE_PREFIX = "evidence__"
-
-SectionStatus = Literal["not_started", "in_progress", "completed"]
 
 
 def override_key(question_id: str) -> str:

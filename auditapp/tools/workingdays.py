@@ -20,8 +20,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 # The tool's "calendar" setting mapped to the holidays package's country and subdivision.
 _CALENDARS: dict[str, tuple[str, str]] = {"england_and_wales": ("GB", "ENG")}
 DEFAULT_CALENDAR = "england_and_wales"
@@ -34,6 +32,8 @@ def bank_holidays(year: int, calendar: str = DEFAULT_CALENDAR) -> frozenset[date
         country, subdiv = _CALENDARS[calendar]
     except KeyError:
         raise ValueError(f"Unknown working-day calendar {calendar!r}") from None
+    import holidays  # 0.1 s to import: only when a date is first checked
+
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year).keys())
 
 

@@ -12,13 +12,14 @@ Create Date: 2026-12-02 01:10:00
 import sqlalchemy as sa
 from alembic import op
 
-from auditapp.models.types import UTCDateTime
-
 # revision identifiers, used by Alembic.
 revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
+
+# The application's UTCDateTime columns are created as sa.DateTime(timezone=True), its impl (the same DDL on every
+# database), so this migration imports no application code (issue 12).
 
 
 def upgrade():
@@ -28,15 +29,15 @@ def upgrade():
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('token_hash', sa.String(length=64), nullable=False),
         sa.Column('stage', sa.String(length=16), nullable=False),
-        sa.Column('created_at', UTCDateTime(), nullable=False),
-        sa.Column('signed_in_at', UTCDateTime(), nullable=True),
-        sa.Column('last_seen_at', UTCDateTime(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('signed_in_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('ip_address', sa.String(length=45), nullable=True),
         sa.Column('user_agent', sa.String(length=200), nullable=True),
         sa.Column('second_factor', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('totp_secret_offered', sa.String(length=64), nullable=True),
         sa.Column('next_url', sa.String(length=500), nullable=True),
-        sa.Column('ended_at', UTCDateTime(), nullable=True),
+        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('ended_reason', sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
@@ -47,15 +48,15 @@ def upgrade():
         'sign_in_counters',
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('failures', sa.Integer(), server_default='0', nullable=False),
-        sa.Column('window_started_at', UTCDateTime(), nullable=True),
-        sa.Column('locked_until', UTCDateTime(), nullable=True),
+        sa.Column('window_started_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_sign_in_counters')),
     )
     op.create_table(
         'site_settings',
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('value', sa.String(length=255), nullable=False),
-        sa.Column('set_at', UTCDateTime(), nullable=False),
+        sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_site_settings')),
     )
     with op.batch_alter_table('users', schema=None) as batch_op:

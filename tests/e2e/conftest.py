@@ -74,13 +74,12 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with the demo loaded, on a free port of 127.0.0.1, for the whole session."""
-    from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from auditapp.app import create_app
-    from auditapp.demo import load_demo
+    from auditapp.demo.load import load_demo
     from auditapp.domain.context import acting_as, cli_actor
-    from auditapp.extensions import db
+    from auditapp.extensions import db, upgrade_database
     from config import TestConfig
 
     config = TestConfig()
@@ -88,7 +87,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     config.JOBS_SYNCHRONOUS = False  # real background jobs, with their status page
     app = create_app(config)
     with app.app_context():
-        upgrade()
+        upgrade_database(app)
     with app.test_request_context(), acting_as(cli_actor()):
         load_demo()
         db.session.commit()

@@ -11,14 +11,14 @@ import pyotp
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
-from auditapp.demo import DEMO_PASSWORD, DOMAIN
+from auditapp.demo.facts import DEMO_PASSWORD, DOMAIN
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def demo_email(local: str) -> str:
-    """The sign-in of a demo user by the local part in auditapp.demo.USERS, e.g. ``coordinator``."""
+    """The sign-in of a demo user by the local part in auditapp.demo.facts.USERS, e.g. ``coordinator``."""
     return f"{local}@{DOMAIN}"
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from auditapp.demo import AGENCIES, USERS
+from auditapp.demo.facts import AGENCIES, USERS
 from auditapp.tools.loader import builtin_tool
 from tests.e2e.annex_a import REFS, annex_a_for_journey
 from tests.e2e.auditing import (

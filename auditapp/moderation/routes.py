@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from auditapp.audits.forms import AcknowledgeForm, ModerationForm
 from auditapp.domain import audits as audit_domain
 from auditapp.domain.concerns import acknowledge, view_concern
 from auditapp.domain.errors import DomainError
 from auditapp.domain.moderation import moderate
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import AgencyAudit, Role, SafeguardingConcern
+from auditapp.moderation.forms import AcknowledgeForm, ModerationForm
 from auditapp.security.access import register_loader, requires_role
 
 bp = Blueprint("moderation", __name__)
@@ -35,7 +35,7 @@ def moderate_audit(audit: AgencyAudit):
     audit_domain.record_view(audit)
     tool = audit_domain.tool_for(audit_round)
     return render_template(
-        "audits/moderate.html",
+        "moderation/moderate.html",
         form=form,
         audit=audit,
         tool=tool,
@@ -58,4 +58,4 @@ def concern(concern: SafeguardingConcern):
             flash("Concern acknowledged and the action recorded")
             return redirect(url_for("main.home"))
     # A refused form is a 400 like every other; the page it re-shows was already audited when it was opened.
-    return render_form("audits/acknowledge.html", form, concern=view_concern(concern))
+    return render_form("moderation/acknowledge.html", form, concern=view_concern(concern))

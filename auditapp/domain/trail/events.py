@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from auditapp.domain.audit_chain import remember
 from auditapp.domain.context import acting_as, current_actor
+from auditapp.domain.trail.chain import remember
 from auditapp.extensions import db
 from auditapp.models import AuditEvent
 from auditapp.models.types import utcnow

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from auditapp.demo_facts import (
+from auditapp.demo.facts import (
     AGENCIES,
     DEMO_PASSWORD,
     DEMO_ROUND,
@@ -23,6 +23,7 @@ from auditapp.domain.errors import DomainError
 from auditapp.domain.users import create_user
 from auditapp.extensions import db
 from auditapp.models import Agency, AgencyKind, Locality, SiteSetting, Team, User
+from auditapp.vocabulary import RoundMode
 
 
 def _agency(name: str, kind: AgencyKind, summary: DemoSummary) -> Agency:
@@ -107,8 +108,8 @@ def load_demo() -> DemoSummary:
     _set_demo_team_managers(teams)
     _load_population(summary)
     _draw_demo_round(summary, agencies)
-    from auditapp.demo_audits import COMPLETED_ROUND, load_demo_audits
-    from auditapp.demo_findings import load_demo_findings
+    from auditapp.demo.audits import COMPLETED_ROUND, load_demo_audits
+    from auditapp.demo.findings import load_demo_findings
 
     load_demo_audits(summary)  # a completed, moderated round and progress in the round above
     load_demo_findings(summary, COMPLETED_ROUND)  # its findings, action plan and published report
@@ -129,7 +130,7 @@ def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
         RoundSettings(
             name=DEMO_ROUND,
             theme="Neglect",
-            mode="multi-agency",
+            mode=RoundMode.MULTI_AGENCY,
             statuses=["cp"],
             sample_size=12,
             stratify_by="locality",
@@ -147,7 +148,7 @@ def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
 
 def _load_population(summary: DemoSummary) -> None:
     """Import the synthetic population through the real import path (a re-run finds every case unchanged)."""
-    from auditapp.demo_cases import demo_population_source
+    from auditapp.demo.cases import demo_population_source
     from auditapp.domain.case_import import apply_import, plan_import
 
     plan = plan_import([demo_population_source()], max_bytes=10 * 1024 * 1024)

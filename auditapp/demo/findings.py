@@ -13,6 +13,7 @@ from auditapp.domain.publishing import publish
 from auditapp.extensions import db
 from auditapp.models import Agency, AgencyKind, AuditRound, Finding, Role, User
 from auditapp.models.types import utcnow
+from auditapp.vocabulary import ActionStatus
 
 FINDINGS = [
     {
@@ -37,7 +38,7 @@ FINDINGS = [
                 AgencyKind.HEALTH,
                 "Named Nurse for Safeguarding",
                 date(2026, 7, 31),
-                ("in_progress", "Guidance drafted; training dates booked for November."),
+                (ActionStatus.IN_PROGRESS, "Guidance drafted; training dates booked for November."),
             ),
         ],
     },
@@ -55,7 +56,7 @@ FINDINGS = [
                 AgencyKind.SOCIAL_CARE,
                 "Service Manager, Child Protection",
                 date(2027, 3, 31),
-                ("open", "Scope agreed at the QA group."),
+                (ActionStatus.OPEN, "Scope agreed at the QA group."),
             )
         ],
     },

@@ -24,4 +24,4 @@ def run_publish(payload: dict[str, Any], progress: Progress) -> tuple[str, str |
     progress(1, 2)
     report = publish(audit_round, pdf=pdf, pages=pages, as_of=as_of)
     progress(2, 2)
-    return f"Published the report ({pages} pages, SHA-256 {report.sha256[:16]}…)", "findings.reports"
+    return f"Published the report ({pages} pages, SHA-256 {report.sha256[:16]}…)", "reports.published"

@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from auditapp.demo.texts import EVIDENCE, HEALTH_NOTE, NOT_ALONE, NOT_APPLICABLE_NOTE, SUMMARIES
 from auditapp.domain.context import ActorContext, acting_as, current_actor
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, SampledCase, User
 from auditapp.models import SafeguardingConcern as Concern
+from auditapp.vocabulary import ModerationDecision, RoundMode
 
 if TYPE_CHECKING:
-    from auditapp.demo_facts import DemoSummary
+    from auditapp.demo.facts import DemoSummary
     from auditapp.tools import AuditTool
 
 COMPLETED_ROUND = "Neglect, spring 2026"
@@ -64,163 +66,6 @@ REGRADES = {
 }
 RETURNED = (3, False)  # returned for more evidence, then resubmitted and agreed
 
-NOT_ALONE = [
-    "Visits were announced and the parent was present each time; no reason recorded for not seeing the child alone.",
-    "The child was seen at school with a teacher present; the worker did not ask to see the child alone.",
-    "Seen with siblings at every visit; the file does not say whether seeing the child alone was considered.",
-]
-EVIDENCE = {
-    "childs_voice": {
-        True: [
-            "The child's wishes and feelings are recorded in their own words after each visit, and the plan "
-            "was changed to include the after-school club they asked for.",
-            "Direct work sessions using the three houses tool are on file; what the child said about mealtimes "
-            "and bedtime is carried into the plan.",
-            "The child drew their 'day at home' with the practitioner; the drawing and what it showed are "
-            "discussed in the review.",
-        ],
-        False: [
-            "Visits record the home conditions but say little about what the child thinks or feels.",
-            "The child's views are summarised as 'happy at home' with no detail and no direct work on file.",
-            "The plan is written about the child rather than with them; their wishes are not mentioned.",
-        ],
-    },
-    "chronology_history": {
-        True: [
-            "The chronology is kept up to date and was used in the assessment to show the pattern of missed "
-            "appointments and poor school attendance over three years.",
-            "Previous referrals for home conditions were pulled together and analysed, so the cumulative impact "
-            "of neglect was recognised early.",
-        ],
-        False: [
-            "Previous referrals are listed but not analysed; each episode has been treated as new.",
-            "There is no single chronology: key events are scattered through case notes, so the history of "
-            "neglect is hard to see.",
-        ],
-    },
-    "referral_assessment": {
-        True: [
-            "The referrer received a written outcome within a week. The assessment analyses the impact of "
-            "neglect on the child's development and is signed off by the manager.",
-            "The assessment is clear about what life is like for the child, with health and school information "
-            "woven in.",
-        ],
-        False: [
-            "The referrer was not told the outcome. The assessment describes the family's circumstances but "
-            "does not analyse what they mean for the child.",
-            "The assessment relies on the parents' account; no other agency was contacted before it closed.",
-        ],
-    },
-    "planning": {
-        True: [
-            "The plan says who will do what by when: nursery place, dental registration and weekly home "
-            "support, each with a named agency and a date.",
-            "Outcomes are measurable (attendance, weight, dental treatment) and progress is reviewed at each "
-            "core group.",
-        ],
-        False: [
-            "Actions such as 'parent to improve home conditions' have no measure, timescale or support offered.",
-            "The plan has not been updated since conference although the child's circumstances changed.",
-        ],
-    },
-    "multi_agency": {
-        True: [
-            "Core groups are well attended by school, health visiting and social care; minutes are shared within "
-            "days and actions are followed up.",
-            "A strategy discussion with police and health was held the day after the disclosure.",
-        ],
-        False: [
-            "School was not invited to two core groups and minutes arrived weeks late.",
-            "Information from health about missed appointments did not reach the core group.",
-        ],
-    },
-    "supervision_oversight": {
-        True: [
-            "Supervision notes are reflective and ask what the day-to-day experience is for the child; "
-            "management decisions are recorded with reasons.",
-            "The manager challenged drift at the three-month point and set clear actions, which were completed.",
-        ],
-        False: [
-            "Supervision records list tasks but do not reflect on the child's experience or progress.",
-            "There is no recorded management oversight of the decision to step down.",
-        ],
-    },
-    "transfer_closure": {
-        True: [
-            "Transfer between teams was planned, with a joint visit so the child met the new worker.",
-            "Step down to early help was agreed at a core group with a clear plan and named lead professional.",
-        ],
-        False: [
-            "The case transferred with no transfer summary and a five-week gap in visits.",
-            "Closure was agreed without checking with school, which still had concerns about attendance.",
-        ],
-    },
-}
-HEALTH_NOTE = ("Health records: ", "From the health visiting and school nursing records: ")
-# Per grade, two ways an auditor might put it: (good practice, areas for development, so what for the child)
-SUMMARIES = {
-    "outstanding": [
-        (
-            "Persistent, creative direct work with the child and a plan changed as soon as it was not working; "
-            "agencies shared information quickly and challenged each other constructively.",
-            "Record the child's own words more consistently in plan reviews; share minutes with the GP.",
-            "The child now goes to school every day, has had dental treatment and says home feels calmer. Their life "
-            "is measurably better than a year ago.",
-        ),
-        (
-            "The child's daily life was at the centre of every meeting; the family were supported to make changes "
-            "rather than monitored.",
-            "Keep the chronology up to date after the plan ends so the history is not lost.",
-            "The child is growing well, is settled at school and can name the adults they trust and would go to.",
-        ),
-    ],
-    "good": [
-        (
-            "Regular visits, the child seen and listened to, and a plan that most agencies understood and followed.",
-            "Make the plan's outcomes measurable and record management oversight of key decisions.",
-            "Home conditions improved and the child is gaining weight; they say mealtimes are now regular. Progress "
-            "needs to last after the plan ends.",
-        ),
-        (
-            "Good joint visits by social care and health visiting; the parent engaged once practical help was offered.",
-            "Send the referrer the outcome in writing; invite school to every core group.",
-            "The child's attendance is up and their speech is coming on at nursery; they are warmer and better fed.",
-        ),
-    ],
-    "requires_improvement": [
-        (
-            "A good relationship with the parent; the child got to health appointments more often once transport "
-            "was arranged.",
-            "Use the history to understand cumulative neglect; see the child alone and record why "
-            "when this is not possible; make the plan SMART.",
-            "Some change: the child's health needs are now met, but school attendance is still low and the child "
-            "says little has changed at home.",
-        ),
-        (
-            "The worker kept visiting through a hard year and the school's pastoral support was consistent.",
-            "Review the plan when it stalls instead of repeating the same actions; hold agencies to their tasks.",
-            "The child is safer day to day, but still often arrives at school hungry and tired; the drift has cost "
-            "them months.",
-        ),
-    ],
-    "inadequate": [
-        (
-            "School staff noticed the child's hunger and reported it promptly; the referral was clear.",
-            "Recognise the cumulative impact of neglect; hold a strategy discussion when risks escalate; make sure "
-            "every agency attends the core group and acts on what is agreed.",
-            "Little difference for the child: they are still often hungry, miss school and health appointments, and "
-            "the plan has drifted for months.",
-        ),
-        (
-            "The health visitor kept records of the child's growth that made the concern clear.",
-            "Act on the evidence of neglect: escalate, see the child alone and involve every agency in one plan.",
-            "The child's experience has not changed: the home is unsafe and cold, and nobody has asked them what it "
-            "is like to live there.",
-        ),
-    ],
-}
-NOT_APPLICABLE_NOTE = "Still open on a plan: no transfer or closure to consider yet."
-
 
 @contextmanager
 def _as(user: User) -> Iterator[None]:
@@ -238,7 +83,7 @@ def _shift(grade: str, by: int) -> str:
 
 
 def _seen_alone(sampled: SampledCase, index: int, grade: str, rng: random.Random) -> tuple[str, str]:
-    from auditapp.demo_cases import AS_AT  # ages at the population's "as at" date: the same whenever it is loaded
+    from auditapp.demo.cases import AS_AT  # ages at the population's "as at" date: the same whenever it is loaded
 
     dob = sampled.case.date_of_birth
     months = (AS_AT - dob).days * 12 // 365 if dob else 120
@@ -408,7 +253,7 @@ def _fill_completed(audit_round: AuditRound, cases: list[SampledCase], rng: rand
 
 
 def _completed_round(summary: DemoSummary) -> None:
-    from auditapp.demo_facts import AGENCIES, DOMAIN
+    from auditapp.demo.facts import AGENCIES, DOMAIN
     from auditapp.domain.assignments import assign_automatically
     from auditapp.domain.concerns import acknowledge
     from auditapp.domain.moderation import moderate, record_joint
@@ -422,7 +267,7 @@ def _completed_round(summary: DemoSummary) -> None:
             RoundSettings(
                 name=COMPLETED_ROUND,
                 theme="Neglect",
-                mode="multi-agency",
+                mode=RoundMode.MULTI_AGENCY,
                 statuses=["cin", "cp"],
                 sample_size=12,
                 stratify_by="locality",
@@ -450,12 +295,14 @@ def _completed_round(summary: DemoSummary) -> None:
             key = (index, audit.assignment.lead)
             with _as(coordinator):
                 if key in REGRADES:
-                    moderate(audit, decision="regraded", grade=REGRADES[key][0], comment=REGRADES[key][1])
+                    moderate(
+                        audit, decision=ModerationDecision.REGRADED, grade=REGRADES[key][0], comment=REGRADES[key][1]
+                    )
                     continue
                 if key == RETURNED:
                     moderate(
                         audit,
-                        decision="returned",
+                        decision=ModerationDecision.RETURNED,
                         comment="Please add the evidence for the planning section: "
                         "where in the file did you find the plan's review?",
                     )
@@ -468,7 +315,7 @@ def _completed_round(summary: DemoSummary) -> None:
                     _save(audit, filled["tool"], {**audit.answers, "evidence__planning": extra}, ["planning"])
                     _submit(audit)
             with _as(coordinator):
-                moderate(audit, decision="agreed")
+                moderate(audit, decision=ModerationDecision.AGREED)
     for index, sampled in enumerate(cases):
         lead = next(a for a in sampled.assignments if a.lead)
         with _as(lead.auditor):
@@ -481,7 +328,7 @@ def _completed_round(summary: DemoSummary) -> None:
 
 def _in_progress_round(summary: DemoSummary) -> None:
     """The demo's open round: one case's two audits submitted, three audits part-way through, the rest not started."""
-    from auditapp.demo_facts import DEMO_ROUND
+    from auditapp.demo.facts import DEMO_ROUND
     from auditapp.domain.audits import open_audit, tool_for
 
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == DEMO_ROUND))

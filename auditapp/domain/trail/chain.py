@@ -1,7 +1,7 @@
 """A hash chain over the audit trail, so an altered, deleted or slipped-in event is detected.
 
-Events are written (flushed) with the change they record, as before. When the transaction commits, ``seal`` (a
-``before_commit`` listener) locks the single chain-head row, appends one ``audit_chain`` link per new event in
+Events are written (flushed) with the change they record, as before. When the transaction commits, ``seal`` (run by
+``unit_of_work`` before the commit) locks the single chain-head row, appends one ``audit_chain`` link per new event in
 commit order, and moves the head. Each link's hash is SHA-256 over the previous link's hash and a canonical form of
 the event, so ``verify`` can recompute the chain from the first event and name every event that no longer matches.
 
@@ -17,9 +17,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from auditapp.extensions import db
 from auditapp.models import AuditChainHead, AuditChainLink, AuditEvent
 
 GENESIS = "0" * 64
@@ -96,8 +97,8 @@ def link_events(session: Session, events: list[AuditEvent]) -> None:
         session.execute(AuditChainHead.__table__.insert().values(id=HEAD_ID, seq=seq, hash=previous))
 
 
-@event.listens_for(Session, "before_commit")
 def seal(session: Session) -> None:
+    """Before the commit (a step of ``unit_of_work``): link the transaction's new events into the chain."""
     events = session.info.get(UNSEALED)
     if not events:
         return
@@ -106,8 +107,8 @@ def seal(session: Session) -> None:
     link_events(session, events)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+def forget(session: Session) -> None:
+    """After a rollback: the rolled-back events are not linked."""
     session.info.pop(UNSEALED, None)
 
 
@@ -175,3 +176,8 @@ def verify(session: Session, *, limit: int = 50) -> ChainReport:
     )
     del report.problems[limit:]
     return report
+
+
+def verify_trail(*, limit: int = 50) -> ChainReport:
+    """:func:`verify` over the application's database session (reads only)."""
+    return verify(db.session(), limit=limit)

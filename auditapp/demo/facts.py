@@ -1,6 +1,6 @@
 """The demo partnership's fixed facts (its agencies, people, password and round names) and the summary of a load.
 
-Shared by ``demo`` (organisation, people, population) and ``demo_audits`` (the rounds' audits), which both import
+Shared by ``load`` (organisation, people, population) and ``audits`` (the rounds' audits), which both import
 from here rather than from each other.
 """
 

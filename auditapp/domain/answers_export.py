@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auditapp.domain.audit_trail import record_event
 from auditapp.domain.audits import tool_for
 from auditapp.domain.moderation import joint_for
+from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.importers.export import neutralise
 from auditapp.models import AgencyAudit, AuditRound
 from auditapp.tools import evidence_key
+from auditapp.vocabulary import AuditorType
 
 COLUMNS = ("round", "case_ref", "agency", "auditor", "source", "question_id", "answer", "evidence")
 FORMATS = ("csv", "xlsx", "json")
@@ -35,7 +36,7 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
             base = {
                 "round": audit_round.name,
                 "case_ref": ref,
-                "agency": assignment.agency_name or "independent",
+                "agency": assignment.agency_name or AuditorType.INDEPENDENT,
                 "auditor": assignment.auditor.name,
             }
             for question in tool.questions:

@@ -1,0 +1,1 @@
+"""Moderation (QA coordinator): checking auditors' judgements, and acknowledging safeguarding concerns."""

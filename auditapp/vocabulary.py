@@ -1,0 +1,95 @@
+"""The states and kinds auditapp stores as strings, each named once (issue 12, "One vocabulary").
+
+Pure: only the standard library, so every package may use it, including the pure ones (assignment, sampling,
+importers, tools, stats) that never import models, Flask or SQLAlchemy. Each member's value is exactly the string
+stored in the database and written to JSON, exports and the audit trail; a ``StrEnum`` member equals, hashes,
+formats and serialises as that string, so the columns keep their types and values (no migration).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditState(StrEnum):
+    """Where an agency audit is: started, submitted, returned by the moderator, moderated."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    MODERATED = "moderated"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "submitted": "Submitted",
+            "returned": "Returned",
+            "moderated": "Moderated",
+        }[self.value]
+
+
+class SectionStatus(StrEnum):
+    """The task-list status of one section of an audit (not stored: worked out from the answers)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class ModerationDecision(StrEnum):
+    """The moderator's decision on a submitted audit."""
+
+    AGREED = "agreed"
+    RETURNED = "returned"
+    REGRADED = "regraded"
+
+    @property
+    def label(self) -> str:
+        return {"agreed": "Agree", "returned": "Return to the auditor", "regraded": "Re-grade"}[self.value]
+
+
+class ActionStatus(StrEnum):
+    """How far an action of the action plan has got."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return {"open": "Open", "in_progress": "In progress", "done": "Done"}[self.value]
+
+
+class JobStatus(StrEnum):
+    """A background job's state: queued, then running, then done or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RoundMode(StrEnum):
+    """A round's audit mode: who audits each sampled case."""
+
+    INDEPENDENT = "independent"
+    PEER = "peer"
+    MULTI_AGENCY = "multi-agency"
+
+    @property
+    def label(self) -> str:
+        return {"independent": "Independent", "peer": "Peer", "multi-agency": "Multi-agency"}[self.value]
+
+
+class AuditorType(StrEnum):
+    """Whether an auditor is independent of the partnership's case work or a peer from an agency."""
+
+    INDEPENDENT = "independent"
+    PEER = "peer"
+
+    @property
+    def label(self) -> str:
+        return {"independent": "Independent", "peer": "Peer"}[self.value]
