@@ -3,10 +3,10 @@ Flask-Login, live with the web layer: ``app`` and ``security.sessions``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Engine, MetaData, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
 if TYPE_CHECKING:  # the domain and models import this module, and import no Flask
@@ -24,8 +24,19 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:  # every model here maps one table (DeclarativeBase allows any FromClause, e.g. a join)
+        __table__: ClassVar[Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time Flask-SQLAlchemy's ``db.Model`` (Base with its additions: table names, the
+# session binding); to mypy ``db.Model`` is an attribute, not a type, so it sees Base, which declares the same
+# mapping.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 MIGRATIONS_DIRECTORY = "AUDITAPP_MIGRATIONS_DIRECTORY"

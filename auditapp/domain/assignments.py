@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,6 +48,7 @@ def _case_info(sampled: SampledCase, audit_round: AuditRound) -> CaseInfo:
 def _auditor_infos() -> list[AuditorInfo]:
     managers: dict[int, set[str]] = {}
     for team in db.session.scalars(select(Team).where(Team.manager_id.is_not(None))):
+        assert team.manager_id is not None, "the query selects teams with a manager only"
         managers.setdefault(team.manager_id, set()).add(team.name)
     auditors = db.session.scalars(select(User).where(User.role == Role.AUDITOR).order_by(User.id))
     return [
@@ -88,7 +90,7 @@ def _add(
     agency: str | None,
     lead: bool,
     due: date,
-    breaches: list[Breach] = (),
+    breaches: Sequence[Breach] = (),
     justification: str | None = None,
     how: str,
 ) -> Assignment:

@@ -12,9 +12,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pyotp
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from auditapp.domain.passwords import hash_password, needs_rehash, verify_password
@@ -138,7 +139,7 @@ def authenticate(*, email: str, password: str, policy: Policy) -> SignInResult:
         record_locked(email, user)
         return SignInResult(None, LOCKED_ERROR, locked=True)
     matches = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None
-    if not matches or not user.active:
+    if not matches or user is None or not user.active:  # (matches implies a user: spelled out for mypy)
         count_failure(counter, policy=policy, now=now)
         reason = "unknown" if user is None else "inactive" if not user.active else "bad_password"
         record_event(
@@ -206,12 +207,17 @@ def matching_step(secret: str, code: str, *, now: datetime | None = None) -> int
 
 def _claim_step(user: User, step: int) -> bool:
     """Accept ``step`` for ``user`` once: an atomic compare-and-set, so a replayed or raced code is refused."""
-    claimed = db.session.execute(
-        update(User)
-        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning any Result).
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    claimed = result.rowcount
     if claimed == 1:
         user.totp_last_step = step
         db.session.flush()

@@ -152,7 +152,9 @@ class _OrgMatcher:
             found = self.known[names] = self._match(*names)
         return found
 
-    def _match(self, team_name: str | None, locality: str | None, agency: str | None) -> tuple[int | None, ...]:
+    def _match(
+        self, team_name: str | None, locality: str | None, agency: str | None
+    ) -> tuple[int | None, int | None, int | None]:
         team = self.teams.get((team_name or "").lower())
         locality_id = self.localities.get((locality or "").lower()) or (team.locality_id if team else None)
         agency_id = self.agencies.get((agency or "").lower()) or (team.agency_id if team else None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from auditapp.domain.case_import import COLUMNS
 from auditapp.domain.errors import NotFound
@@ -12,6 +14,8 @@ from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.importers import CASE_FIELDS, CaseRecord, export_generic_csv
 from auditapp.models import Case, ImportBatch
+
+_Row = TypeVarTuple("_Row")
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class CaseFilter:
     team: str | None = None
     agency: str | None = None
 
-    def apply(self, query: Select) -> Select:
+    def apply(self, query: Select[*_Row]) -> Select[*_Row]:
         for column, value in (
             (Case.status, self.status),
             (Case.locality_name, self.locality),
@@ -66,7 +70,7 @@ def list_cases(*, filters: CaseFilter, page: int = 1, per_page: int = 50) -> Cas
 def filter_options() -> dict[str, list[str]]:
     """The values present in the population, for the filter drop-downs."""
 
-    def distinct(column) -> list[str]:
+    def distinct(column: InstrumentedAttribute[str | None]) -> list[str]:
         return [v for v in db.session.scalars(select(column).distinct().order_by(column)) if v]
 
     return {

@@ -69,9 +69,9 @@ def moderation_agreement(audit_round: AuditRound) -> Agreement:
         .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == AuditState.MODERATED)
     )
     pairs = [
-        (a.answers.get("overall_grade"), a.moderated_grade)
+        (grade, moderated)
         for a in audits
-        if a.answers.get("overall_grade") and a.moderated_grade
+        if (grade := a.answers.get("overall_grade")) and (moderated := a.moderated_grade)
     ]
     return grade_agreement(first=[p[0] for p in pairs], second=[p[1] for p in pairs])
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -59,7 +60,7 @@ class RetentionPolicy:
     job_days: int = 90
 
     @classmethod
-    def from_config(cls, config: dict) -> RetentionPolicy:
+    def from_config(cls, config: Mapping[str, Any]) -> RetentionPolicy:
         return cls(
             **{
                 name: int(config[f"RETENTION_{name.upper()}"])
@@ -105,11 +106,12 @@ def _round_ends() -> dict[int, datetime]:
             select(PublishedReport.round_id, func.max(PublishedReport.published_at)).group_by(PublishedReport.round_id)
         ).all()
     )
-    ends = {}
+    ends: dict[int, datetime] = {}
     for round_id, drawn_at in db.session.execute(
         select(AuditRound.id, AuditRound.drawn_at).where(AuditRound.drawn_at.is_not(None))
     ):
-        end = published.get(round_id) or drawn_at
+        assert drawn_at is not None, "the query selects drawn rounds only"
+        end: datetime = published.get(round_id) or drawn_at
         ends[round_id] = end if end.tzinfo else end.replace(tzinfo=UTC)  # SQLite's max() returns a naive value
     return ends
 
@@ -215,7 +217,7 @@ def _anonymise_round(audit_round: AuditRound, now: datetime, new_refs: dict[str,
     audit_round.anonymised_at = now
 
 
-def _reduced_certificate(certificate: dict, new_refs: dict[str, str], now: datetime) -> dict:
+def _reduced_certificate(certificate: dict[str, Any], new_refs: dict[str, str], now: datetime) -> dict[str, Any]:
     """The certificate without the eligible population, exclusions or replacement lists, and with the sample's
     references anonymised: the counts, seed and population fingerprint stay for the published method section."""
 
@@ -252,8 +254,8 @@ def _rename_in_findings(new_refs: dict[str, str]) -> None:
         return
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(new_refs, key=len, reverse=True))) + r")\b")
 
-    def rename(text: str | None) -> str | None:
-        return pattern.sub(lambda match: new_refs[match.group(1)], text) if text else text
+    def rename(text: str) -> str:  # called only on text that names a case
+        return pattern.sub(lambda match: new_refs[match.group(1)], text)
 
     for finding in db.session.scalars(select(Finding)):
         if finding.case_refs and set(finding.case_refs) & new_refs.keys():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 
@@ -140,7 +140,10 @@ def list_rounds() -> list[AuditRound]:
     return list(db.session.scalars(select(AuditRound).order_by(AuditRound.id.desc())))
 
 
-def _filtered(query: Select, population_filter: dict[str, Any]) -> Select:
+_Row = TypeVarTuple("_Row")
+
+
+def _filtered(query: Select[*_Row], population_filter: dict[str, Any]) -> Select[*_Row]:
     for key, column in zip(
         FILTER_KEYS, (Case.status, Case.locality_name, Case.team_name, Case.agency_name), strict=True
     ):

@@ -92,7 +92,8 @@ def draw_sample(
 def certificate_of(audit_round: AuditRound) -> dict[str, Any]:
     if not audit_round.certificate:
         raise DomainError("No sample has been drawn for this round yet")
-    return json.loads(audit_round.certificate)
+    certificate: dict[str, Any] = json.loads(audit_round.certificate)
+    return certificate
 
 
 def proposed_replacement(audit_round: AuditRound, case_ref: str) -> str | None:
@@ -124,16 +125,21 @@ def replace_case(audit_round: AuditRound, *, case_ref: str, reason: str) -> str:
     except SamplingError as error:
         raise DomainError(str(error), field="reason") from None
     entry = updated["replacement_log"][-1]
+    incoming_ref: str = entry["case_ref_in"]
+    # Looked up before anything changes: retention deletes closed cases that were never sampled, and the ones on a
+    # replacement list never were.
+    incoming = db.session.scalar(select(Case).where(Case.case_ref == incoming_ref))
+    if incoming is None:
+        raise DomainError(f"Case {incoming_ref}, the next on the replacement list, is no longer in the population")
     going = next(s for s in audit_round.sampled if s.case.case_ref == case_ref and not s.replaced)
     for assignment in list(going.assignments):
         remove_assignment_row(assignment, reason=f"case replaced: {reason.strip()}")
     going.replaced, going.replaced_reason = True, reason.strip()
-    incoming = db.session.scalar(select(Case).where(Case.case_ref == entry["case_ref_in"]))
     audit_round.sampled.append(SampledCase(case_id=incoming.id, stratum=entry["stratum"], position=going.position))
     audit_round.certificate = certificate_json(updated)
     db.session.flush()
     record_event("sample_case_replaced", object_type="round", object_id=audit_round.id, details=entry)
-    return entry["case_ref_in"]
+    return incoming_ref
 
 
 def remove_assignment_row(assignment: Assignment, *, reason: str) -> None:

@@ -47,7 +47,7 @@ def get_tool(*, key: str, version: int) -> AuditTool:
 
     Remembered for the rest of the session (a request, a command): versions never change once they exist.
     """
-    found = db.session.info.setdefault("auditapp_tools", {})
+    found: dict[tuple[str, int], AuditTool] = db.session.info.setdefault("auditapp_tools", {})
     if (key, version) not in found:
         found[(key, version)] = _find_tool(key=key, version=version)
     return found[(key, version)]

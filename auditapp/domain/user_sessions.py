@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
@@ -145,9 +146,14 @@ def end_all_sessions(user: User, *, reason: str, keep: UserSession | None = None
     query = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
-    ended = db.session.execute(
-        query.values(ended_at=utcnow(), ended_reason=reason[:32]).execution_options(synchronize_session="fetch")
-    ).rowcount
+    # An UPDATE's result is a CursorResult (Session.execute is typed as returning any Result).
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            query.values(ended_at=utcnow(), ended_reason=reason[:32]).execution_options(synchronize_session="fetch")
+        ),
+    )
+    ended = result.rowcount
     record_event("sessions_ended", object_type="user", object_id=user.id, details={"reason": reason, "sessions": ended})
     db.session.flush()
     return ended

@@ -9,16 +9,17 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.audit_round import Assignment, SampledCase
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
 from auditapp.vocabulary import AuditState
 
-AUDIT_STATES = {state: state.label for state in AuditState}
+# Keyed by str: AgencyAudit.state is a str column (AuditState members are equal to their values).
+AUDIT_STATES: dict[str, str] = {state: state.label for state in AuditState}
 
 
-class ToolVersion(db.Model):
+class ToolVersion(Model):
     """An audit tool version loaded by an admin. Versions are immutable: a change is a new version."""
 
     __tablename__ = "tool_versions"
@@ -34,7 +35,7 @@ class ToolVersion(db.Model):
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AgencyAudit(db.Model):
+class AgencyAudit(Model):
     """One auditor's audit of one sampled case, answered against the round's pinned tool."""
 
     __tablename__ = "agency_audits"
@@ -64,7 +65,7 @@ class AgencyAudit(db.Model):
         return AUDIT_STATES.get(self.state, self.state)
 
 
-class JointDiscussion(db.Model):
+class JointDiscussion(Model):
     """The multi-agency conclusions for one sampled case, recorded by the lead auditor."""
 
     __tablename__ = "joint_discussions"
@@ -81,7 +82,7 @@ class JointDiscussion(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class SafeguardingConcern(db.Model):
+class SafeguardingConcern(Model):
     """An immediate concern about a child's current safety, raised from an audit."""
 
     __tablename__ = "safeguarding_concerns"

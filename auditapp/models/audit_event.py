@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.types import UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -31,7 +31,7 @@ class AuditEvent(db.Model):
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
 
 
-class AuditChainLink(db.Model):
+class AuditChainLink(Model):
     """One link of the hash chain over the audit trail, written when the event's transaction commits.
 
     ``seq`` orders events by commit; ``hash`` is SHA-256 over the previous link's hash and the event's content, so an
@@ -45,7 +45,7 @@ class AuditChainLink(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The single row holding the chain's last link; locking it serialises sealing (one chain, commit order)."""
 
     __tablename__ = "audit_chain_head"

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.case import Case
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
 from auditapp.vocabulary import AuditState, RoundMode
 
-MODES = {mode: mode.label for mode in RoundMode}
+# Keyed by str: AuditRound.mode is a str column (RoundMode members are equal to their values).
+MODES: dict[str, str] = {mode: mode.label for mode in RoundMode}
 STRATIFY_FIELDS = {
     "none": "No stratification",
     "locality": "Locality",
@@ -24,7 +25,7 @@ STRATIFY_FIELDS = {
 }
 
 
-class AuditRound(db.Model):
+class AuditRound(Model):
     __tablename__ = "audit_rounds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,7 +81,7 @@ class AuditRound(db.Model):
         return "In progress"
 
 
-class RoundExclusion(db.Model):
+class RoundExclusion(Model):
     """A case the coordinator named as not to be drawn, with the reason (e.g. under serious case review)."""
 
     __tablename__ = "round_exclusions"
@@ -92,7 +93,7 @@ class RoundExclusion(db.Model):
     reason: Mapped[str] = mapped_column(String(500))
 
 
-class SampledCase(db.Model):
+class SampledCase(Model):
     """A case in a round's sample; ``replaced`` ones stay, to show the replacement history."""
 
     __tablename__ = "sampled_cases"
@@ -113,7 +114,7 @@ class SampledCase(db.Model):
     )
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """An auditor assigned to a sampled case, for an agency's place (None: independent)."""
 
     __tablename__ = "assignments"
@@ -133,3 +134,9 @@ class Assignment(db.Model):
 
     sampled_case: Mapped[SampledCase] = relationship(back_populates="assignments")
     auditor: Mapped[User] = relationship(foreign_keys=[auditor_id])
+
+    if TYPE_CHECKING:
+        # The backref of AgencyAudit.assignment: the assignment's AgencyAudit once started, else None. Any, not
+        # AgencyAudit: naming it here would import models.audit, which imports this module (an import cycle, which
+        # tests/test_house.py forbids even for TYPE_CHECKING imports).
+        audit: Mapped[Any]

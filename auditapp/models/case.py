@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.org import Agency, Locality, Team
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
@@ -26,7 +26,7 @@ STATUS_LABELS = {
 }
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +67,7 @@ class Case(db.Model):
         return STATUS_LABELS.get(self.status, self.status)
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One import: what file, what format, who, when and what changed."""
 
     __tablename__ = "import_batches"
@@ -87,7 +87,7 @@ class ImportBatch(db.Model):
     imported_by: Mapped[User | None] = relationship()
 
 
-class PendingUpload(db.Model):
+class PendingUpload(Model):
     """An uploaded file waiting for the coordinator to confirm its import (deleted on confirm or cancel)."""
 
     __tablename__ = "pending_uploads"
@@ -104,7 +104,7 @@ class PendingUpload(db.Model):
     files: Mapped[list[PendingFile]] = relationship(cascade="all, delete-orphan", order_by="PendingFile.position")
 
 
-class PendingFile(db.Model):
+class PendingFile(Model):
     __tablename__ = "pending_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)

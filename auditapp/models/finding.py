@@ -7,17 +7,18 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.audit_round import AuditRound
 from auditapp.models.org import Agency
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.models.user import User
 from auditapp.vocabulary import ActionStatus
 
-ACTION_STATUSES = {status: status.label for status in ActionStatus}
+# Keyed by str: Action.status is a str column (ActionStatus members are equal to their values).
+ACTION_STATUSES: dict[str, str] = {status: status.label for status in ActionStatus}
 
 
-class Finding(db.Model):
+class Finding(Model):
     __tablename__ = "findings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +37,7 @@ class Finding(db.Model):
     actions: Mapped[list[Action]] = relationship(back_populates="finding", order_by="Action.id")
 
 
-class Action(db.Model):
+class Action(Model):
     __tablename__ = "actions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +63,7 @@ class Action(db.Model):
         return self.status != ActionStatus.DONE and self.due_date < today
 
 
-class ActionUpdate(db.Model):
+class ActionUpdate(Model):
     """A dated progress note on an action (append-only)."""
 
     __tablename__ = "action_updates"
@@ -77,7 +78,7 @@ class ActionUpdate(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class PublishedReport(db.Model):
+class PublishedReport(Model):
     """A published board report: the PDF exactly as published, and its SHA-256. Never changed afterwards."""
 
     __tablename__ = "published_reports"

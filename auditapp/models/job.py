@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.types import UTCDateTime, utcnow
 from auditapp.vocabulary import JobStatus
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.types import str_enum
 
 
@@ -29,7 +29,7 @@ class AgencyKind(enum.StrEnum):
         }[self.value]
 
 
-class Agency(db.Model):
+class Agency(Model):
     __tablename__ = "agencies"
     # Names are unique whatever their case: the database refuses "police" beside "Police" (see domain.org).
     __table_args__ = (Index("uq_agencies_lower_name", func.lower("name"), unique=True),)
@@ -43,7 +43,7 @@ class Agency(db.Model):
         return f"<Agency {self.name}>"
 
 
-class Locality(db.Model):
+class Locality(Model):
     __tablename__ = "localities"
     __table_args__ = (Index("uq_localities_lower_name", func.lower("name"), unique=True),)
 
@@ -53,7 +53,7 @@ class Locality(db.Model):
     teams: Mapped[list[Team]] = relationship(back_populates="locality", order_by="Team.name")
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
     __table_args__ = (
         UniqueConstraint("agency_id", "name"),

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auditapp.extensions import db
+from auditapp.extensions import Model
 from auditapp.models.org import Agency, Team
 from auditapp.models.types import UTCDateTime, str_enum, utcnow
 from auditapp.vocabulary import AuditorType  # defined once there; still importable from here and auditapp.models
@@ -31,7 +31,7 @@ class Role(enum.StrEnum):
         }[self.value]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +77,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One sign-in: pending (password given, second factor not yet) or active, until it ends.
 
     Only a SHA-256 of the token is stored, so a copy of the database cannot be replayed as a cookie.
@@ -104,7 +104,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class SignInCounter(db.Model):
+class SignInCounter(Model):
     """Failed attempts for one email address (known or not), the unit the lock-out counts and locks.
 
     The row is locked while an attempt is checked (FOR UPDATE on PostgreSQL; SQLite transactions are immediate),
@@ -119,7 +119,7 @@ class SignInCounter(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     """Facts about this database itself, such as "this is a demo database"."""
 
     __tablename__ = "site_settings"
