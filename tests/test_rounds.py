@@ -277,3 +277,19 @@ def test_a_rounds_status_follows_its_work(actor, org, users):
             open_audit(assignment).state = "moderated"
     db.session.flush()
     assert audit_round.status == "Audits moderated"
+
+
+def test_a_replacement_that_has_left_the_population_is_refused_and_changes_nothing(actor, org, users):
+    from auditapp.models import Case
+
+    audit_round = make_round(cases=10, size=3)
+    certificate = certificate_of(audit_round)
+    out = certificate["sample"][0]
+    incoming = certificate["replacement_lists"][certificate["strata"][0]["name"]][0]
+    # Retention removed the next case on the list (closed and never sampled) after the draw.
+    db.session.delete(db.session.scalar(select(Case).where(Case.case_ref == incoming)))
+    db.session.flush()
+    with pytest.raises(DomainError, match="no longer in the population"):
+        replace_case(audit_round, case_ref=out, reason="file unavailable")
+    assert certificate_of(audit_round) == certificate
+    assert not any(s.replaced for s in audit_round.sampled) and not events("sample_case_replaced")

@@ -17,10 +17,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .checks import semantic_errors
 from .model import (
@@ -37,6 +34,10 @@ from .model import (
     Section,
     ToolDefinitionError,
 )
+
+if TYPE_CHECKING:  # jsonschema (50 ms to import) loads when a tool is first checked
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _IDENTIFIER_FIELDS = {"id", "key", "value", "question", "start", "end"}
 _IDENTIFIER_HELP = "must be lower-case letters, digits and single underscores, starting with a letter"
@@ -60,6 +61,8 @@ class _LimitExceeded(ValueError):
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
