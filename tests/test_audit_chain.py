@@ -61,6 +61,7 @@ def test_events_of_a_rolled_back_transaction_leave_no_link(actor):
     assert verify(db.session).intact
 
 
+@pytest.mark.form_sign_in  # the sign-in request is one of the requests whose events must be linked
 def test_requests_link_their_events(client_for):
     coordinator = client_for("qa_coordinator")
     coordinator.get("/cases")

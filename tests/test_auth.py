@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
+import pytest
 from sqlalchemy import select
 
 from auditapp.extensions import db
 from auditapp.models import AuditEvent, SignInCounter
 from auditapp.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, soup
+
+# Signing in is what these tests are about: client_for signs in through the form here, not with login_as.
+pytestmark = pytest.mark.form_sign_in
 
 
 def events(action: str) -> list[AuditEvent]:

@@ -17,6 +17,9 @@ from sqlalchemy import create_engine, text
 
 from tests.live_server import Browser, database, gunicorn, multipart
 
+# Real servers hashing at production cost: a longer ceiling than addopts' --fail-slow.
+pytestmark = pytest.mark.fail_slow("120s")
+
 
 @pytest.fixture
 def _transaction():

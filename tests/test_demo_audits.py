@@ -10,16 +10,37 @@ from sqlalchemy import func, select
 from auditapp.demo.audits import COMPLETED_ROUND
 from auditapp.demo.facts import DEMO_ROUND
 from auditapp.demo.load import load_demo
+from auditapp.domain.context import acting_as
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, AuditEvent, AuditRound, JointDiscussion, SafeguardingConcern, User
+from tests.conftest import bound_session, operator_context, rolled_back_connection, savepoint
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(app):
+    """The demo, loaded once for this module's tests, which only read it: on a connection of the module's own, in
+    an outer transaction rolled back after the last test. Each test runs in a SAVEPOINT on it (``_connection``
+    below), rolled back after the test, so every test still starts from the freshly loaded demo.
+    """
+    with rolled_back_connection(app) as connection:
+        # The request context: the demo renders its published report with the app's templates.
+        with bound_session(connection), acting_as(operator_context()), app.test_request_context():
+            summary = load_demo()
+            db.session.commit()  # as the CLI would; leaving the context closes the session
+        yield connection, summary
 
 
 @pytest.fixture
-def demo(app, actor):
-    with app.test_request_context():  # the demo renders its published report with the app's templates
-        summary = load_demo()
-        db.session.commit()  # as the CLI would; leaving the context closes the session
-    return summary
+def _connection(_demo_loaded):
+    """This module's tests run on the module's connection, each in a SAVEPOINT rolled back afterwards."""
+    connection, _ = _demo_loaded
+    with savepoint(connection):
+        yield connection
+
+
+@pytest.fixture
+def demo(_demo_loaded, actor):
+    return _demo_loaded[1]
 
 
 def _round(name: str) -> AuditRound:

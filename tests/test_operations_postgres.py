@@ -20,7 +20,10 @@ import pytest
 from tests.conftest import pg_conninfo
 
 BASE = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(not BASE.startswith("postgresql"), reason="PostgreSQL only (TEST_DATABASE_URL)")
+pytestmark = [
+    pytest.mark.skipif(not BASE.startswith("postgresql"), reason="PostgreSQL only (TEST_DATABASE_URL)"),
+    pytest.mark.fail_slow("120s"),  # migrations, the demo and subprocess writers: longer than addopts' --fail-slow
+]
 AUDITAPP = str(Path(sys.executable).with_name("auditapp"))
 
 

@@ -12,6 +12,9 @@ from auditapp.models import Agency, AuditEvent
 from auditapp.models.audit_event import AuditTrailIsAppendOnly
 from tests.conftest import PASSWORD, csrf_token, sign_in
 
+# Signing in is what these tests are about: client_for signs in through the form here, not with login_as.
+pytestmark = pytest.mark.form_sign_in
+
 EXPECTED_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -16,6 +16,9 @@ from auditapp.models import AuditEvent, User, UserSession
 from auditapp.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token, post_form, sign_in, soup
 
+# Signing in is what these tests are about: client_for signs in through the form here, not with login_as.
+pytestmark = pytest.mark.form_sign_in
+
 
 def events(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
