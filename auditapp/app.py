@@ -133,7 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.main.routes import bp as main_bp
     from auditapp.moderation.routes import bp as moderation_bp
     from auditapp.reports.routes import bp as reports_bp
-    from auditapp.rounds.routes import bp as rounds_bp
+    from auditapp.rounds import routes as _rounds  # noqa: F401 - the round pages, on the rounds blueprint
+    from auditapp.rounds.blueprint import bp as rounds_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

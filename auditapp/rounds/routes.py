@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auditapp.domain import assignments as assignment_domain
@@ -14,7 +14,8 @@ from auditapp.domain.rounds import RoundSettings, create_round, list_rounds
 from auditapp.domain.sampling import draw_sample, replace_case
 from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
-from auditapp.models import STRATIFY_FIELDS, Assignment, AuditRound, Role, SampledCase
+from auditapp.models import STRATIFY_FIELDS, Assignment, AuditRound, SampledCase
+from auditapp.rounds.blueprint import bp, coordinator, coordinator_in_round
 from auditapp.rounds.forms import (
     AutoAssignForm,
     DrawForm,
@@ -24,25 +25,7 @@ from auditapp.rounds.forms import (
     RoundForm,
 )
 from auditapp.sampling.certificate import certificate_json
-from auditapp.security.access import register_loader, requires_role
 from auditapp.vocabulary import AuditorType
-
-bp = Blueprint("rounds", __name__)
-register_loader("round_id", AuditRound)
-register_loader("sampled_id", SampledCase)
-register_loader("assignment_id", Assignment)
-
-
-def _same_round(_user, round: AuditRound, **objects) -> bool:
-    """Objects in the URL must belong to the round in the URL (else 404)."""
-    sampled, assignment = objects.get("sampled"), objects.get("assignment")
-    return (sampled is None or sampled.round_id == round.id) and (
-        assignment is None or assignment.sampled_case.round_id == round.id
-    )
-
-
-coordinator = requires_role(Role.QA_COORDINATOR)
-coordinator_in_round = requires_role(Role.QA_COORDINATOR, check=_same_round)
 
 
 @bp.route("/")
