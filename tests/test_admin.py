@@ -147,7 +147,7 @@ def test_a_duplicate_team_name_in_an_agency_is_a_form_error(client_for, org):
 def test_the_audit_trail_page_lists_events_newest_first(client_for, users):
     page = soup(client_for("admin").get("/admin/audit-trail"))
     rows = page.select("tbody tr")
-    assert rows and "sign_in" in rows[0].get_text()
+    assert rows and "Signed in" in rows[0].get_text()  # in words: the newest event is the admin's own sign-in
 
 
 def test_admin_loads_a_new_tool_version_sees_errors_and_previews_it(client_for):

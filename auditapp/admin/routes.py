@@ -240,7 +240,9 @@ def audit_trail():
     if page > last:  # beyond the end (page_number keeps the offset a database integer): show the last page
         page = last
         events, total = list_events(page=page, per_page=50, action=action)
-    return render_template("admin/audit_trail.html", events=events, total=total, page=page, per_page=50)
+    from auditapp.domain.trail.describe import describe
+
+    return render_template("admin/audit_trail.html", events=describe(events), total=total, page=page, per_page=50)
 
 
 @bp.route("/audit-trail/verify")
