@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from wtforms import DateField, IntegerField
 from wtforms.fields import SelectChoice
 
 from auditapp.domain.errors import DomainError
@@ -78,6 +78,23 @@ class GovDateField(DateField):
 
     def _value(self) -> str:
         return self.data.strftime("%d %m %Y") if self.data else ""
+
+
+class GovIntegerField(IntegerField):
+    """A whole-number field whose error says so in GOV.UK words ("... must be a whole number"), not WTForms'
+    "Not a valid integer value."; numbers beyond what the database stores are refused the same way."""
+
+    LIMIT = 2**31 - 1
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        text = str(valuelist[0]).strip().replace(",", "")
+        if not text.lstrip("-").isdigit() or len(text) > 10 or abs(int(text)) > self.LIMIT:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number, for example 12")
+        self.data = int(text)
 
 
 def render_form(template: str, form: Any, **context: Any) -> tuple[str, int]:

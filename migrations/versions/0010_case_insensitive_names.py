@@ -1,6 +1,9 @@
 """Agency, locality and team names are unique whatever their case, enforced by the database (unique indexes on
 lower(name)), so the application inserts and lets the database refuse a duplicate instead of checking first.
 
+On SQLite, a later batch migration that recreates agencies, localities or teams must create these indexes again
+(SQLAlchemy cannot reflect expression indexes there, so a batch copy would drop them).
+
 Refuses to run, naming them, when names that differ only in case already exist: rename one of each pair first.
 
 Revision ID: 0010
