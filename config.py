@@ -88,6 +88,8 @@ class BaseConfig:
         self.RETENTION_ROUND_YEARS = _int("RETENTION_ROUND_YEARS", 3)
         self.RETENTION_PENDING_UPLOAD_HOURS = _int("RETENTION_PENDING_UPLOAD_HOURS", 24)
         self.RETENTION_JOB_DAYS = _int("RETENTION_JOB_DAYS", 90)
+        # Automatic assignment gives no auditor more cases in a round than this, unless the round sets its own limit.
+        self.AUDITOR_MAX_LOAD = _int("AUDITOR_MAX_LOAD", 4)
         self.GOVUK_FRONTEND_DIST = env.get("GOVUK_FRONTEND_DIST") or os.path.join(
             os.path.dirname(os.path.abspath(__file__)), "node_modules", "govuk-frontend", "dist", "govuk"
         )

@@ -128,11 +128,15 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.auth import account as _account  # noqa: F401 - the account pages, on the auth blueprint
     from auditapp.auth import routes as _sign_in  # noqa: F401 - sign-in and sign-out, on the auth blueprint
     from auditapp.auth.blueprint import bp as auth_bp
+    from auditapp.cases import mapping_routes as _case_mapping  # noqa: F401 - the worker and team mapping
     from auditapp.cases.routes import bp as cases_bp
+    from auditapp.findings import change_routes as _finding_changes  # noqa: F401 - editing, deleting findings
     from auditapp.findings.routes import bp as findings_bp
     from auditapp.main.routes import bp as main_bp
     from auditapp.moderation.routes import bp as moderation_bp
     from auditapp.reports.routes import bp as reports_bp
+    from auditapp.rounds import lifecycle_routes as _round_changes  # noqa: F401 - editing and cancelling rounds
+    from auditapp.rounds import people_routes as _round_people  # noqa: F401 - assigning and changing auditors
     from auditapp.rounds import routes as _rounds  # noqa: F401 - the round pages, on the rounds blueprint
     from auditapp.rounds.blueprint import bp as rounds_bp
 

@@ -12,13 +12,16 @@ from enum import StrEnum
 
 
 class AuditState(StrEnum):
-    """Where an agency audit is: started, submitted, returned by the moderator, moderated."""
+    """Where an agency audit is: started, submitted, returned by the moderator, moderated, or withdrawn."""
 
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
     RETURNED = "returned"
     MODERATED = "moderated"
+    # Closed without being finished: its round was cancelled, its case replaced or its auditor changed with
+    # "start again". Kept (with its answers) for the record; never counted as submitted or outstanding.
+    WITHDRAWN = "withdrawn"
 
     @property
     def label(self) -> str:
@@ -28,6 +31,7 @@ class AuditState(StrEnum):
             "submitted": "Submitted",
             "returned": "Returned",
             "moderated": "Moderated",
+            "withdrawn": "Withdrawn",
         }[self.value]
 
 
@@ -93,3 +97,16 @@ class AuditorType(StrEnum):
     @property
     def label(self) -> str:
         return {"independent": "Independent", "peer": "Peer"}[self.value]
+
+
+class ReportStatus(StrEnum):
+    """Where a published version of a round's board report stands (worked out from the versions and withdrawals,
+    not stored): the one the board reads, replaced by a newer version, or withdrawn with a reason."""
+
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"current": "Current", "superseded": "Superseded", "withdrawn": "Withdrawn"}[self.value]

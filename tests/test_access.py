@@ -67,6 +67,11 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "cases.check": {QA},
     "cases.history": {QA},
     "cases.export": {QA},
+    "cases.mapping": {QA},
+    "cases.mapping_upload": {QA},
+    "cases.mapping_row": {QA},
+    "cases.mapping_remove": {QA},
+    "cases.mapping_download": {QA},
     "rounds.index": {QA},
     "rounds.new": {QA},
     "rounds.show": {QA},
@@ -76,7 +81,13 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "rounds.assign_auto": {QA},
     "rounds.assign_manual": {QA},
     "rounds.remove_assignment": {QA},
+    # Issue 13: changing people (rounds/people_routes.py): the automatic-assignment preview, another auditor.
+    "rounds.assign_auto_preview": {QA},
+    "rounds.change_auditor": {QA},
+    "rounds.change_auditor_start_again": {QA},
     "rounds.export": {QA},
+    "rounds.edit": {QA},  # issue 13: changing plans (rounds/lifecycle_routes.py)
+    "rounds.cancel": {QA},
     # Auditors reach only their own assignments (the fixture's assignment is the auditor's, as lead).
     "audits.task_list": {AUDITOR},
     "audits.section": {AUDITOR},
@@ -90,11 +101,18 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "findings.action": {QA, BOARD},
     "findings.action_update": {QA},
     "findings.action_plan": {QA, BOARD},
+    # issue 13: changing findings and actions (findings/change_routes.py); the fixture's report is published, so
+    # these answer with a redirect that says why (the GET pages themselves are tested in test_changes.py).
+    "findings.edit_finding": {QA},
+    "findings.delete_finding": {QA},
+    "findings.edit_action": {QA},
+    "findings.delete_action": {QA},
     "reports.published": {QA, BOARD},
     "reports.download": {QA, BOARD},
     "reports.preview": {QA},
     "reports.draft_pdf": {QA},
     "reports.publish": {QA},
+    "reports.withdraw": {QA},
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}

@@ -118,7 +118,7 @@ def test_hostile_and_broken_files_fail_cleanly_through_the_web_with_nothing_writ
     text = soup(response).get_text()
     assert "Traceback" not in text
     if kind == "unknown_forced_format":  # the web form only offers real formats
-        assert "Not a valid choice" in text
+        assert "Select the format of the file" in text and "Not a valid choice" not in text
     elif response.status_code == 400:
         assert bad.message in text
     assert (count(Case), count(ImportBatch)) == before

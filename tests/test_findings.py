@@ -107,6 +107,8 @@ def test_board_members_read_the_action_plan_but_cannot_record_progress(client_fo
         finding, description="Audit chronologies", agency_id=org.social.id, owner_name="A", due_date=date(2020, 1, 1)
     )
     board = client_for("board_member")
+    assert "Audit chronologies" not in soup(board.get("/actions")).get_text()  # issue 13: not until published
+    publish(audit_round, pdf=b"%PDF-1.7 published", pages=1, as_of=utcnow())
     page = soup(board.get("/actions")).get_text()
     assert "Audit chronologies" in page and "Overdue" in page
     url = f"/actions/{action.id}"
@@ -149,8 +151,8 @@ def test_publishing_stores_the_pdf_and_its_hash_for_board_members(client_for, or
     coordinator = client_for("qa_coordinator")
     preview = coordinator.get(f"/rounds/{audit_round.id}/report")
     assert preview.status_code == 200 and audit_round.name in soup(preview).get_text()
-    url = f"/rounds/{audit_round.id}/publish"
-    response = coordinator.post(url, data={"csrf_token": csrf_token(coordinator, f"/rounds/{audit_round.id}/report")})
+    url = f"/rounds/{audit_round.id}/publish"  # issue 13: the check page; the round is incomplete, so a reason
+    response = coordinator.post(url, data={"csrf_token": csrf_token(coordinator, url), "interim_reason": "Board date"})
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     assert "Published the report" in soup(coordinator.get(response.headers["Location"])).get_text()
     report = db.session.scalar(select(PublishedReport))

@@ -293,3 +293,12 @@ def test_a_replacement_that_has_left_the_population_is_refused_and_changes_nothi
         replace_case(audit_round, case_ref=out, reason="file unavailable")
     assert certificate_of(audit_round) == certificate
     assert not any(s.replaced for s in audit_round.sampled) and not events("sample_case_replaced")
+
+
+def test_a_number_field_says_whole_number_in_words_and_refuses_huge_values(client_for, org, users):
+    coordinator = client_for("qa_coordinator")
+    for value in ("twelve", "1.5", "99999999999999999999", "<b>3</b>"):
+        response = post_form(coordinator, "/rounds/new", {"name": "Numbers", "sample_size": value})
+        assert response.status_code == 400
+        text = soup(response).get_text()
+        assert "must be a whole number" in text and "Not a valid integer value" not in text

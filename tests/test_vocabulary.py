@@ -32,7 +32,7 @@ ENUMS = (AuditState, SectionStatus, ModerationDecision, ActionStatus, JobStatus,
 # The values as stored before the enums existed: the enums must never change one (no migration, old rows, old
 # audit-trail details and exports keep meaning the same thing).
 STORED = {
-    AuditState: {"not_started", "in_progress", "submitted", "returned", "moderated"},
+    AuditState: {"not_started", "in_progress", "submitted", "returned", "moderated", "withdrawn"},  # + issue 13
     SectionStatus: {"not_started", "in_progress", "completed"},
     ModerationDecision: {"agreed", "returned", "regraded"},
     ActionStatus: {"open", "in_progress", "done"},
@@ -110,6 +110,7 @@ def test_labels_are_the_labels_shown_before() -> None:
         "submitted": "Submitted",
         "returned": "Returned",
         "moderated": "Moderated",
+        "withdrawn": "Withdrawn",
     }
     assert ACTION_STATUSES == {"open": "Open", "in_progress": "In progress", "done": "Done"}
     assert MODES == {"independent": "Independent", "peer": "Peer", "multi-agency": "Multi-agency"}
@@ -160,7 +161,7 @@ def test_the_domain_checks_use_the_enums() -> None:
 
     assert {AuditState.NOT_STARTED, AuditState.IN_PROGRESS, AuditState.RETURNED} == EDITABLE
     assert set(COUNTED_STATES) == {AuditState.SUBMITTED, AuditState.MODERATED}
-    assert set(AuditState) == EDITABLE | set(COUNTED_STATES)
+    assert set(AuditState) == EDITABLE | set(COUNTED_STATES) | {AuditState.WITHDRAWN}  # withdrawn: never counted
 
 
 def test_section_status_is_a_section_status() -> None:

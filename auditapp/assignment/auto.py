@@ -152,10 +152,13 @@ def auto_assign(
     mode: RoundMode,
     options: RoundOptions = RoundOptions(),
     existing: Iterable[PlannedAssignment] = (),
+    barred: Iterable[tuple[str, int]] = (),
 ) -> AssignmentPlan:
     """Plan who audits each case: never breaking a rule, balancing load, the same plan for the same round.
 
     ``existing`` assignments (e.g. made by hand) keep their places and count towards loads and the load limit.
+    ``barred`` pairs (case reference, auditor id) may not be planned: an auditor whose audit of that case was
+    withdrawn neither holds a place on it nor may take one again.
     Places no auditor can take are reported in ``unfilled`` with the reason. Raises ValueError for repeated
     case references or auditor ids, or a multi-agency round without agencies.
     """
@@ -167,6 +170,12 @@ def auto_assign(
     places, unfilled, led_cases = _open_places(case_list, mode, options, taken)
     rules_only = replace(options, max_load=None)  # the load limit is enforced through capacities
     eligible = _eligibility(places, people, rules_only, taken)
+    barred_pairs = set(barred)
+    if barred_pairs:
+        eligible = [
+            [index for index in allowed if (case.case_ref, people[index].id) not in barred_pairs]
+            for (case, _slot), allowed in zip(places, eligible, strict=True)
+        ]
     base_by_id = Counter(assignment.auditor_id for assignment in taken)
     base = [base_by_id[auditor.id] for auditor in people]
     limit = options.max_load if options.max_load is not None else len(places) + max(base, default=0)
@@ -292,3 +301,52 @@ def _explain(
         details = "; ".join(f"{a.name}: {', '.join(b.title for b in breaches[a.id])}" for a in active)
         reason = f"Every active {wanted} has a conflict of interest ({details})."
     return UnfilledSlot(case.case_ref, slot.agency, slot.auditor_type, reason, dict(sorted(counts.items())))
+
+
+@dataclass(frozen=True)
+class LoadShortfall:
+    """Places of one kind (an agency's, or independent ones) left unfilled only because of the load limit."""
+
+    agency: str | None
+    auditor_type: AuditorType | None
+    unfilled: int
+    auditors: int  # auditors free of conflicts for these places, every one of them at the limit
+    limit: int
+
+    @property
+    def message(self) -> str:
+        """The shortfall in plain English, naming the agency and suggesting what to do."""
+        kind = f"{self.auditor_type.value} auditor" if self.auditor_type else "auditor"
+        who = f"{self.agency} has" if self.agency else "There is"
+        people = f"{self.auditors} {kind}{'s' if self.auditors != 1 else ''}"
+        places = f"{self.unfilled} place{'s' if self.unfilled != 1 else ''}"
+        where = f" for {self.agency}" if self.agency else ""
+        add = f"{kind}s from {self.agency}" if self.agency else f"{kind}s"
+        return (
+            f"{who} only {people} free of conflicts for these cases, and no auditor may have more than "
+            f"{self.limit} cases in this round: {places}{where} cannot be filled without overloading them. "
+            f"Add {add}, or raise the round's limit, then assign again."
+        )
+
+
+def load_shortfalls(plan: AssignmentPlan, limit: int | None) -> list[LoadShortfall]:
+    """The unfilled places of ``plan`` that only the load limit left open, grouped by agency (none: no limit)."""
+    if limit is None:
+        return []
+    groups: dict[tuple[str, AuditorType | None], list[UnfilledSlot]] = {}
+    agencies: dict[str, str | None] = {}
+    for slot in plan.unfilled:
+        if slot.breach_counts.get(LOAD_LIMIT.code):
+            key = (normalise(slot.agency), slot.auditor_type)
+            groups.setdefault(key, []).append(slot)
+            agencies.setdefault(key[0], slot.agency)
+    return [
+        LoadShortfall(
+            agency=agencies[key[0]],
+            auditor_type=key[1],
+            unfilled=len(slots),
+            auditors=max(slot.breach_counts[LOAD_LIMIT.code] for slot in slots),
+            limit=limit,
+        )
+        for key, slots in sorted(groups.items(), key=lambda item: (item[0][0], str(item[0][1])))
+    ]

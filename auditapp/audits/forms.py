@@ -41,8 +41,22 @@ class ConcernForm(FlaskForm):
     description = TextAreaField(
         "What is your concern about the child's safety now?",
         widget=GovTextArea(),
-        description="Say what you found and why you think the child may be at risk now. The QA coordinator is told "
-        "at once. This does not need the audit to be finished.",
+        description="Say what you found and why you think the child may be at risk now. This does not need the "
+        "audit to be finished.",
         validators=[DataRequired(message="Describe your concern about the child's safety"), Length(max=5000)],
     )
     submit = SubmitField("Raise the concern", widget=GovSubmitInput())
+
+
+def who_is_told(names: list[str], *, by_email: bool) -> str:
+    """The honest promise of who learns of a concern, and how: the QA coordinators see it on their home page
+    (and get an email only when mail is configured). A later issue adds notifications."""
+    if not names:
+        return (
+            "There is no QA coordinator with an account to see it yet: tell your safeguarding lead or the "
+            "partnership now"
+        )
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    people = f"The QA coordinator ({listed})" if len(names) == 1 else f"The QA coordinators ({listed})"
+    how = "will see it on their home page the next time they sign in"
+    return f"{people} {how}" + (". They are also sent an email now" if by_email else "")

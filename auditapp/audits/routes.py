@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from auditapp.audits.forms import ConcernForm, VersionedForm, section_values
+from auditapp.audits.forms import ConcernForm, VersionedForm, section_values, who_is_told
+from auditapp.domain import assignments as assignment_domain
 from auditapp.domain import audits as audit_domain
 from auditapp.domain import moderation
 from auditapp.domain.concerns import raise_concern
@@ -20,8 +21,13 @@ register_loader("assignment_id", Assignment)
 
 
 def _is_mine(user, assignment: Assignment, **_objects) -> bool:
-    """An auditor reaches only their own current assignments: anything else is a 404."""
-    return assignment.auditor_id == user.id and not assignment.sampled_case.replaced
+    """An auditor reaches only their own current assignments: anything else is a 404 (a withdrawn audit too: it
+    was handed on, or closed with its case or auditor changed)."""
+    return (
+        assignment.auditor_id == user.id
+        and not assignment.sampled_case.replaced
+        and not assignment_domain.is_withdrawn(assignment)
+    )
 
 
 def _is_my_lead(user, assignment: Assignment, **objects) -> bool:
@@ -43,6 +49,7 @@ def _context(assignment: Assignment) -> dict:
         "proposals": proposals,
         "case": assignment.sampled_case.case,
         "states": audit_domain.section_states(audit, tool, proposals),
+        "incomplete": audit_domain.incomplete_sections(audit, tool, proposals),
         "editable": audit.state in audit_domain.EDITABLE,
     }
 
@@ -82,8 +89,8 @@ def section(assignment: Assignment, section_id: str):
             return render_template("audits/conflict.html", conflict=conflict, page=page, **context), 409
         answers = dict(audit.answers) | typed
         if request.form.get("action") == "later":
-            flash("Your answers have been saved. You can come back to this audit at any time.")
-            return redirect(url_for("main.home"))
+            flash("Your answers have been saved. You can come back to this audit at any time.", "success")
+            return redirect(url_for("audits.task_list", assignment_id=assignment.id))
         if not errors:
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     form.version.data = audit.version
@@ -95,39 +102,41 @@ def section(assignment: Assignment, section_id: str):
 def check(assignment: Assignment):
     context = _context(assignment)
     audit, form, errors = context["audit"], VersionedForm(), []
+    refused = False
     if request.method == "POST" and form.validate_on_submit() and context["editable"]:
-        try:
-            errors = audit_domain.submit_audit(audit, loaded_version=_loaded_version(form))
-        except audit_domain.ConflictError:
-            flash("This audit changed since you opened it: check the answers again before you submit")
-            return redirect(url_for("audits.check", assignment_id=assignment.id))
-        if not errors:
-            flash("Audit submitted. Thank you.")
-            return redirect(url_for("audits.task_list", assignment_id=assignment.id))
+        if context["incomplete"]:
+            refused = True  # one clear message naming the sections, not every unanswered question
+        else:
+            try:
+                errors = audit_domain.submit_audit(audit, loaded_version=_loaded_version(form))
+            except audit_domain.ConflictError:
+                flash("This audit changed since you opened it: check the answers again before you submit")
+                return redirect(url_for("audits.check", assignment_id=assignment.id))
+            if not errors:
+                flash("Audit submitted. Thank you.", "success")
+                return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     form.version.data = audit.version
     rows = audit_domain.answers_summary(audit, context["tool"])
-    # 200 even with errors: submit_audit wrote nothing, and the view of the audit must stay in the audit trail.
-    return render_template("audits/check.html", form=form, rows=rows, errors=errors, **context)
+    # 200 even when refused: nothing was written, and the view of the audit must stay in the audit trail.
+    return render_template("audits/check.html", form=form, rows=rows, errors=errors, refused=refused, **context)
 
 
 @bp.route("/<int:assignment_id>/concern", methods=["GET", "POST"])
 @own_audit
 def concern(assignment: Assignment):
     form = ConcernForm()
+    mail = MailSettings.from_config(current_app.config)
+    who = who_is_told(moderation.concern_recipients(), by_email=bool(mail.server))
     if form.validate_on_submit():
         try:
-            raise_concern(
-                assignment.sampled_case,
-                description=form.description.data,
-                mail=MailSettings.from_config(current_app.config),
-            )
+            raise_concern(assignment.sampled_case, description=form.description.data, mail=mail)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            flash("Your concern has been sent to the QA coordinator. If a child is in immediate danger, call 999.")
+            flash(f"Your concern has been recorded. {who}. If a child is in immediate danger, call 999.", "success")
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     return render_template(
-        "audits/concern.html", form=form, assignment=assignment, case=assignment.sampled_case.case
+        "audits/concern.html", form=form, assignment=assignment, case=assignment.sampled_case.case, who=who
     ), 400 if form.is_submitted() else 200
 
 

@@ -26,20 +26,36 @@ def _sources(paths: tuple[Path, ...]) -> list[Source]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "format_", type=click.Choice(FORMATS), help="Force the format instead of detecting it.")
 @click.option("--dry-run", is_flag=True, help="Check the files and say what would change, writing nothing.")
+@click.option(
+    "--full-return",
+    is_flag=True,
+    help="The files hold every case of their format: cases of that format not in them are marked not in the "
+    "latest return (kept, but not eligible for sampling). Needs --period.",
+)
+@click.option("--period", help='The period a full return covers, for example "2025 to 2026".')
 @transactional
-def import_command(paths: tuple[Path, ...], format_: str | None, dry_run: bool) -> None:
+def import_command(
+    paths: tuple[Path, ...], format_: str | None, dry_run: bool, full_return: bool, period: str | None
+) -> None:
     """Import case files (Annex A, CIN census, SSDA903 header and episodes, generic CSV/XLSX) or a folder.
 
     Every row is imported or none: on any problem the errors are listed and nothing is written.
     """
     from auditapp.domain.case_import import apply_import, plan_import, upload_limits
 
+    period = (period or "").strip() or None
+    if full_return and not period:
+        raise click.UsageError("Give the period the full return covers with --period, for example --period 2025-26")
+    if period and len(period) > 60:
+        raise click.UsageError("The period must be 60 characters or fewer")
     try:
         plan = plan_import(
             _sources(paths),
             format=format_,
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
             limits=upload_limits(current_app.config),
+            full_return=full_return,
+            period=period if full_return else None,
         )
     except ImportFailed as failure:
         click.echo(f"Import failed, nothing was written: {failure}", err=True)

@@ -16,7 +16,7 @@ def run_case_import(payload: dict[str, Any], progress: Progress) -> tuple[str, s
     The records are those read when the files were uploaded: the files are not parsed again.
     """
     pending = load_upload(token=payload["token"], user_id=payload["user_id"])
-    plan = plan_parsed(pending.parsed, sha256=pending.sha256)
+    plan = plan_parsed(pending.parsed, sha256=pending.sha256, full_return=pending.full_return, period=pending.period)
     apply_import(plan, progress=progress)
     discard_upload(token=payload["token"])
     return plan.summary(), "cases.history"

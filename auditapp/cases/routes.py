@@ -1,40 +1,37 @@
-"""The QA coordinator's case population: import (upload, check, confirm), history, list, case page, export."""
+"""The QA coordinator's case population: import (upload, check, confirm), history, list, case page, export.
+
+The mapping of workers and teams to localities has its pages in ``mapping_routes``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auditapp.cases import jobs as _jobs  # noqa: F401 - registers the import job
+from auditapp.cases.blueprint import bp, coordinator
 from auditapp.cases.forms import ConfirmImportForm, UploadForm
 from auditapp.domain import cases as case_domain
 from auditapp.domain.case_import import parse_upload, upload_limits
 from auditapp.domain.errors import NotFound
 from auditapp.domain.uploads import discard_upload, find_upload, store_upload, view_check
-from auditapp.forms import int_or_none
+from auditapp.forms import page_number
 from auditapp.importers import ImportFailed, Source
 from auditapp.jobs import submit
-from auditapp.models import STATUS_LABELS, Case, Role
-from auditapp.security.access import register_loader, requires_role
-
-bp = Blueprint("cases", __name__)
-coordinator = requires_role(Role.QA_COORDINATOR)
-register_loader("case_id", Case)
+from auditapp.models import STATUS_LABELS, Case
 
 
 @bp.route("/")
 @coordinator
 def index():
-    filters = case_domain.CaseFilter(
-        **{k: request.args.get(k) or None for k in ("status", "locality", "team", "agency")}
-    )
-    page = case_domain.list_cases(filters=filters, page=int_or_none(request.args.get("page")) or 1)
+    filters = case_domain.CaseFilter.from_args(request.args)
+    page = case_domain.list_cases(filters=filters, page=page_number(request.args.get("page")))
     return render_template(
         "cases/index.html",
         page=page,
         filters=filters,
         options=case_domain.filter_options(),
         status_labels=STATUS_LABELS,
+        return_filters=case_domain.RETURN_FILTERS,
     )
 
 
@@ -62,7 +59,12 @@ def upload():
             failure = error
         else:
             token = store_upload(
-                user_id=current_user.id, sources=sources, format=form.format.data or None, parsed=parsed
+                user_id=current_user.id,
+                sources=sources,
+                format=form.format.data or None,
+                parsed=parsed,
+                full_return=bool(form.full_return.data),
+                period=form.period.data if form.full_return.data else None,
             )
             return redirect(url_for("cases.check", token=token))
     status = 400 if form.is_submitted() else 200
@@ -93,7 +95,9 @@ def check(token: str):
     except NotFound as error:
         flash(error.message)
         return redirect(url_for("cases.upload"))
-    return render_template("cases/check.html", plan=plan, confirm=confirm, token=token)
+    return render_template(
+        "cases/check.html", plan=plan, confirm=confirm, token=token, field_labels=case_domain.FIELD_LABELS
+    )
 
 
 @bp.route("/imports")

@@ -16,7 +16,7 @@ from auditapp.extensions import db
 from auditapp.importers.export import neutralise
 from auditapp.models import AgencyAudit, AuditRound
 from auditapp.tools import evidence_key
-from auditapp.vocabulary import AuditorType
+from auditapp.vocabulary import AuditorType, AuditState
 
 COLUMNS = ("round", "case_ref", "agency", "auditor", "source", "question_id", "answer", "evidence")
 FORMATS = ("csv", "xlsx", "json")
@@ -31,7 +31,7 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
         ref = sampled.case.case_ref
         for assignment in sampled.assignments:
             audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
-            if audit is None:
+            if audit is None or audit.state == AuditState.WITHDRAWN:  # withdrawn: kept for the record, not data
                 continue
             base = {
                 "round": audit_round.name,

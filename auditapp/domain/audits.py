@@ -21,6 +21,7 @@ from auditapp.tools import (
     AuditTool,
     FieldError,
     Proposal,
+    Section,
     clean_answers,
     compute_proposals,
     section_status,
@@ -134,6 +135,12 @@ def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Pro
     }
 
 
+def incomplete_sections(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> list[Section]:
+    """The sections of the audit that are not complete yet, in tool order (empty: the audit can be submitted)."""
+    states = section_states(audit, tool, proposals)
+    return [s for s in tool.sections if states[s.id] != SectionStatus.COMPLETED]
+
+
 def _section_keys(tool: AuditTool, section_id: str) -> set[str]:
     section = tool.section(section_id)
     keys = {section.evidence_key}
@@ -223,6 +230,7 @@ class CaseProgress:
     @property
     def state(self) -> str:
         states = [a.state if a else AuditState.NOT_STARTED for _, a in self.audits]
+        states = [s for s in states if s != AuditState.WITHDRAWN]  # closed, never counted
         if not states:
             return "No auditors"
         if self.joint_done:
@@ -270,6 +278,18 @@ def round_progress(audit_round: AuditRound) -> list[CaseProgress]:
     ]
 
 
+def _answer_label(question_type: str, options: tuple[tuple[str, str], ...], value: str) -> str:
+    """The words shown for a stored answer: an option's label, a real date as "15 January 2024", else as typed."""
+    if options:
+        return dict(options).get(value, value)
+    if question_type == "date" and value:
+        try:
+            return f"{date.fromisoformat(value):%-d %B %Y}"
+        except ValueError:
+            return value
+    return value
+
+
 def answers_summary(audit: AgencyAudit, tool: AuditTool) -> list[dict[str, Any]]:
     """Rows for check-your-answers: each visible question with its answer label."""
     from auditapp.tools import visible_questions
@@ -277,9 +297,27 @@ def answers_summary(audit: AgencyAudit, tool: AuditTool) -> list[dict[str, Any]]
     rows = []
     for question in visible_questions(tool=tool, answers=audit.answers):
         value = audit.answers.get(question.id, "")
-        label = dict(question.options).get(value, value) if question.options else value
+        label = _answer_label(question.type, question.options, value)
         rows.append({"section": question.section_id, "question": question, "value": value, "label": label})
     return rows
+
+
+@dataclass
+class SectionAnswers:
+    """One section's answers as the moderator reads them: the questions shown, then the section's evidence."""
+
+    section: Section
+    rows: list[dict[str, Any]]
+    evidence: str | None
+
+
+def answers_by_section(audit: AgencyAudit, tool: AuditTool) -> list[SectionAnswers]:
+    """The audit's answers grouped by section, in the tool's order, each with its evidence box."""
+    rows = answers_summary(audit, tool)
+    return [
+        SectionAnswers(s, [r for r in rows if r["section"] == s.id], audit.answers.get(s.evidence_key))
+        for s in tool.sections
+    ]
 
 
 def record_view(audit: AgencyAudit) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVarTuple
 
@@ -13,17 +14,61 @@ from auditapp.domain.errors import NotFound
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.importers import CASE_FIELDS, CaseRecord, export_generic_csv
-from auditapp.models import Case, ImportBatch
+from auditapp.models import STATUS_LABELS, Case, ImportBatch
 
 _Row = TypeVarTuple("_Row")
 
 
+# The case's fields as the coordinator reads them (the import check lists the fields that change).
+FIELD_LABELS = {
+    "case_ref": "case reference", "status": "status", "agency_name": "agency", "locality_name": "locality",
+    "team_name": "team", "worker": "worker", "date_of_birth": "date of birth", "gender": "gender",
+    "referral_date": "referral date", "assessment_start_date": "assessment start",
+    "assessment_completed_date": "assessment completed", "s47_start_date": "section 47 enquiry start",
+    "icpc_date": "initial child protection conference", "cp_plan_start_date": "child protection plan start",
+    "cp_plan_end_date": "child protection plan end", "looked_after_start_date": "looked after since",
+    "closure_date": "closure date", "last_seen_date": "last seen", "seen_alone": "seen alone",
+    "previous_cp_plans": "previous child protection plans", "category_of_abuse": "category of abuse",
+}  # fmt: skip
+MAX_FILTER = 120
+RETURN_FILTERS = {"in": "In the latest return", "out": "Not in the latest return"}
+
+
+def _clean(value: object) -> str | None:
+    """A filter value as given in the address: trimmed, without NUL characters (PostgreSQL refuses them) and no
+    longer than any stored name, or None when blank."""
+    text = str(value or "").replace("\x00", "").strip()[:MAX_FILTER]
+    return text or None
+
+
 @dataclass(frozen=True)
 class CaseFilter:
+    """The case list's search and filters. ``ref`` and ``worker`` match part of the value, ignoring letter case;
+    the others match exactly; ``in_return`` is "in" or "out" (see RETURN_FILTERS)."""
+
     status: str | None = None
     locality: str | None = None
     team: str | None = None
     agency: str | None = None
+    ref: str | None = None
+    worker: str | None = None
+    in_return: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, object]) -> CaseFilter:
+        """The filter from a request's query arguments, cleaned; unknown values of ``in_return`` are dropped."""
+        values = {name: _clean(args.get(name)) for name in cls.__dataclass_fields__}
+        if values["in_return"] not in RETURN_FILTERS:
+            values["in_return"] = None
+        return cls(**values)
+
+    @property
+    def active(self) -> bool:
+        return any(vars(self).values())
+
+    def chosen(self) -> dict[str, str]:
+        """The filters set, by name (the query arguments that give this filter again)."""
+        return {name: value for name, value in vars(self).items() if value}
 
     def apply(self, query: Select[*_Row]) -> Select[*_Row]:
         for column, value in (
@@ -34,6 +79,13 @@ class CaseFilter:
         ):
             if value:
                 query = query.where(column == value)
+        for column, value in ((Case.case_ref, self.ref), (Case.worker, self.worker)):
+            if value:
+                query = query.where(func.lower(column).contains(value.lower(), autoescape=True))
+        if self.in_return == "in":
+            query = query.where(Case.missing_from_batch_id.is_(None))
+        elif self.in_return == "out":
+            query = query.where(Case.missing_from_batch_id.is_not(None))
         return query
 
 
@@ -74,7 +126,7 @@ def filter_options() -> dict[str, list[str]]:
         return [v for v in db.session.scalars(select(column).distinct().order_by(column)) if v]
 
     return {
-        "status": distinct(Case.status),
+        "status": [s for s in STATUS_LABELS if s in set(distinct(Case.status))],
         "locality": distinct(Case.locality_name),
         "team": distinct(Case.team_name),
         "agency": distinct(Case.agency_name),
@@ -91,6 +143,7 @@ def view_case(*, case_id: int) -> Case:
 
 
 def import_history(*, limit: int = 50) -> list[ImportBatch]:
+    """The latest imports, newest first."""
     return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)))
 
 

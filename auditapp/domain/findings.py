@@ -9,11 +9,24 @@ from sqlalchemy import select
 
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.publishing import current_report, rounds_with_current_report
+from auditapp.domain.rounds import ensure_open, without_nul
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import ACTION_STATUSES, Action, ActionUpdate, Agency, AuditRound, Finding
 from auditapp.models.types import utcnow
 from auditapp.vocabulary import ActionStatus
+
+
+def _check_finding(audit_round: AuditRound, *, title: str, so_what: str, case_refs: list[str] | None) -> None:
+    if not title.strip():
+        raise DomainError("Enter the finding's title", field="title")
+    if not so_what.strip():
+        raise DomainError("Enter the 'so what': what this means for children", field="so_what")
+    sampled = {s.case.case_ref for s in audit_round.sampled if not s.replaced}
+    unknown = [ref for ref in case_refs or [] if ref not in sampled]
+    if unknown:
+        raise DomainError(f"These cases are not in the round's sample: {', '.join(unknown)}", field="case_refs")
 
 
 def add_finding(
@@ -26,15 +39,12 @@ def add_finding(
     case_refs: list[str] | None = None,
     recommendation: str | None = None,
 ) -> Finding:
-    """Record a finding. The "so what" is required. Raises DomainError naming the field at fault."""
-    if not title.strip():
-        raise DomainError("Enter the finding's title", field="title")
-    if not so_what.strip():
-        raise DomainError("Enter the 'so what': what this means for children", field="so_what")
-    sampled = {s.case.case_ref for s in audit_round.sampled if not s.replaced}
-    unknown = [ref for ref in case_refs or [] if ref not in sampled]
-    if unknown:
-        raise DomainError(f"These cases are not in the round's sample: {', '.join(unknown)}", field="case_refs")
+    """Record a finding. The "so what" is required. Raises DomainError naming the field at fault, or when the
+    round was cancelled."""
+    ensure_open(audit_round)
+    title, so_what, evidence = without_nul(title), without_nul(so_what), without_nul(evidence)
+    recommendation = without_nul(recommendation or "")
+    _check_finding(audit_round, title=title, so_what=so_what, case_refs=case_refs)
     position = len(list(db.session.scalars(select(Finding.id).where(Finding.round_id == audit_round.id))))
     finding = Finding(
         round_id=audit_round.id,
@@ -58,14 +68,21 @@ def add_finding(
     return finding
 
 
-def add_action(finding: Finding, *, description: str, agency_id: int, owner_name: str, due_date: date) -> Action:
-    """Turn a recommendation into an action with an owning agency, a named owner and a due date."""
+def _check_action(*, description: str, agency_id: int, owner_name: str) -> None:
     if not description.strip():
         raise DomainError("Enter what will be done", field="description")
     if db.session.get(Agency, agency_id) is None:
         raise DomainError("Select the owning agency", field="agency_id")
     if not owner_name.strip():
         raise DomainError("Enter the name of the person who owns the action", field="owner_name")
+
+
+def add_action(finding: Finding, *, description: str, agency_id: int, owner_name: str, due_date: date) -> Action:
+    """Turn a recommendation into an action with an owning agency, a named owner and a due date. Raises
+    DomainError naming the field at fault, or when the round was cancelled."""
+    ensure_open(finding.audit_round)
+    description, owner_name = without_nul(description), without_nul(owner_name)
+    _check_action(description=description, agency_id=agency_id, owner_name=owner_name)
     action = Action(
         finding_id=finding.id,
         description=description.strip(),
@@ -86,7 +103,10 @@ def add_action(finding: Finding, *, description: str, agency_id: int, owner_name
 
 
 def add_update(action: Action, *, note: str, status: str) -> ActionUpdate:
-    """Add a dated progress update, which may change the action's status."""
+    """Add a dated progress update, which may change the action's status. Refused (DomainError) once the round
+    was cancelled."""
+    ensure_open(action.finding.audit_round)
+    note = without_nul(note)
     if status not in ACTION_STATUSES:
         raise DomainError("Select the action's status", field="status")
     if not note.strip():
@@ -120,11 +140,14 @@ class ActionFilter:
     agency_id: int | None = None
     status: str | None = None
     overdue_only: bool = False
+    published_only: bool = False  # the board's view: only rounds with a current published report
 
 
 def action_plan(*, filters: ActionFilter, today: date) -> list[Action]:
     """Actions across every round, soonest due first, filtered by agency, status and overdue."""
     query = select(Action).join(Finding).order_by(Action.due_date, Action.id)
+    if filters.published_only:
+        query = query.where(Finding.round_id.in_(rounds_with_current_report()))
     if filters.agency_id:
         query = query.where(Action.agency_id == filters.agency_id)
     if filters.status:
@@ -132,3 +155,164 @@ def action_plan(*, filters: ActionFilter, today: date) -> list[Action]:
     if filters.overdue_only:
         query = query.where(Action.status != ActionStatus.DONE, Action.due_date < today)
     return list(db.session.scalars(query))
+
+
+# -- Changing findings and actions (issue 13): until the round's report is published --------------------------------
+
+
+def ensure_changeable(audit_round: AuditRound) -> None:
+    """Raise DomainError when the round's findings and actions can no longer change: the round was cancelled, or
+    its report is published (the board has it; withdraw it first to correct it)."""
+    ensure_open(audit_round)
+    report = current_report(audit_round)
+    if report is not None:
+        raise DomainError(
+            f"The report was published to the board on {report.published_at:%-d %B %Y} and a published report "
+            "cannot change. To correct it, withdraw the report first, then publish it again"
+        )
+
+
+def _short(value: object) -> object:
+    """A value for the trail's record of a change: long texts are cut (the trail says which field changed)."""
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200] + "…"
+    return value
+
+
+def _changes(before: dict[str, object], after: dict[str, object]) -> dict[str, list[object]]:
+    return {key: [_short(before[key]), _short(after[key])] for key in before if before[key] != after[key]}
+
+
+def _finding_fields(finding: Finding) -> dict[str, object]:
+    return {
+        "title": finding.title,
+        "evidence": finding.evidence,
+        "question_ids": list(finding.question_ids or []),
+        "case_refs": list(finding.case_refs or []),
+        "so_what": finding.so_what,
+        "recommendation": finding.recommendation,
+    }
+
+
+def edit_finding(
+    finding: Finding,
+    *,
+    title: str,
+    so_what: str,
+    evidence: str = "",
+    question_ids: list[str] | None = None,
+    case_refs: list[str] | None = None,
+    recommendation: str | None = None,
+) -> dict[str, list[object]]:
+    """Change a finding until the round's report is published. Returns the changed fields as {field: [before,
+    after]} (empty: nothing changed, nothing recorded). Raises DomainError naming the field at fault, or when the
+    round is cancelled or its report published. Audited ("finding_edited", with the changed fields)."""
+    audit_round = finding.audit_round
+    ensure_changeable(audit_round)
+    title, so_what, evidence = without_nul(title), without_nul(so_what), without_nul(evidence)
+    recommendation = without_nul(recommendation or "")
+    _check_finding(audit_round, title=title, so_what=so_what, case_refs=case_refs)
+    before = _finding_fields(finding)
+    finding.title, finding.so_what, finding.evidence = title.strip(), so_what.strip(), evidence.strip()
+    finding.question_ids, finding.case_refs = list(question_ids or []), list(case_refs or [])
+    finding.recommendation = (recommendation or "").strip() or None
+    changed = _changes(before, _finding_fields(finding))
+    db.session.flush()
+    if changed:
+        record_event(
+            "finding_edited",
+            object_type="finding",
+            object_id=finding.id,
+            details={"round_id": audit_round.id, "title": finding.title, "changed": changed},
+        )
+    return changed
+
+
+def delete_finding(finding: Finding) -> int:
+    """Delete a finding with its actions (and their progress updates) until the round's report is published.
+    Returns how many actions went with it. Raises DomainError when the round is cancelled or its report is
+    published. Audited: one "finding_deleted" event holding what was deleted, and one per action."""
+    audit_round = finding.audit_round
+    ensure_changeable(audit_round)
+    actions = list(finding.actions)
+    for action in actions:
+        _delete_action(action, with_finding=True)
+    details = {"round_id": audit_round.id, **_finding_fields(finding), "actions_deleted": [a.id for a in actions]}
+    finding_id = finding.id
+    db.session.delete(finding)
+    db.session.flush()
+    record_event("finding_deleted", object_type="finding", object_id=finding_id, details=_shortened(details))
+    return len(actions)
+
+
+def _shortened(details: dict[str, object]) -> dict[str, object]:
+    return {key: _short(value) for key, value in details.items()}
+
+
+def _action_fields(action: Action) -> dict[str, object]:
+    return {
+        "description": action.description,
+        "agency_id": action.agency_id,
+        "owner_name": action.owner_name,
+        "due_date": action.due_date.isoformat(),
+    }
+
+
+def edit_action(
+    action: Action, *, description: str, agency_id: int, owner_name: str, due_date: date
+) -> dict[str, list[object]]:
+    """Change what an action is, who owns it and when it is due, until the round's report is published. Its
+    status and progress updates are kept as they are (progress is recorded with :func:`add_update`). Returns the
+    changed fields. Raises DomainError naming the field at fault, or when the round is cancelled or its report
+    published. Audited ("action_edited", with the changed fields)."""
+    ensure_changeable(action.finding.audit_round)
+    description, owner_name = without_nul(description), without_nul(owner_name)
+    _check_action(description=description, agency_id=agency_id, owner_name=owner_name)
+    before = _action_fields(action)
+    action.description, action.agency_id = description.strip(), agency_id
+    action.owner_name, action.due_date = owner_name.strip(), due_date
+    changed = _changes(before, _action_fields(action))
+    db.session.flush()
+    db.session.refresh(action, ["agency"])
+    if changed:
+        record_event(
+            "action_edited",
+            object_type="action",
+            object_id=action.id,
+            details={"finding_id": action.finding_id, "changed": changed},
+        )
+    return changed
+
+
+def delete_action(action: Action) -> None:
+    """Delete an action and its progress updates until the round's report is published. Raises DomainError when
+    the round is cancelled or its report is published. Audited ("action_deleted", with what was deleted)."""
+    ensure_changeable(action.finding.audit_round)
+    _delete_action(action, with_finding=False)
+    db.session.flush()
+
+
+def _delete_action(action: Action, *, with_finding: bool) -> None:
+    details: dict[str, object] = {
+        "finding_id": action.finding_id,
+        **_action_fields(action),
+        "status": action.status,
+        "updates_deleted": len(action.updates),
+    }
+    if with_finding:
+        details["with_finding"] = True
+    action_id = action.id
+    for update in list(action.updates):
+        db.session.delete(update)
+    db.session.delete(action)
+    db.session.flush()
+    record_event("action_deleted", object_type="action", object_id=action_id, details=_shortened(details))
+
+
+def change_refusal(audit_round: AuditRound) -> str | None:
+    """Why the round's findings and actions cannot change now (for the pages to say so), or None."""
+    try:
+        ensure_changeable(audit_round)
+    except DomainError as error:
+        return error.message
+    return None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from sqlalchemy import select
 
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
-from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, SampledCase
+from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, Role, SampledCase, User
 from auditapp.models.types import utcnow
 from auditapp.stats import Agreement, grade_agreement
 from auditapp.tools import AuditTool, FieldError, builtin_tool, clean_answers, validate_all
@@ -35,7 +38,7 @@ def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, g
         if grade not in GRADES:
             raise DomainError("Select the moderated grade", field="grade")
         if not comment:
-            raise DomainError("Enter the reason for the new grade", field="comment")
+            raise DomainError("Enter the reason for the new grade", field="reason")
     audit.moderation_decision, audit.moderation_comment = decision, comment
     audit.moderated_grade = (
         grade
@@ -58,6 +61,60 @@ def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, g
             "moderated_grade": audit.moderated_grade,
         },
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A submitted audit waiting for the moderator, as the coordinator's home page lists it."""
+
+    audit: AgencyAudit
+    round_name: str
+    case_ref: str
+    agency: str | None
+    auditor: str
+    submitted_at: datetime | None
+    days_waiting: int
+
+
+def moderation_queue(*, today: date, round_id: int | None = None) -> list[Waiting]:
+    """Audits submitted and not yet moderated, the longest waiting first (withdrawn audits, replaced cases and
+    cancelled rounds are left out), in every round or in ``round_id``'s. ``today`` gives the days waiting."""
+    query = (
+        select(AgencyAudit)
+        .join(Assignment, AgencyAudit.assignment_id == Assignment.id)
+        .join(SampledCase, Assignment.sampled_case_id == SampledCase.id)
+        .join(AuditRound, SampledCase.round_id == AuditRound.id)
+        .where(
+            AgencyAudit.state == AuditState.SUBMITTED,
+            SampledCase.replaced.is_(False),
+            AuditRound.cancelled_at.is_(None),
+        )
+        .order_by(AgencyAudit.submitted_at, AgencyAudit.id)
+    )
+    if round_id is not None:
+        query = query.where(SampledCase.round_id == round_id)
+    waiting = []
+    for audit in db.session.scalars(query):
+        assignment = audit.assignment
+        submitted = audit.submitted_at
+        waiting.append(
+            Waiting(
+                audit=audit,
+                round_name=assignment.sampled_case.round.name,
+                case_ref=assignment.sampled_case.case.case_ref,
+                agency=assignment.agency_name,
+                auditor=assignment.auditor.name,
+                submitted_at=submitted,
+                days_waiting=max(0, (today - submitted.date()).days) if submitted else 0,
+            )
+        )
+    return waiting
+
+
+def concern_recipients() -> list[str]:
+    """The names of the active QA coordinators: the people who see a safeguarding concern when it is raised."""
+    query = select(User.name).where(User.role == Role.QA_COORDINATOR, User.active.is_(True)).order_by(User.name)
+    return list(db.session.scalars(query))
 
 
 def moderation_agreement(audit_round: AuditRound) -> Agreement:
@@ -88,9 +145,10 @@ def joint_ready(sampled: SampledCase) -> bool:
             select(AgencyAudit).join(Assignment).where(Assignment.sampled_case_id == sampled.id)
         )
     }
-    return bool(sampled.assignments) and all(
-        a.id in audits and audits[a.id].state in (AuditState.SUBMITTED, AuditState.MODERATED)
-        for a in sampled.assignments
+    # A withdrawn audit (its auditor changed, or removed after starting) holds no place: it is not waited for.
+    places = [a for a in sampled.assignments if a.id not in audits or audits[a.id].state != AuditState.WITHDRAWN]
+    return bool(places) and all(
+        a.id in audits and audits[a.id].state in (AuditState.SUBMITTED, AuditState.MODERATED) for a in places
     )
 
 

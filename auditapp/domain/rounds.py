@@ -1,8 +1,9 @@
-"""Audit rounds: creating them, and the eligible population a round's sample is drawn from."""
+"""Audit rounds: creating them, editing them until drawn, cancelling them, and the eligible population a round's
+sample is drawn from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
@@ -12,10 +13,19 @@ from auditapp.domain.errors import DomainError, NotFound
 from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, available_tool
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
-from auditapp.models import MODES, STRATIFY_FIELDS, AuditRound, Case, RoundExclusion, SampledCase
+from auditapp.models import (
+    MODES,
+    STRATIFY_FIELDS,
+    AgencyAudit,
+    Assignment,
+    AuditRound,
+    Case,
+    RoundExclusion,
+    SampledCase,
+)
 from auditapp.models.types import utcnow
 from auditapp.tools import tool_fingerprint
-from auditapp.vocabulary import RoundMode
+from auditapp.vocabulary import AuditState, RoundMode
 
 NOT_RECORDED = "Not recorded"
 STRATUM_COLUMN = {
@@ -54,7 +64,21 @@ class RoundSettings:
     tool_version: int | None = None  # None: the newest version available when the round is created
 
 
-def _check(settings: RoundSettings) -> None:
+def without_nul(text: str) -> str:
+    """``text`` without NUL characters, which PostgreSQL cannot store in a text column (a 500, not a refusal)."""
+    return text.replace("\x00", "")
+
+
+def _without_nul(settings: RoundSettings) -> RoundSettings:
+    return replace(
+        settings,
+        name=without_nul(settings.name),
+        theme=without_nul(settings.theme) if settings.theme is not None else None,
+        named_exclusions=[(without_nul(ref), without_nul(reason)) for ref, reason in settings.named_exclusions],
+    )
+
+
+def _check(settings: RoundSettings, *, round_id: int | None = None) -> None:
     if not settings.name.strip():
         raise DomainError("Enter a name for the round", field="name")
     if settings.mode not in MODES:
@@ -67,7 +91,10 @@ def _check(settings: RoundSettings) -> None:
         raise DomainError("The start of the date window must be before its end", field="open_from")
     if settings.mode == RoundMode.MULTI_AGENCY and len(settings.agencies) < 2:
         raise DomainError("Choose at least two agencies for a multi-agency round", field="agencies")
-    if db.session.scalar(select(AuditRound.id).where(func.lower(AuditRound.name) == settings.name.strip().lower())):
+    same_name = select(AuditRound.id).where(func.lower(AuditRound.name) == settings.name.strip().lower())
+    if round_id is not None:
+        same_name = same_name.where(AuditRound.id != round_id)
+    if db.session.scalar(same_name):
         raise DomainError("A round with this name already exists", field="name")
     for case_ref, reason in settings.named_exclusions:
         if not reason.strip():
@@ -76,15 +103,9 @@ def _check(settings: RoundSettings) -> None:
 
 def create_round(settings: RoundSettings, *, created_by_id: int | None) -> AuditRound:
     """Create a round from ``settings``. Raises DomainError naming the field at fault. Audited."""
+    settings = _without_nul(settings)
     _check(settings)
-    population_filter = {
-        "statuses": sorted(settings.statuses),
-        "localities": sorted(settings.localities),
-        "teams": sorted(settings.teams),
-        "agencies": sorted(settings.agencies_filter),
-        "open_from": settings.open_from.isoformat() if settings.open_from else None,
-        "open_to": settings.open_to.isoformat() if settings.open_to else None,
-    }
+    population_filter = _population_filter(settings)
     audit_round = AuditRound(
         name=settings.name.strip(),
         theme=(settings.theme or "").strip() or None,
@@ -122,6 +143,17 @@ def create_round(settings: RoundSettings, *, created_by_id: int | None) -> Audit
     return audit_round
 
 
+def _population_filter(settings: RoundSettings) -> dict[str, Any]:
+    return {
+        "statuses": sorted(settings.statuses),
+        "localities": sorted(settings.localities),
+        "teams": sorted(settings.teams),
+        "agencies": sorted(settings.agencies_filter),
+        "open_from": settings.open_from.isoformat() if settings.open_from else None,
+        "open_to": settings.open_to.isoformat() if settings.open_to else None,
+    }
+
+
 def _pin_tool(audit_round: AuditRound, settings: RoundSettings) -> None:
     """Pin the audit tool version now: later versions never change this round."""
     tool = available_tool(key=settings.tool_key, version=settings.tool_version)
@@ -144,6 +176,7 @@ _Row = TypeVarTuple("_Row")
 
 
 def _filtered(query: Select[*_Row], population_filter: dict[str, Any]) -> Select[*_Row]:
+    query = query.where(Case.missing_from_batch_id.is_(None))  # left out of a full return: not eligible
     for key, column in zip(
         FILTER_KEYS, (Case.status, Case.locality_name, Case.team_name, Case.agency_name), strict=True
     ):
@@ -209,3 +242,194 @@ def eligible_population(
         else:
             eligible.append((ref, "all" if column is None else (value or NOT_RECORDED)))
     return Population(eligible=eligible, exclusions=sorted(excluded), matched=matched)
+
+
+# -- Changing plans (issue 13): editing a round until it is drawn, cancelling it at any stage -----------------------
+
+
+def ensure_open(audit_round: AuditRound) -> None:
+    """Raise DomainError when ``audit_round`` was cancelled: nothing more may be done on it (draw, assign, replace,
+    publish, findings). Every domain function that changes a round's work calls this first."""
+    if audit_round.cancelled_at is not None:
+        raise DomainError(
+            f"The round '{audit_round.name}' was cancelled on {audit_round.cancelled_at:%-d %B %Y}: "
+            "nothing more can be done on it"
+        )
+
+
+def settings_of(audit_round: AuditRound) -> RoundSettings:
+    """The settings ``audit_round`` was created with (as last edited), to prefill the edit form."""
+    population_filter = audit_round.population_filter or {}
+    open_from, open_to = population_filter.get("open_from"), population_filter.get("open_to")
+    return RoundSettings(
+        name=audit_round.name,
+        theme=audit_round.theme,
+        mode=audit_round.mode,
+        statuses=list(population_filter.get("statuses") or []),
+        localities=list(population_filter.get("localities") or []),
+        teams=list(population_filter.get("teams") or []),
+        agencies_filter=list(population_filter.get("agencies") or []),
+        open_from=date.fromisoformat(open_from) if open_from else None,
+        open_to=date.fromisoformat(open_to) if open_to else None,
+        sample_size=audit_round.sample_size,
+        stratify_by=audit_round.stratify_by,
+        min_per_stratum=audit_round.min_per_stratum,
+        exclude_audited_within_months=audit_round.exclude_audited_within_months,
+        peers_not_from_case_locality=audit_round.peers_not_from_case_locality,
+        max_load=audit_round.max_load,
+        agencies=list(audit_round.agencies or []),
+        lead_agency=audit_round.lead_agency,
+        due_date=audit_round.due_date,
+        named_exclusions=[(e.case_ref, e.reason) for e in audit_round.exclusions],
+        tool_key=audit_round.tool_key,
+        tool_version=audit_round.tool_version,
+    )
+
+
+def _snapshot(audit_round: AuditRound) -> dict[str, Any]:
+    """The round's settings as JSON values, to compare before and after an edit (and to record in the trail)."""
+    return {
+        "name": audit_round.name,
+        "theme": audit_round.theme,
+        "mode": str(audit_round.mode),
+        "filter": dict(audit_round.population_filter or {}),
+        "sample_size": audit_round.sample_size,
+        "stratify_by": audit_round.stratify_by,
+        "min_per_stratum": audit_round.min_per_stratum,
+        "exclude_audited_within_months": audit_round.exclude_audited_within_months,
+        "peers_not_from_case_locality": audit_round.peers_not_from_case_locality,
+        "max_load": audit_round.max_load,
+        "agencies": list(audit_round.agencies or []),
+        "lead_agency": audit_round.lead_agency,
+        "due_date": audit_round.due_date.isoformat() if audit_round.due_date else None,
+        "exclusions": sorted([e.case_ref, e.reason] for e in audit_round.exclusions),
+        "tool": f"{audit_round.tool_key} version {audit_round.tool_version}",
+    }
+
+
+def _replace_exclusions(audit_round: AuditRound, named: list[tuple[str, str]]) -> None:
+    """Update the exclusions in place: kept ones keep their row, so (round, case_ref) stays unique mid-flush."""
+    wanted = {ref.strip(): reason.strip() for ref, reason in named if ref.strip()}
+    for exclusion in list(audit_round.exclusions):
+        if exclusion.case_ref not in wanted:
+            audit_round.exclusions.remove(exclusion)
+        else:
+            exclusion.reason = wanted.pop(exclusion.case_ref)
+    db.session.flush()
+    audit_round.exclusions.extend(RoundExclusion(case_ref=ref, reason=reason) for ref, reason in wanted.items())
+
+
+def ensure_editable(audit_round: AuditRound) -> None:
+    """Raise DomainError when ``audit_round``'s settings can no longer change: it is drawn or cancelled."""
+    ensure_open(audit_round)
+    if audit_round.drawn_at is not None:
+        raise DomainError(
+            f"The sample was drawn on {audit_round.drawn_at:%-d %B %Y}, so the round's settings can no longer "
+            "change. To change them, cancel the round and create a new one"
+        )
+
+
+def update_round(audit_round: AuditRound, settings: RoundSettings) -> dict[str, list[Any]]:
+    """Change a round's settings, which is allowed until its sample is drawn. Returns the changed settings as
+    {setting: [before, after]} (empty: nothing changed, nothing recorded). Raises DomainError when the round is
+    drawn or cancelled, or naming the field at fault. Audited ("round_edited", with the changed settings)."""
+    ensure_editable(audit_round)
+    settings = _without_nul(settings)
+    _check(settings, round_id=audit_round.id)
+    before = _snapshot(audit_round)
+    audit_round.name = settings.name.strip()
+    audit_round.theme = (settings.theme or "").strip() or None
+    audit_round.mode = settings.mode
+    audit_round.population_filter = _population_filter(settings)
+    audit_round.sample_size = settings.sample_size
+    audit_round.stratify_by = settings.stratify_by
+    audit_round.min_per_stratum = settings.min_per_stratum
+    audit_round.exclude_audited_within_months = settings.exclude_audited_within_months
+    audit_round.peers_not_from_case_locality = settings.peers_not_from_case_locality
+    audit_round.max_load = settings.max_load
+    audit_round.agencies = sorted(settings.agencies)
+    audit_round.lead_agency = settings.lead_agency
+    audit_round.due_date = settings.due_date
+    _replace_exclusions(audit_round, settings.named_exclusions)
+    if settings.tool_key != audit_round.tool_key:  # a different tool: pin its newest version now
+        _pin_tool(audit_round, RoundSettings(name=audit_round.name, tool_key=settings.tool_key))
+    db.session.flush()
+    after = _snapshot(audit_round)
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changed:
+        record_event("round_edited", object_type="round", object_id=audit_round.id, details={"changed": changed})
+    return changed
+
+
+@dataclass
+class CancelEffects:
+    """What cancelling a round does, for its confirmation page: the audits closed and those kept as they are."""
+
+    to_withdraw: list[AgencyAudit]  # started, returned or submitted: closed as withdrawn
+    not_started: list[Assignment]  # assigned, not yet started: closed before they start
+    moderated: list[AgencyAudit]  # finished: kept as moderated
+
+    @property
+    def closed(self) -> int:
+        return len(self.to_withdraw) + len(self.not_started)
+
+
+def cancel_effects(audit_round: AuditRound) -> CancelEffects:
+    """The audits that cancelling ``audit_round`` would close (every assignment, replaced cases' included)."""
+    effects = CancelEffects(to_withdraw=[], not_started=[], moderated=[])
+    for sampled in audit_round.sampled:
+        for assignment in sampled.assignments:
+            audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+            if audit is None:
+                effects.not_started.append(assignment)
+            elif audit.state == AuditState.MODERATED:
+                effects.moderated.append(audit)
+            elif audit.state != AuditState.WITHDRAWN:
+                effects.to_withdraw.append(audit)
+    return effects
+
+
+def cancel_round(audit_round: AuditRound, *, reason: str, cancelled_by_id: int | None) -> CancelEffects:
+    """Cancel ``audit_round`` with a reason, at any stage. It stays (its sample, findings and trail are kept), its
+    open audits are closed as withdrawn (their answers kept), an assignment not yet started gets a withdrawn audit
+    so it can never start, and moderated audits stay moderated. After this, :func:`ensure_open` refuses every
+    change. Raises DomainError when the reason is blank or the round is already cancelled. Audited."""
+    ensure_open(audit_round)
+    reason = without_nul(reason).strip()
+    if not reason:
+        raise DomainError("Enter why the round is being cancelled", field="reason")
+    effects = cancel_effects(audit_round)
+    now = utcnow()
+    for audit in effects.to_withdraw:
+        before = audit.state
+        audit.state, audit.updated_at = AuditState.WITHDRAWN, now
+        record_event(  # as domain.sampling.withdraw_assignment records a withdrawal
+            "audit_withdrawn",
+            object_type="agency_audit",
+            object_id=audit.id,
+            details={
+                "round_id": audit_round.id,
+                "case_ref": audit.assignment.sampled_case.case.case_ref,
+                "assignment_id": audit.assignment_id,
+                "state_before": str(before),
+                "answers_kept": len(audit.answers or {}),
+                "reason": "round cancelled",
+            },
+        )
+    for assignment in effects.not_started:
+        db.session.add(AgencyAudit(assignment=assignment, state=AuditState.WITHDRAWN, answers={}, updated_at=now))
+    audit_round.cancelled_at, audit_round.cancelled_by_id, audit_round.cancel_reason = now, cancelled_by_id, reason
+    db.session.flush()
+    record_event(
+        "round_cancelled",
+        object_type="round",
+        object_id=audit_round.id,
+        details={
+            "name": audit_round.name,
+            "reason": reason,
+            "audits_withdrawn": sorted(a.id for a in effects.to_withdraw),
+            "assignments_closed": sorted(a.id for a in effects.not_started),
+            "audits_kept_moderated": sorted(a.id for a in effects.moderated),
+        },
+    )
+    return effects

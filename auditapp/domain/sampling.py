@@ -9,14 +9,16 @@ from sqlalchemy import select
 
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
-from auditapp.domain.rounds import eligible_population
+from auditapp.domain.rounds import eligible_population, ensure_open
+from auditapp.domain.stratum_warning import blank_stratum_warning
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
-from auditapp.models import Assignment, AuditRound, Case, SampledCase
+from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase
 from auditapp.models.types import utcnow
 from auditapp.sampling.certificate import apply_replacement, build_certificate, certificate_json, next_replacement
 from auditapp.sampling.hashrank import SamplingError, new_seed
 from auditapp.sampling.verify import verify_certificate
+from auditapp.vocabulary import AuditState
 
 
 def is_locked(audit_round: AuditRound) -> bool:
@@ -37,8 +39,9 @@ def draw_sample(
 
     A round is drawn once: a second draw is refused, so a sample cannot be re-drawn until it "looks right".
     Raises DomainError for an impossible request (size larger than the population, fewer places than strata with
-    one-per-stratum, an empty population).
+    one-per-stratum, an empty population), or when the round was cancelled.
     """
+    ensure_open(audit_round)  # a cancelled round is never drawn (issue 13)
     if audit_round.drawn_at is not None:
         raise DomainError("A sample has already been drawn for this round", field="size")
     size = size or audit_round.sample_size
@@ -49,6 +52,7 @@ def draw_sample(
     if not population.eligible:
         raise DomainError("No cases are eligible: import the population or widen the round's filter", field="size")
     actor, now, seed = current_actor(), utcnow(), seed or new_seed()
+    warning = blank_stratum_warning(population, stratify_by)  # shown on the round page before the draw too
     try:
         certificate = build_certificate(
             population=population.eligible,
@@ -84,6 +88,7 @@ def draw_sample(
             "stratify_by": stratify_by,
             "population_sha256": certificate["population_sha256"],
             "sample": certificate["sample"],
+            "blank_stratum_percent": warning.percent if warning else None,
         },
     )
     return certificate
@@ -107,10 +112,12 @@ def proposed_replacement(audit_round: AuditRound, case_ref: str) -> str | None:
 def replace_case(audit_round: AuditRound, *, case_ref: str, reason: str) -> str:
     """Replace a sampled case by the next case on its stratum's replacement list; return the new case_ref.
 
-    Only the next case on the list can come in, and the reason is recorded in the certificate. Any assignments of
-    the case going out are removed (each an audit event). Raises DomainError when the case is not in the current
-    sample, the reason is missing or the list is used up.
+    Only the next case on the list can come in, and the reason is recorded in the certificate. The audits of the
+    case going out are closed as withdrawn (kept, with their answers, but counted nowhere) and its assignments not
+    started are removed (each an audit event). Raises DomainError when the case is not in the current sample, the
+    reason is missing, the list is used up or the round was cancelled.
     """
+    ensure_open(audit_round)
     if not reason.strip():
         raise DomainError("Enter the reason for replacing the case", field="reason")
     actor = current_actor()
@@ -133,7 +140,7 @@ def replace_case(audit_round: AuditRound, *, case_ref: str, reason: str) -> str:
         raise DomainError(f"Case {incoming_ref}, the next on the replacement list, is no longer in the population")
     going = next(s for s in audit_round.sampled if s.case.case_ref == case_ref and not s.replaced)
     for assignment in list(going.assignments):
-        remove_assignment_row(assignment, reason=f"case replaced: {reason.strip()}")
+        withdraw_assignment(assignment, reason=f"case replaced: {reason.strip()}")
     going.replaced, going.replaced_reason = True, reason.strip()
     audit_round.sampled.append(SampledCase(case_id=incoming.id, stratum=entry["stratum"], position=going.position))
     audit_round.certificate = certificate_json(updated)
@@ -155,6 +162,44 @@ def remove_assignment_row(assignment: Assignment, *, reason: str) -> None:
     )
     db.session.delete(assignment)
     db.session.flush()
+
+
+def person_details(user_id: int | None) -> dict[str, Any] | None:
+    """An auditor as the trail names them: id, name and email (the name and email as they were at the time)."""
+    from auditapp.models import User
+
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return {"id": user.id, "name": user.name, "email": user.email} if user else None
+
+
+def withdraw_assignment(assignment: Assignment, *, reason: str) -> AgencyAudit | None:
+    """Close ``assignment``: an audit not started is simply removed; a started one (in progress, submitted,
+    returned or moderated) is closed as withdrawn, its answers kept, so it counts nowhere and its auditor no longer
+    reaches it. Returns the withdrawn audit (None when the assignment was removed). Audited either way."""
+    audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
+    if audit is None:
+        remove_assignment_row(assignment, reason=reason)
+        return None
+    if audit.state == AuditState.WITHDRAWN:
+        return audit
+    before = audit.state
+    audit.state = AuditState.WITHDRAWN
+    db.session.flush()
+    record_event(
+        "audit_withdrawn",
+        object_type="agency_audit",
+        object_id=audit.id,
+        details={
+            "round_id": assignment.sampled_case.round_id,
+            "case_ref": assignment.sampled_case.case.case_ref,
+            "assignment_id": assignment.id,
+            "auditor": person_details(assignment.auditor_id),
+            "state_before": str(before),
+            "answers_kept": len(audit.answers),
+            "reason": reason,
+        },
+    )
+    return audit
 
 
 def verify(certificate: dict[str, Any]) -> list[str]:

@@ -38,6 +38,8 @@ class PendingImport:
     id: int
     sha256: str
     parsed: ParseResult
+    full_return: bool = False
+    period: str | None = None
 
 
 def _iso(value: date | None) -> str | None:
@@ -80,10 +82,18 @@ def decode_parsed(data: bytes) -> ParseResult:
     return ParseResult(payload["format"], payload["files"], records, skipped=payload["skipped"])
 
 
-def store_upload(*, user_id: int, sources: list[Source], format: str | None, parsed: ParseResult) -> str:
+def store_upload(
+    *,
+    user_id: int,
+    sources: list[Source],
+    format: str | None,
+    parsed: ParseResult,
+    full_return: bool = False,
+    period: str | None = None,
+) -> str:
     """Keep ``sources`` and what they were ``parsed`` into for the user's confirmation; return a token naming them.
 
-    Old uploads are removed.
+    ``full_return`` (with its ``period``) says the files hold every case of their format. Old uploads are removed.
     """
     db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < utcnow() - KEEP_FOR))
     sha256 = sha256_of(sources)
@@ -93,6 +103,8 @@ def store_upload(*, user_id: int, sources: list[Source], format: str | None, par
         format=format,
         sha256=sha256,
         parsed=encode_parsed(parsed),
+        full_return=full_return,
+        period=(period or "").strip()[:60] or None,
         files=[PendingFile(position=i, name=s.name, data=s.data) for i, s in enumerate(sources)],
     )
     db.session.add(upload)
@@ -107,6 +119,7 @@ def store_upload(*, user_id: int, sources: list[Source], format: str | None, par
             "sha256": sha256,
             "format": format,
             "records": len(parsed.records),
+            "full_return": full_return,
         },
     )
     return upload.token
@@ -128,7 +141,13 @@ def load_upload(*, token: str, user_id: int) -> PendingImport:
     upload = find_upload(token=token, user_id=user_id)
     if upload.parsed is None:
         raise NotFound(_EXPIRED)
-    return PendingImport(id=upload.id, sha256=upload.sha256 or "", parsed=decode_parsed(upload.parsed))
+    return PendingImport(
+        id=upload.id,
+        sha256=upload.sha256 or "",
+        parsed=decode_parsed(upload.parsed),
+        full_return=upload.full_return,
+        period=upload.period,
+    )
 
 
 def view_check(*, token: str, user_id: int) -> ImportPlan:
@@ -137,7 +156,7 @@ def view_check(*, token: str, user_id: int) -> ImportPlan:
     The page lists children's case references, so each view is an audit event (with counts, not case data).
     """
     pending = load_upload(token=token, user_id=user_id)
-    plan = plan_parsed(pending.parsed, sha256=pending.sha256)
+    plan = plan_parsed(pending.parsed, sha256=pending.sha256, full_return=pending.full_return, period=pending.period)
     record_event(
         "import_check_viewed",
         object_type="pending_upload",
@@ -150,6 +169,8 @@ def view_check(*, token: str, user_id: int) -> ImportPlan:
             "new": len(plan.new),
             "updated": len(plan.updated),
             "unchanged": plan.unchanged,
+            "not_in_return": len(plan.not_in_return),
+            "back_in_return": len(plan.back_in_return),
         },
     )
     return plan

@@ -76,3 +76,17 @@ class UpdateForm(FlaskForm):
         "Progress", widget=GovTextArea(), validators=[DataRequired(message="Enter the progress made"), Length(max=5000)]
     )
     submit = SubmitField("Add update", widget=GovSubmitInput())
+
+
+class EditFindingForm(FindingForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class EditActionForm(ActionForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class DeleteForm(FlaskForm):
+    """The POST of a deletion's confirmation page: nothing to fill in, a warning button."""
+
+    submit = SubmitField("Delete", widget=GovSubmitInput())

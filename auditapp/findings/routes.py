@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from auditapp.domain import findings as finding_domain
 from auditapp.domain import org, round_views
@@ -52,6 +53,7 @@ def round_findings(round: AuditRound):
         findings=finding_domain.findings_for(round),
         today=utcnow().date(),
         tool=tool,
+        locked=finding_domain.change_refusal(round),  # why findings cannot change now, or None
     )
 
 
@@ -85,7 +87,13 @@ def action(action: Action):
     """An action and its progress; the coordinator also sees the form to record progress."""
     form = UpdateForm()
     form.status.data = action.status
-    return render_template("findings/action.html", form=form, action=action, today=utcnow().date())
+    return render_template(
+        "findings/action.html",
+        form=form,
+        action=action,
+        today=utcnow().date(),
+        locked=finding_domain.change_refusal(action.finding.audit_round),
+    )
 
 
 @bp.route("/actions/<int:action_id>/updates", methods=["POST"])
@@ -101,7 +109,13 @@ def action_update(action: Action):
         else:
             flash("Progress recorded")
             return redirect(url_for("findings.action", action_id=action.id))
-    return render_form("findings/action.html", form, action=action, today=utcnow().date())
+    return render_form(
+        "findings/action.html",
+        form,
+        action=action,
+        today=utcnow().date(),
+        locked=finding_domain.change_refusal(action.finding.audit_round),
+    )
 
 
 @bp.route("/actions")
@@ -111,6 +125,7 @@ def action_plan():
         agency_id=int_or_none(request.args.get("agency")),
         status=request.args.get("status") or None,
         overdue_only=request.args.get("overdue") == "1",
+        published_only=current_user.role == Role.BOARD_MEMBER,  # the board sees a round's actions once published
     )
     today = utcnow().date()
     actions = finding_domain.action_plan(filters=filters, today=today)

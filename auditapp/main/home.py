@@ -89,9 +89,31 @@ def _concerns() -> TaskGroup:
     return TaskGroup("Immediate safeguarding concerns", tasks, empty="There are no concerns waiting for action.")
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _moderation_queue() -> TaskGroup:
+    """Submitted audits waiting for the moderator, the longest waiting first."""
+    from auditapp.domain.moderation import moderation_queue
+
+    tasks = [
+        Task(
+            f"Case {w.case_ref}" + (f" ({w.agency})" if w.agency else " (independent auditor)"),
+            url_for("moderation.moderate_audit", audit_id=w.audit.id) + "?from=home",  # the decision returns here
+            f"{w.round_name}. Audited by {w.auditor}"
+            + (f", submitted {w.submitted_at:%-d %b %Y}" if w.submitted_at else ""),
+            "Submitted today" if w.days_waiting == 0 else f"Waiting {_plural(w.days_waiting, 'day', 'days')}",
+        )
+        for w in moderation_queue(today=utcnow().date())
+    ]
+    return TaskGroup("Audits waiting for moderation", tasks, empty="There are no audits waiting for moderation.")
+
+
 def _coordinator() -> list[TaskGroup]:
     return [
         _concerns(),
+        _moderation_queue(),
         _population(),
         _rounds(),
     ]
@@ -146,7 +168,7 @@ def _board() -> list[TaskGroup]:
         for r in published_reports()[:5]
     ]
     today = utcnow().date()
-    actions = action_plan(filters=ActionFilter(), today=today)
+    actions = action_plan(filters=ActionFilter(published_only=True), today=today)  # published rounds only
     overdue = [a for a in actions if a.is_overdue(today)]
     plan = []
     if actions:

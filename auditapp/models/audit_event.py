@@ -64,5 +64,5 @@ def _refuse_changes_to_audit_events(session: Session, flush_context, instances) 
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent | AuditChainLink):
             raise AuditTrailIsAppendOnly("Audit events cannot be changed or deleted.")
-        if type(obj).__name__ == "PublishedReport":
+        if type(obj).__name__ in ("PublishedReport", "ReportWithdrawal"):
             raise AuditTrailIsAppendOnly("A published report cannot be changed or deleted: publish a new one.")

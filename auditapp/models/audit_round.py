@@ -56,6 +56,10 @@ class AuditRound(Model):
     )
     tool_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     tool_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Cancelled (issue 13): kept, with its sample and trail, but nothing more can be done on it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     exclusions: Mapped[list[RoundExclusion]] = relationship(
         cascade="all, delete-orphan", order_by="RoundExclusion.case_ref"
@@ -63,17 +67,30 @@ class AuditRound(Model):
     sampled: Mapped[list[SampledCase]] = relationship(
         cascade="all, delete-orphan", back_populates="round", order_by="(SampledCase.stratum, SampledCase.position)"
     )
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
 
     @property
     def mode_label(self) -> str:
         return MODES.get(self.mode, self.mode)
 
     @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
     def status(self) -> str:
+        if self.cancelled_at is not None:
+            return "Cancelled"
         if self.drawn_at is None:
             return "Not sampled"
-        assignments = [a for s in self.sampled if not s.replaced for a in s.assignments]
+        assignments = [
+            a
+            for s in self.sampled
+            if not s.replaced
+            for a in s.assignments
+            if a.audit is None or a.audit.state != AuditState.WITHDRAWN  # withdrawn audits hold no place
+        ]
         if not assignments:
             return "Sampled"
         if all(a.audit is not None and a.audit.state == AuditState.MODERATED for a in assignments):

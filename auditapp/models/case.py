@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditapp.extensions import Model
@@ -24,6 +24,17 @@ STATUS_LABELS = {
     "care_leaver": "Care leaver",
     "closed": "Closed",
 }
+
+# The formats, as the coordinator knows them.
+FORMAT_NAMES = {
+    "annex_a": "Ofsted Annex A",
+    "cin_census": "DfE Children in Need census",
+    "ssda903": "SSDA903 (children looked after)",
+    "generic_csv": "Generic CSV/Excel",
+    "generic_xlsx": "Generic CSV/Excel",
+}
+# The statutory returns: they name a worker but seldom a team or locality, which the mapping then supplies.
+STATUTORY_FORMATS = ("annex_a", "cin_census", "ssda903")
 
 
 class Case(Model):
@@ -57,6 +68,13 @@ class Case(Model):
     category_of_abuse: Mapped[str | None] = mapped_column(String(60))
     created_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     updated_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # The format of the last import that held the case: a full return of that format may leave it out.
+    source_format: Mapped[str | None] = mapped_column(String(20))
+    # Set when a full return of its format left the case out: kept, but not eligible, until a return holds it again.
+    missing_from_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # The team or locality came from the coordinator's mapping (the file left it blank), not from the file.
+    team_from_mapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    locality_from_mapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     agency: Mapped[Agency | None] = relationship()
     locality: Mapped[Locality | None] = relationship()
@@ -65,6 +83,12 @@ class Case(Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def in_latest_return(self) -> bool:
+        return self.missing_from_batch_id is None
+
+    missing_from: Mapped[ImportBatch | None] = relationship(foreign_keys=[missing_from_batch_id])
 
 
 class ImportBatch(Model):
@@ -83,8 +107,17 @@ class ImportBatch(Model):
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A full return holds every case of its format for ``period``: the cases it leaves out are marked.
+    full_return: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    period: Mapped[str | None] = mapped_column(String(60))
+    marked_missing_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    returned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     imported_by: Mapped[User | None] = relationship()
+
+    @property
+    def format_name(self) -> str:
+        return FORMAT_NAMES.get(self.format, "Other")
 
 
 class PendingUpload(Model):
@@ -101,6 +134,8 @@ class PendingUpload(Model):
     # JSON written by auditapp.domain.uploads, never pickle) and never parse the files again.
     sha256: Mapped[str | None] = mapped_column(String(64))
     parsed: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    full_return: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    period: Mapped[str | None] = mapped_column(String(60))
     files: Mapped[list[PendingFile]] = relationship(cascade="all, delete-orphan", order_by="PendingFile.position")
 
 
@@ -112,3 +147,20 @@ class PendingFile(Model):
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PopulationMapping(Model):
+    """One row of the coordinator's mapping: a worker to a team and/or locality, or a team to a locality.
+
+    Applied to cases from the statutory returns whose file leaves the team or locality blank. ``match_key`` is
+    "worker:" or "team:" and the name in lower case, so a name is mapped once whatever its letter case.
+    """
+
+    __tablename__ = "population_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_key: Mapped[str] = mapped_column(String(130), unique=True)
+    worker: Mapped[str | None] = mapped_column(String(120))
+    team: Mapped[str | None] = mapped_column(String(120))
+    locality: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

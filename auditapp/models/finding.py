@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditapp.extensions import Model
@@ -79,9 +79,15 @@ class ActionUpdate(Model):
 
 
 class PublishedReport(Model):
-    """A published board report: the PDF exactly as published, and its SHA-256. Never changed afterwards."""
+    """A published board report: the PDF exactly as published, and its SHA-256. Never changed afterwards.
+
+    Each publication of a round is a new version (1, 2, ...); the newest supersedes the earlier ones. An interim
+    report was published before the round was complete: ``missing`` says what was missing, ``interim_reason``
+    why it was published anyway. A withdrawal is a :class:`ReportWithdrawal` row, so this row never changes.
+    """
 
     __tablename__ = "published_reports"
+    __table_args__ = (UniqueConstraint("round_id", "version", name="uq_published_reports_round_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("audit_rounds.id"), index=True)
@@ -92,6 +98,28 @@ class PublishedReport(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     pages: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    interim: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    interim_reason: Mapped[str | None] = mapped_column(Text)
+    missing: Mapped[list[str]] = mapped_column(JSON, default=list)  # what was incomplete, in words
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("published_reports.id"))
+    change_reason: Mapped[str | None] = mapped_column(Text)  # why this version replaces the one it supersedes
 
     audit_round: Mapped[AuditRound] = relationship()
     published_by: Mapped[User | None] = relationship()
+    withdrawal: Mapped[ReportWithdrawal | None] = relationship(back_populates="report", uselist=False)
+
+
+class ReportWithdrawal(Model):
+    """A published report withdrawn from the board, with the reason: its own row, so the report never changes."""
+
+    __tablename__ = "report_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("published_reports.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    report: Mapped[PublishedReport] = relationship(back_populates="withdrawal")
+    withdrawn_by: Mapped[User | None] = relationship()

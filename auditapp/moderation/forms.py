@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from auditapp.forms import choices
 from auditapp.vocabulary import ModerationDecision
 
+MAX_TEXT = 5000
+
 
 class AcknowledgeForm(FlaskForm):
     action_taken = TextAreaField(
@@ -22,6 +24,10 @@ class AcknowledgeForm(FlaskForm):
 
 
 class ModerationForm(FlaskForm):
+    """The moderator's decision. The comment belongs to "return" and the grade and reason to "re-grade": each
+    is revealed under its radio (GOV.UK conditional reveal), always in the HTML, so the form works without
+    JavaScript; the view passes on only the fields of the decision chosen."""
+
     decision = RadioField(
         "Your decision",
         widget=GovRadioInput(),
@@ -32,12 +38,20 @@ class ModerationForm(FlaskForm):
                 (ModerationDecision.REGRADED, "Re-grade"),
             ]
         ),
+        description="Agree with the auditor, return the audit to them, or give your own grade",
         validators=[DataRequired(message="Select your decision")],
+        validate_choice=False,  # an unknown decision is refused by the domain, in words
+    )
+    comment = TextAreaField(
+        "What does the auditor need to change?",
+        widget=GovTextArea(),
+        validators=[Optional()],
     )
     grade = SelectField(
         "Moderated grade",
         widget=GovSelect(),
         validators=[Optional()],
+        validate_choice=False,  # checked by the domain, and only when re-grading
         choices=choices(
             [
                 ("outstanding", "Outstanding"),
@@ -48,10 +62,28 @@ class ModerationForm(FlaskForm):
             blank="Select a grade",
         ),
     )
-    comment = TextAreaField(
-        "Comment",
+    reason = TextAreaField(
+        "Why is the grade different?",
         widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000)],
-        description="Required when you return the audit or re-grade it",
+        validators=[Optional()],
     )
     submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        """The usual checks, then the length of the chosen decision's text only (a hidden field never fails)."""
+        valid = super().validate(extra_validators)
+        text, _grade = self.chosen()
+        returned = self.decision.data == ModerationDecision.RETURNED
+        field, name = (self.comment, "comment") if returned else (self.reason, "reason")
+        if text and len(text) > MAX_TEXT:
+            field.errors = [*field.errors, f"The {name} must be {MAX_TEXT:,} characters or less"]
+            valid = False
+        return valid
+
+    def chosen(self) -> tuple[str | None, str | None]:
+        """The comment and the grade of the decision chosen; the other decisions' fields are ignored."""
+        if self.decision.data == ModerationDecision.RETURNED:
+            return self.comment.data, None
+        if self.decision.data == ModerationDecision.REGRADED:
+            return self.reason.data, self.grade.data or None
+        return None, None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from auditapp.domain import audits as audit_domain
 from auditapp.domain.concerns import acknowledge, view_concern
 from auditapp.domain.errors import DomainError
-from auditapp.domain.moderation import moderate
+from auditapp.domain.moderation import DECISIONS, moderate
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import AgencyAudit, Role, SafeguardingConcern
 from auditapp.moderation.forms import AcknowledgeForm, ModerationForm
@@ -25,12 +25,16 @@ def moderate_audit(audit: AgencyAudit):
     form = ModerationForm()
     audit_round = audit.assignment.sampled_case.round
     if form.validate_on_submit():
+        comment, grade = form.chosen()  # only the chosen decision's fields: the others may hold stale text
         try:
-            moderate(audit, decision=form.decision.data, comment=form.comment.data, grade=form.grade.data or None)
+            moderate(audit, decision=form.decision.data, comment=comment, grade=grade)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            flash("Moderation decision saved")
+            flash(f"Moderation decision saved for case {audit.assignment.sampled_case.case.case_ref}", "success")
+            # Back to where the moderator came from: the queue on the home page, or the round page.
+            if request.args.get("from") == "home":
+                return redirect(url_for("main.home"))
             return redirect(url_for("rounds.show", round_id=audit_round.id))
     audit_domain.record_view(audit)
     tool = audit_domain.tool_for(audit_round)
@@ -39,7 +43,10 @@ def moderate_audit(audit: AgencyAudit):
         form=form,
         audit=audit,
         tool=tool,
-        rows=audit_domain.answers_summary(audit, tool),
+        sections=audit_domain.answers_by_section(audit, tool),
+        decisions=DECISIONS,
+        grades={c.value: c.label for c in form.grade.choices},
+        from_home=request.args.get("from") == "home",
         case=audit.assignment.sampled_case.case,
         audit_round=audit_round,
     )  # 200: moderate() checks before writing; the view is kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from flask import current_app
 from auditapp.models import AuditRound
 from auditapp.reports import charts
 from auditapp.reports.report_data import build_report
-from auditapp.reports.report_types import ReportData
+from auditapp.reports.report_types import Interim, ReportData, Version
 from auditapp.stats import SMALL_N, ProportionResult
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,24 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1", "pdf_identifier": True
 PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 
 
-def render_report_html(audit_round: AuditRound, *, as_of: datetime, partnership: str, for_pdf: bool = False) -> str:
+def render_report_html(
+    audit_round: AuditRound,
+    *,
+    as_of: datetime,
+    partnership: str,
+    for_pdf: bool = False,
+    interim: Interim | None = None,
+    version: Version | None = None,
+) -> str:
     """The report of ``audit_round`` as HTML.
 
     ``for_pdf=False`` gives the body only (GOV.UK classes, no inline styles, for the web page to embed: it holds
     the page's ``h1``); ``for_pdf=True`` gives a whole document with the print stylesheet linked by file URL.
-    Needs an app context. Raises DomainError when the round has no sample yet.
+    ``interim`` makes it an interim report (said on the cover and, in the PDF, on every page); ``version`` says
+    which version it is. Needs an app context. Raises DomainError when the round has no sample yet.
     """
     data = build_report(audit_round, as_of=as_of, partnership=partnership)
-    return render_data_html(data, for_pdf=for_pdf)
+    return render_data_html(replace(data, interim=interim, version=version), for_pdf=for_pdf)
 
 
 def render_data_html(data: ReportData, *, for_pdf: bool = False) -> str:
@@ -49,13 +59,22 @@ def render_data_html(data: ReportData, *, for_pdf: bool = False) -> str:
     return current_app.jinja_env.get_template(template).render(**_context(data, for_pdf=for_pdf))
 
 
-def render_report_pdf(audit_round: AuditRound, *, as_of: datetime, partnership: str) -> tuple[bytes, int]:
+def render_report_pdf(
+    audit_round: AuditRound,
+    *,
+    as_of: datetime,
+    partnership: str,
+    interim: Interim | None = None,
+    version: Version | None = None,
+) -> tuple[bytes, int]:
     """The report of ``audit_round`` as a tagged PDF/UA-1 document; returns (pdf bytes, page count).
 
     The same data and ``as_of`` give the same bytes: the PDF's dates are ``as_of`` and its identifier is a hash
     of its content. Only local files and data URIs are fetched, never the network. Needs an app context.
     """
-    html = render_report_html(audit_round, as_of=as_of, partnership=partnership, for_pdf=True)
+    html = render_report_html(
+        audit_round, as_of=as_of, partnership=partnership, for_pdf=True, interim=interim, version=version
+    )
     return html_to_pdf(html)
 
 
@@ -120,7 +139,7 @@ def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
         "marking": PROTECTIVE_MARKING,
         "small_n": SMALL_N,
         "generated_iso": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "title": f"{data.cover.round_name}: board report",
+        "title": f"{data.cover.round_name}: {'interim ' if data.interim else ''}board report",
         "description": f"Multi-agency case file audit report for the board of {data.cover.partnership}: "
         f"{data.cover.round_name}",
         "fmt_date": fmt_date,
@@ -141,6 +160,7 @@ SECTIONS = [
     ("findings", "Findings"),
     ("actions", "Action plan"),
     ("appendix", "Appendix: case summaries"),
+    ("annex", "Technical annex: checking the sample"),
 ]
 
 

@@ -92,6 +92,23 @@ class CaseSummary:
 
 
 @dataclass(frozen=True)
+class Interim:
+    """An interim report: published before the round was complete. Said on its cover and on every page."""
+
+    missing: list[str]  # what was incomplete, in words (counts: no case is named)
+    reason: str | None  # why it was published anyway; None in a preview (given when publishing)
+
+
+@dataclass(frozen=True)
+class Version:
+    """Which version of the round's report this is, and what it replaces."""
+
+    number: int
+    replaces: int | None = None  # the version it supersedes
+    reason: str | None = None  # why it replaces it
+
+
+@dataclass(frozen=True)
 class ReportData:
     cover: Cover
     summary: list[str]
@@ -106,3 +123,5 @@ class ReportData:
     actions: list[ActionItem]
     cases: list[CaseSummary]
     counts: dict[str, int] = field(default_factory=dict)
+    interim: Interim | None = None
+    version: Version | None = None

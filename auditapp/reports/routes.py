@@ -1,5 +1,6 @@
-"""The Board report: preview and publish a round's report (QA coordinator), and the published reports (coordinator
-and board). Its data and rendering are in report_data.py and render.py, the publishing job in jobs.py."""
+"""The Board report: preview, check and publish a round's report, withdraw a published one (QA coordinator), and
+the published reports with their history (coordinator and board). Its data and rendering are in report_data.py
+and render.py, the publishing job in jobs.py, the rules (check, versions, withdrawal) in domain/publishing.py."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from flask_login import current_user
 
 from auditapp.domain import publishing, round_views
 from auditapp.domain.errors import DomainError
+from auditapp.forms import add_domain_error, render_form
 from auditapp.jobs import submit
 from auditapp.models import AuditRound, PublishedReport, Role
 from auditapp.models.types import utcnow
 from auditapp.reports import jobs as _jobs  # noqa: F401 - registers the publishing job
-from auditapp.reports.forms import PublishForm
+from auditapp.reports.forms import PublishForm, WithdrawForm
 from auditapp.reports.render import render_report_html, render_report_pdf
+from auditapp.reports.report_types import Interim
 from auditapp.security.access import register_loader, requires_role
+from auditapp.vocabulary import ReportStatus
 
 bp = Blueprint("reports", __name__)
 register_loader("report_id", PublishedReport)
@@ -25,15 +29,25 @@ coordinator_or_board = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER)
 @bp.route("/reports")
 @coordinator_or_board
 def published():
-    return render_template("reports/published.html", reports=publishing.published_reports())
+    """Each round's current report and its history (superseded and withdrawn versions, with reasons and dates)."""
+    return render_template(
+        "reports/published.html", rounds=publishing.report_history(), statuses=ReportStatus, board=_is_board()
+    )
 
 
 @bp.route("/reports/<int:report_id>.pdf")
 @coordinator_or_board
 def download(report: PublishedReport):
-    name = f"case-file-audit-report-{report.round_id}-{report.id}.pdf"
+    try:
+        pdf = publishing.download(report, board_member=_is_board())
+    except DomainError:
+        flash("This report has been withdrawn, so its PDF is no longer available to the board")
+        return redirect(url_for("reports.published"))
+    status = publishing.status_of(report)
+    label = "" if status == ReportStatus.CURRENT else f"-{status}"
+    name = f"case-file-audit-report-{report.round_id}-version-{report.version}{label}.pdf"
     return Response(
-        publishing.download(report),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename={name}", "X-Content-SHA256": report.sha256},
     )
@@ -44,13 +58,17 @@ def download(report: PublishedReport):
 def preview(round: AuditRound):
     """The report as it will be published, in the browser (same data, same charts as the PDF)."""
     as_of = utcnow()
+    check = publishing.readiness(round)
+    interim = None if check.complete else Interim(missing=check.missing(), reason=None)
     try:
-        body = render_report_html(round, as_of=as_of, partnership=current_app.config["PARTNERSHIP_NAME"])
+        body = render_report_html(
+            round, as_of=as_of, partnership=current_app.config["PARTNERSHIP_NAME"], interim=interim
+        )
     except DomainError as error:
         flash(error.message)
         return redirect(url_for("rounds.show", round_id=round.id))
     round_views.report_previewed(round, as_of=as_of)
-    return render_template("reports/preview.html", round=round, body=body, publish_form=PublishForm())
+    return render_template("reports/preview.html", round=round, body=body, interim=interim)
 
 
 @bp.route("/rounds/<int:round_id>/report.pdf")
@@ -58,7 +76,11 @@ def preview(round: AuditRound):
 def draft_pdf(round: AuditRound):
     """A draft PDF for the coordinator to check before publishing (not stored)."""
     as_of = utcnow()
-    pdf, pages = render_report_pdf(round, as_of=as_of, partnership=current_app.config["PARTNERSHIP_NAME"])
+    check = publishing.readiness(round)
+    interim = None if check.complete else Interim(missing=check.missing(), reason=None)
+    pdf, pages = render_report_pdf(
+        round, as_of=as_of, partnership=current_app.config["PARTNERSHIP_NAME"], interim=interim
+    )
     round_views.report_draft_downloaded(round, as_of=as_of, pages=pages)
     return Response(
         pdf,
@@ -67,12 +89,78 @@ def draft_pdf(round: AuditRound):
     )
 
 
-@bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
+@bp.route("/rounds/<int:round_id>/publish", methods=["GET", "POST"])
 @coordinator
 def publish(round: AuditRound):
-    if not PublishForm().validate_on_submit():
-        return redirect(url_for("reports.preview", round_id=round.id))
-    record = submit(
-        kind="report_publish", payload={"round_id": round.id, "as_of": utcnow().isoformat()}, user_id=current_user.id
+    """The check before publishing: what is incomplete, with links; then the confirmation to publish (an interim
+    report, with a reason, when the round is incomplete; a new version, with a reason, when one is current)."""
+    if round.drawn_at is None:
+        flash("Draw the sample before publishing a report")
+        return redirect(url_for("rounds.show", round_id=round.id))
+    if round.cancelled_at is not None:  # issue 13: a cancelled round is never published (domain.rounds.ensure_open)
+        flash(f"The round was cancelled on {round.cancelled_at:%-d %B %Y}: its report cannot be published")
+        return redirect(url_for("rounds.show", round_id=round.id))
+    check = publishing.readiness(round)
+    current = publishing.current_report(round)
+    latest = publishing.latest_report(round)
+    form = PublishForm()
+    if check.complete:
+        del form.interim_reason
+    if current is None:
+        del form.change_reason
+    if form.validate_on_submit():
+        reasons: dict[str, str | None] = {"interim_reason": None, "change_reason": None}
+        try:
+            if not check.complete:
+                reasons["interim_reason"] = publishing.clean_reason(
+                    form.interim_reason.data,
+                    what="why you are publishing before the round is complete",
+                    field_name="interim_reason",
+                )
+            if current is not None:
+                reasons["change_reason"] = publishing.clean_reason(
+                    form.change_reason.data,
+                    what="why this version replaces the current report",
+                    field_name="change_reason",
+                )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            record = submit(
+                kind="report_publish",
+                payload={"round_id": round.id, "as_of": utcnow().isoformat(), **reasons},
+                user_id=current_user.id,
+            )
+            return redirect(url_for("main.job_status", job_id=record.id))
+    publishing.publish_checked(round, check)
+    return render_form(
+        "reports/check.html",
+        form,
+        round=round,
+        check=check,
+        current=current,
+        next_version=(latest.version + 1) if latest else 1,
     )
-    return redirect(url_for("main.job_status", job_id=record.id))
+
+
+@bp.route("/reports/<int:report_id>/withdraw", methods=["GET", "POST"])
+@coordinator
+def withdraw(report: PublishedReport):
+    """Withdraw the round's current report from the board, with a reason (confirmation page)."""
+    if publishing.status_of(report) != ReportStatus.CURRENT:
+        flash("Only the current version of a report can be withdrawn")
+        return redirect(url_for("reports.published"))
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            publishing.withdraw(report, reason=form.reason.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash(f"Withdrew version {report.version} of the {report.audit_round.name} report", "success")
+            return redirect(url_for("reports.published"))
+    return render_form("reports/withdraw.html", form, report=report)
+
+
+def _is_board() -> bool:
+    return bool(current_user.role == Role.BOARD_MEMBER)

@@ -163,11 +163,19 @@ def replace_command(round_id: int, case_ref: str, reason: str) -> None:
 @click.argument("round_id", type=int)
 @transactional
 def assign_auto_command(round_id: int) -> None:
-    """Assign auditors to every open place without breaking a conflict rule, balancing load."""
-    from auditapp.domain.assignments import assign_automatically
+    """Assign auditors to every open place without breaking a conflict rule, balancing load, giving nobody more
+    cases than the round's limit (else AUDITOR_MAX_LOAD)."""
+    from flask import current_app
 
-    plan = assign_automatically(_round(round_id))
+    from auditapp.assignment.auto import load_shortfalls
+    from auditapp.domain.assignments import assign_automatically, load_limit
+
+    audit_round = _round(round_id)
+    default = current_app.config.get("AUDITOR_MAX_LOAD", 4) or None
+    plan = assign_automatically(audit_round, default_max_load=default)
     click.echo(f"{len(plan.assignments)} places filled; most cases for one auditor: {plan.max_load}")
+    for shortfall in load_shortfalls(plan, load_limit(audit_round, default)):
+        click.echo(shortfall.message)
     for unfilled in plan.unfilled:
         click.echo(
             f"Not filled: case {unfilled.case_ref} ({unfilled.agency or AuditorType.INDEPENDENT}): {unfilled.reason}"

@@ -12,7 +12,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -22,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from auditapp.forms import GovDateField, choices
+from auditapp.forms import GovDateField, GovIntegerField, choices
 from auditapp.models import MODES, STATUS_LABELS, STRATIFY_FIELDS
 from auditapp.vocabulary import RoundMode
 
@@ -81,14 +80,14 @@ class RoundForm(FlaskForm):
         description="One per line: the case reference, a comma, then the reason. "
         "For example, NS00123, under serious case review",
     )
-    exclude_audited_within_months = IntegerField(
+    exclude_audited_within_months = GovIntegerField(
         "Leave out cases sampled in a round in the last",
         widget=GovTextInput(),
         default=12,
         description="Months. Enter 0 to include them",
         validators=[InputRequired(message="Enter a number of months"), NumberRange(min=0, max=120)],
     )
-    sample_size = IntegerField(
+    sample_size = GovIntegerField(
         "Sample size",
         widget=GovTextInput(),
         default=12,
@@ -112,10 +111,11 @@ class RoundForm(FlaskForm):
     peers_not_from_case_locality = BooleanField(
         "Peer auditors must not come from the case's locality", widget=GovCheckboxInput()
     )
-    max_load = IntegerField(
+    max_load = GovIntegerField(
         "Most cases for one auditor in this round",
         widget=GovTextInput(),
-        description="Optional",
+        description="Optional. Left blank, automatic assignment keeps to the standard limit (4 cases unless your "
+        "service sets another)",
         validators=[Optional(), NumberRange(min=1, max=100)],
     )
     due_date = GovDateField("Audits due by", description="Optional. Four weeks from assignment when left blank")
@@ -169,3 +169,38 @@ class ManualAssignForm(FlaskForm):
 
 class RemoveAssignmentForm(FlaskForm):
     submit = SubmitField("Remove", widget=GovSubmitInput())
+
+
+def fill_round_choices(
+    form: RoundForm,
+    *,
+    localities: list[str],
+    teams: list[str],
+    agencies: list[str],
+    tools: dict[str, str],
+) -> None:
+    """The choices of a RoundForm: the population's localities and teams, the active agencies, the tools."""
+    form.localities.choices = choices((v, v) for v in localities)
+    form.teams.choices = choices((v, v) for v in teams)
+    form.agencies.choices = choices((a, a) for a in agencies)
+    form.lead_agency.choices = choices(((a, a) for a in agencies), blank="The first chosen agency")
+    form.tool_key.choices = choices(tools.items())
+
+
+def exclusions_text(pairs: list[tuple[str, str]]) -> str:
+    """Named exclusions as the form's text: one per line, the case reference, a comma, then the reason."""
+    return "\n".join(f"{ref}, {reason}" for ref, reason in pairs)
+
+
+class EditRoundForm(RoundForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class CancelRoundForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the round being cancelled?",
+        widget=GovTextArea(),
+        description="This is kept with the round and shown in the list of rounds",
+        validators=[DataRequired(message="Enter why the round is being cancelled"), Length(max=2000)],
+    )
+    submit = SubmitField("Cancel the round", widget=GovSubmitInput())

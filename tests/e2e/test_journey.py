@@ -117,6 +117,10 @@ def create_draw_and_assign(page: Page, a11y: Accessibility) -> list[Auditor]:
     expect(page.get_by_text(f"Sample of 1 drawn from {len(REFS)} eligible cases")).to_be_visible()
     a11y.check(page, "Round: sample drawn")
     page.get_by_role("button", name="Assign auditors automatically").click()
+    # Issue 13: a proposal first (loads before and after, the rules applied); nothing is assigned until confirmed.
+    expect(page.get_by_role("heading", name="Check the proposed auditors", level=1)).to_be_visible()
+    a11y.check(page, "Round: proposed auditors")
+    page.get_by_role("button", name="Confirm and assign these auditors").click()
     expect(page.get_by_text("Auditors assigned")).to_be_visible()
     a11y.check(page, "Round: auditors assigned")
 
@@ -148,7 +152,7 @@ def raise_concern(auditor: Auditor, a11y: Accessibility) -> None:
         "E2E: the last visit note records bruising that was not followed up."
     )
     page.get_by_role("button", name="Raise the concern").click()
-    expect(page.get_by_text("Your concern has been sent to the QA coordinator")).to_be_visible()
+    expect(page.get_by_text("Your concern has been recorded. The QA coordinator")).to_be_visible()
 
 
 def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -> None:
@@ -168,17 +172,14 @@ def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -
         expect(page.get_by_role("heading", name=re.compile("^Audit of case"))).to_be_visible()
     a11y.check(page, "Audit task list, one section in progress")
 
+    # Issue 13: until every section is complete there is no submit button, only what is left to do.
+    expect(page.locator("#check-status")).to_have_text("Cannot submit yet")
     page.get_by_role("link", name="Check your answers and submit").click()
     a11y.check(page, "Check your answers")
-    page.get_by_role("button", name="Submit the audit").click()
-    summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
-    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary so it is announced
-    expect(summary.get_by_role("link")).to_have_text(["Enter why the child was not seen alone"])
-    expect(page).to_have_title(re.compile("^Error: "))
-    a11y.check(page, "Check your answers: error summary")
-
-    summary.get_by_role("link", name="Enter why the child was not seen alone").click()
+    expect(page.get_by_role("button", name="Submit the audit")).to_have_count(0)
+    left = page.locator("#not-complete ~ ul")
+    expect(left.get_by_role("link")).to_have_text(["The child's voice"])
+    left.get_by_role("link", name="The child's voice").click()
     expect(page.get_by_role("heading", name="The child's voice", level=1)).to_be_visible()
     answer_question(
         page,
@@ -290,7 +291,12 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     page.get_by_role("link", name="Preview and publish the board report").click()
     expect(page.get_by_text("This is a preview")).to_be_visible()
     a11y.check(page, "Report preview")
-    page.get_by_role("button", name="Publish the report to the board").click()
+    page.get_by_role("link", name="Check and publish the report").click()  # issue 13: the check before publishing
+    a11y.check(page, "Check before publishing")
+    reason = page.get_by_label("Why are you publishing before the round is complete?")
+    if reason.count():
+        reason.fill("E2E: the board meets this week")
+    page.get_by_role("button", name=re.compile("^Publish (the|an interim) report to the board$")).click()
     _wait_for_job(page, a11y, "Publish")
     page.get_by_role("link", name="Continue").click()
     expect(page.get_by_role("link", name=re.compile(re.escape(ROUND)))).to_be_visible()
