@@ -153,11 +153,18 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_globals(app: Flask) -> None:
     from auditapp.main.navigation import navigation_for
+    from auditapp.models import STATUS_LABELS
 
     def radio_items(options: tuple[tuple[str, str], ...], value: str | None) -> list[dict]:
         return [{"value": v, "text": label, "checked": v == value} for v, label in options]
 
     app.jinja_env.globals["radio_items"] = radio_items
+    # A case status code ("cp") in words ("Child protection plan"), wherever a page lists statuses.
+    app.jinja_env.filters["status_label"] = lambda code: STATUS_LABELS.get(code, code)
+    # Who did something, as recorded by email or "cli:<operator>": the command line is named as such.
+    app.jinja_env.filters["person"] = lambda who: (
+        f"the command line (operator {who[4:]})" if (who or "").startswith("cli:") else (who or "someone")
+    )
 
     @app.context_processor
     def _globals() -> dict:

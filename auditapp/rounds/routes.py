@@ -85,7 +85,7 @@ def new():
 @bp.route("/<int:round_id>")
 @coordinator
 def show(round: AuditRound):
-    from auditapp.domain.audits import round_progress
+    from auditapp.domain.audits import round_progress, tool_for
     from auditapp.domain.moderation import moderation_agreement, moderation_queue
     from auditapp.models.types import utcnow
 
@@ -113,6 +113,7 @@ def show(round: AuditRound):
         auto_form=AutoAssignForm(),
         remove_form=RemoveAssignmentForm(),
         stratify_label=STRATIFY_FIELDS.get(round.stratify_by, round.stratify_by),
+        tool_title=tool_for(round).title,
     )
 
 

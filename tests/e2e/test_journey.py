@@ -299,14 +299,16 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     page.get_by_role("button", name=re.compile("^Publish (the|an interim) report to the board$")).click()
     _wait_for_job(page, a11y, "Publish")
     page.get_by_role("link", name="Continue").click()
-    expect(page.get_by_role("link", name=re.compile(re.escape(ROUND)))).to_be_visible()
+    expect(
+        page.get_by_role("link", name=re.compile("^" + re.escape(ROUND) + ": case file audit report"))
+    ).to_be_visible()
     a11y.check(page, "Published reports")
 
 
 def board_downloads_pdf(page: Page, a11y: Accessibility) -> None:
     a11y.check(page, "Home (board member)")
     with page.expect_download() as download:
-        page.get_by_role("link", name=re.compile(re.escape(ROUND))).click()
+        page.get_by_role("link", name=re.compile("^" + re.escape(ROUND))).first.click()
     path = download.value.path()
     with open(path, "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
