@@ -108,6 +108,8 @@ def test_board_members_read_the_action_plan_but_cannot_record_progress(client_fo
     )
     board = client_for("board_member")
     assert "Audit chronologies" not in soup(board.get("/actions")).get_text()  # issue 13: not until published
+    assert board.get(f"/actions/{action.id}").status_code == 404  # nor by its address
+    assert client_for("qa_coordinator").get(f"/actions/{action.id}").status_code == 200
     publish(audit_round, pdf=b"%PDF-1.7 published", pages=1, as_of=utcnow())
     page = soup(board.get("/actions")).get_text()
     assert "Audit chronologies" in page and "Overdue" in page

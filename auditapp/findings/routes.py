@@ -22,6 +22,16 @@ coordinator = requires_role(Role.QA_COORDINATOR)
 coordinator_or_board = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER)
 
 
+def _published_for_the_board(user, action: Action, **_objects) -> bool:
+    """Board members see an action only once its round has a current published report (else 404)."""
+    from auditapp.domain.publishing import current_report
+
+    return user.role != Role.BOARD_MEMBER or current_report(action.finding.audit_round) is not None
+
+
+action_reader = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER, check=_published_for_the_board)
+
+
 @bp.route("/rounds/<int:round_id>/findings", methods=["GET", "POST"])
 @coordinator
 def round_findings(round: AuditRound):
@@ -82,7 +92,7 @@ def add_action(finding: Finding):
 
 
 @bp.route("/actions/<int:action_id>")
-@coordinator_or_board
+@action_reader
 def action(action: Action):
     """An action and its progress; the coordinator also sees the form to record progress."""
     form = UpdateForm()

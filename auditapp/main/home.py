@@ -163,7 +163,7 @@ def _board() -> list[TaskGroup]:
         Task(
             r.title,
             url_for("reports.download", report_id=r.id),
-            f"Published {r.published_at:%-d %B %Y}, {r.pages} pages (PDF)",
+            f"Published {r.published_at:%-d %B %Y}, {r.pages} {'page' if r.pages == 1 else 'pages'} (PDF)",
         )
         for r in published_reports()[:5]
     ]
