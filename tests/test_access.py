@@ -76,6 +76,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "rounds.new": {QA},
     "rounds.show": {QA},
     "rounds.draw": {QA},
+    "rounds.freeze": {QA},
     "rounds.certificate": {QA},
     "rounds.replace": {QA},
     "rounds.assign_auto": {QA},

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from auditapp.domain import audits as audit_domain
 from auditapp.domain.context import ActorContext, acting_as
-from auditapp.domain.moderation import moderate, moderation_agreement, record_joint
+from auditapp.domain.moderation import moderate, moderation_agreement, record_blind_grade, record_joint
 from auditapp.domain.rounds import RoundSettings, create_round
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, AuditEvent, SafeguardingConcern
@@ -195,12 +195,14 @@ def _submitted(assignment, grade: str) -> AgencyAudit:
 
 
 def test_moderation_rules_and_agreement_statistics(actor, org, users):
-    audit_round = make_round(cases=8, size=4)
+    audit_round = make_round(cases=8, size=4, blind_moderation=True)
     assignments = [a for s in audit_round.sampled for a in s.assignments]
     audits = [
         _submitted(a, g)
         for a, g in zip(assignments, ["good", "good", "requires_improvement", "inadequate"], strict=True)
     ]
+    for audit, own in zip(audits, ["good", "requires_improvement", "requires_improvement", "inadequate"], strict=True):
+        record_blind_grade(audit, grade=own)  # agreement counts blind pairs only (issue 14)
     from auditapp.domain.errors import DomainError
 
     with pytest.raises(DomainError, match="comment"):
@@ -248,11 +250,11 @@ def test_a_round_pins_its_tool_version_and_a_new_version_changes_only_new_rounds
 
     old = create_round(RoundSettings(name="Old"), created_by_id=None)
     definition = tool_to_json(builtin_tool(key="multi_agency_case_file_audit"))
-    definition["version"] = 2
+    definition["version"] = 3  # version 2 ships (it adds which answer meets the standard)
     definition["title"] = "Multi-agency case file audit (2027)"
-    load_tool_version(text=json.dumps(definition), name="v2.json")
+    load_tool_version(text=json.dumps(definition), name="v3.json")
     new = create_round(RoundSettings(name="New"), created_by_id=None)
-    assert (old.tool_version, new.tool_version) == (1, 2)
+    assert (old.tool_version, new.tool_version) == (2, 3)
     assert audit_domain.tool_for(old).title != audit_domain.tool_for(new).title
     from auditapp.domain.errors import DomainError
 

@@ -295,8 +295,10 @@ def test_after_cancellation_every_action_on_the_round_is_refused_with_a_message(
 
     client = client_for("qa_coordinator")
     home = "/home"
+    witnessed = {"witness_name": "W", "witness_role": "Scrutineer", "witness_value": "v"}
+    response = post_form(client, f"/rounds/{undrawn.id}/draw", witnessed, token_from=home)
+    assert response.status_code == 400 and refused in _text(response)  # a refused draw shows the error summary
     for path, data in (
-        (f"/rounds/{undrawn.id}/draw", {"seed": "x"}),
         (f"/rounds/{drawn.id}/assign", {}),
         (f"/rounds/{undrawn.id}/edit", _round_form(undrawn, name="Changed")),
         (f"/rounds/{drawn.id}/cancel", {"reason": "again"}),

@@ -46,7 +46,7 @@ def test_coordinator_creates_a_round_on_the_web(client_for, org):
     assert response.status_code == 302
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == "Neglect autumn"))
     assert audit_round.population_filter["statuses"] == ["cin", "cp"]
-    assert (audit_round.tool_key, audit_round.tool_version) == ("multi_agency_case_file_audit_ni59_ni60", 1)
+    assert (audit_round.tool_key, audit_round.tool_version) == ("multi_agency_case_file_audit_ni59_ni60", 2)
     assert audit_round.population_filter["open_from"] == "2024-01-01"
     assert {(e.case_ref, e.reason) for e in audit_round.exclusions} == {
         ("T00002", "under serious case review"),
@@ -83,19 +83,18 @@ def test_drawing_on_the_web_gives_a_certificate_that_verifies_and_cannot_be_redr
         RoundSettings(name="R", sample_size=4, stratify_by="status", min_per_stratum=False), created_by_id=None
     )
     client = client_for("qa_coordinator")
-    assert (
-        post_form(
-            client, f"/rounds/{audit_round.id}/draw", {"seed": "s1"}, token_from=f"/rounds/{audit_round.id}"
-        ).status_code
-        == 302
-    )
+    page = f"/rounds/{audit_round.id}"
+    assert post_form(client, f"{page}/freeze", {}, token_from=page).status_code == 302
+    witnessed = {"witness_name": "Wren Able", "witness_role": "Independent scrutineer", "witness_value": "w1"}
+    assert post_form(client, f"{page}/draw", witnessed, token_from=page).status_code == 302
     certificate = json.loads(client.get(f"/rounds/{audit_round.id}/certificate.json").get_data(as_text=True))
-    assert certificate["algorithm"] == "hashrank" and certificate["seed"] == "s1"
+    assert certificate["algorithm"] == "hashrank" and certificate["version"] == 2
     assert len(certificate["sample"]) == 4 and verify_certificate(certificate) == []
     assert certificate["drawn_by"] == "coordinator@example.org"
-    again = post_form(client, f"/rounds/{audit_round.id}/draw", {"seed": "s2"}, token_from=f"/rounds/{audit_round.id}")
-    assert "already been drawn" in soup(client.get(again.headers["Location"])).get_text()
-    assert certificate_of(db.session.get(AuditRound, audit_round.id))["seed"] == "s1"
+    seed = certificate["seed"]
+    again = post_form(client, f"{page}/draw", {**witnessed, "witness_value": "w2"}, token_from=page)
+    assert again.status_code == 400 and "already been drawn" in soup(again).get_text()
+    assert certificate_of(db.session.get(AuditRound, audit_round.id))["seed"] == seed
 
 
 def test_named_and_recently_sampled_cases_are_never_drawn(actor, org):
@@ -253,7 +252,9 @@ def test_cli_creates_lists_draws_replaces_and_assigns(app, org, users):
     round_id = created.output.strip().splitlines()[-1]
     listed = runner.invoke(args=["rounds", "list"]).output.splitlines()
     assert listed[0].split("\t")[:3] == [round_id, "CLI round", "Not sampled"]
-    drawn = runner.invoke(args=["sample", "draw", round_id, "--size", "2", "--seed", "x"])
+    assert runner.invoke(args=["sample", "freeze", round_id]).exit_code == 0
+    witness = ["--witness-name", "Wren Able", "--witness-role", "Scrutineer", "--witness-value", "x"]
+    drawn = runner.invoke(args=["sample", "draw", round_id, "--size", "2", *witness])
     lines = drawn.output.strip().splitlines()
     assert drawn.exit_code == 0 and lines[0].startswith("Sample of 2") and len(lines) == 3
     replaced = runner.invoke(args=["sample", "replace", round_id, lines[1], "--reason", "file missing"])

@@ -140,3 +140,14 @@ def test_kappa_rejects_unequal_lists_and_unknown_grades() -> None:
         grade_agreement(first=[G], second=[G, G])
     with pytest.raises(ValueError, match="not an Ofsted grade"):
         grade_agreement(first=[G], second=["excellent"])
+
+
+def test_percentages_round_halves_up_not_to_even() -> None:
+    from auditapp.stats import percent_text, round_half_up
+
+    # Python's round() rounds halves to even: round(62.5) == 62 and round(0.5) == 0. Reports round halves up.
+    assert [round_half_up(v) for v in (62.5, 0.5, 1.5, 2.5, 87.5, 62.4999, 99.5)] == [63, 1, 2, 3, 88, 62, 100]
+    assert round_half_up(100 * 0.175) == 18  # 17.499999999999996 in floating point: still a half
+    assert round_half_up(100 * 5 / 8) == 63 and round_half_up(0.0) == 0
+    assert percent_text(62.5) == "63%" and percent_text(None) == "No answers"
+    assert percent_text(None, empty="Not available") == "Not available"

@@ -1,10 +1,18 @@
-"""Exporting a round's answers in long form: one row per answer, joint discussion and moderation included."""
+"""Exporting a round's answers in long form: one row per answer, joint discussion and moderation included.
+
+Each row carries its audit's state and its submitted and moderated dates (ISO 8601, UTC), so anyone can recompute
+the report of an unfinished round, or as it stood at a date: count the rows whose ``audit_state`` is submitted or
+moderated and whose ``submitted_at`` is on or before it. Joint discussion rows carry no state; their
+``submitted_at`` is when the discussion was completed (empty for a draft). Withdrawn audits count nowhere and are
+left out.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +26,19 @@ from auditapp.models import AgencyAudit, AuditRound
 from auditapp.tools import evidence_key
 from auditapp.vocabulary import AuditorType, AuditState
 
-COLUMNS = ("round", "case_ref", "agency", "auditor", "source", "question_id", "answer", "evidence")
+COLUMNS = (
+    "round",
+    "case_ref",
+    "agency",
+    "auditor",
+    "audit_state",
+    "submitted_at",
+    "moderated_at",
+    "source",
+    "question_id",
+    "answer",
+    "evidence",
+)
 FORMATS = ("csv", "xlsx", "json")
 
 
@@ -38,6 +58,9 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                 "case_ref": ref,
                 "agency": assignment.agency_name or AuditorType.INDEPENDENT,
                 "auditor": assignment.auditor.name,
+                "audit_state": str(audit.state),
+                "submitted_at": _iso(audit.submitted_at),
+                "moderated_at": _iso(audit.moderated_at),
             }
             for question in tool.questions:
                 if question.id in audit.answers:
@@ -66,6 +89,9 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                             "case_ref": ref,
                             "agency": "joint discussion",
                             "auditor": lead,
+                            "audit_state": "",
+                            "submitted_at": _iso(joint.completed_at),
+                            "moderated_at": "",
                             "source": "joint_discussion",
                             "question_id": key,
                             "answer": value,
@@ -73,6 +99,14 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                         }
                     )
     return rows
+
+
+def _iso(moment: datetime | None) -> str:
+    """A moment as ISO 8601 in UTC to the second (2026-01-31T09:30:00Z), or "" when there is none."""
+    if moment is None:
+        return ""
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def export_round(audit_round: AuditRound, *, fmt: str) -> bytes:

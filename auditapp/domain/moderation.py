@@ -7,18 +7,21 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from auditapp.domain.audits import SectionAnswers
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, Role, SampledCase, User
 from auditapp.models.types import utcnow
-from auditapp.stats import Agreement, grade_agreement
+from auditapp.stats import BlindAgreement, blind_grade_agreement
 from auditapp.tools import AuditTool, FieldError, builtin_tool, clean_answers, validate_all
+from auditapp.tools.model import GRADE, GRADE_OPTIONS
 from auditapp.vocabulary import AuditState, ModerationDecision
 
 DECISIONS = {decision: decision.label for decision in ModerationDecision}
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
+GRADE_LABELS = dict(GRADE_OPTIONS)
 
 
 def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, grade: str | None = None) -> None:
@@ -30,6 +33,8 @@ def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, g
     comment = (comment or "").strip() or None
     if audit.state not in (AuditState.SUBMITTED, AuditState.MODERATED):
         raise DomainError("Only a submitted audit can be moderated", field="decision")
+    if blind_pending(audit):
+        raise DomainError("Record your own grade before you decide", field="decision")
     if decision not in DECISIONS:
         raise DomainError("Select your decision", field="decision")
     if decision == ModerationDecision.RETURNED and not comment:
@@ -117,20 +122,72 @@ def concern_recipients() -> list[str]:
     return list(db.session.scalars(query))
 
 
-def moderation_agreement(audit_round: AuditRound) -> Agreement:
-    """Agreement between auditors' and moderated overall grades over the round's moderated audits."""
+def blind_pending(audit: AgencyAudit) -> bool:
+    """True while the moderator of a blind-moderated round has still to record their own grade for ``audit``:
+    until then the auditor's overall grade and grade-bearing answers are hidden from them."""
+    round_ = audit.assignment.sampled_case.round
+    return bool(round_.blind_moderation) and audit.blind_grade is None and audit.state == AuditState.SUBMITTED
+
+
+def record_blind_grade(audit: AgencyAudit, *, grade: str | None) -> None:
+    """Record the moderator's own overall grade for ``audit`` before they see the auditor's, with the auditor's
+    grade at that moment: together a blind pair for :func:`moderation_agreement`. Recorded once; audited.
+    Raises DomainError naming the field at fault."""
+    if not audit.assignment.sampled_case.round.blind_moderation:
+        raise DomainError("This round is not moderated blind", field="grade")
+    if audit.blind_grade is not None:
+        raise DomainError("Your own grade for this audit has already been recorded", field="grade")
+    if audit.state != AuditState.SUBMITTED:
+        raise DomainError("Only a submitted audit can be moderated", field="grade")
+    if grade not in GRADES:
+        raise DomainError("Select your own grade", field="grade")
+    audit.blind_grade, audit.blind_auditor_grade = grade, audit.answers.get("overall_grade")
+    audit.blind_graded_by_id, audit.blind_graded_at = current_actor().user_id, utcnow()
+    db.session.flush()
+    record_event(
+        "blind_grade_recorded",
+        object_type="agency_audit",
+        object_id=audit.id,
+        details={"case_ref": audit.assignment.sampled_case.case.case_ref, "blind_grade": grade},
+    )
+
+
+def blinded_sections(sections: list[SectionAnswers], tool: AuditTool) -> list[SectionAnswers]:
+    """``sections`` without what would show the auditor's grade: every grade answer, and the evidence of a section
+    holding one (the auditor's reasons for their grade). What is hidden never reaches the page."""
+    graded = {q.section_id for q in tool.questions if q.type == GRADE}
+    return [
+        SectionAnswers(
+            part.section,
+            [row for row in part.rows if row["question"].type != GRADE and row["question"].id != "overall_grade"],
+            None if part.section.id in graded else part.evidence,
+        )
+        for part in sections
+    ]
+
+
+def moderation_agreement(audit_round: AuditRound) -> BlindAgreement:
+    """Agreement between the moderator's blind grades and the auditors' grades, over the round's blind pairs only
+    (a grade recorded before the moderator saw the auditor's; a returned audit's pair counts too), with a
+    cluster-bootstrap interval for the quadratic-weighted kappa resampling children. Withdrawn audits and
+    replaced cases are left out. A round not moderated blind has no pairs (n = 0)."""
     audits = db.session.scalars(
         select(AgencyAudit)
         .join(Assignment)
         .join(SampledCase)
-        .where(SampledCase.round_id == audit_round.id, AgencyAudit.state == AuditState.MODERATED)
+        .where(
+            SampledCase.round_id == audit_round.id,
+            SampledCase.replaced.is_(False),
+            AgencyAudit.state != AuditState.WITHDRAWN,
+            AgencyAudit.blind_grade.is_not(None),
+            AgencyAudit.blind_auditor_grade.is_not(None),
+        )
+        .order_by(AgencyAudit.id)
     )
-    pairs = [
-        (grade, moderated)
-        for a in audits
-        if (grade := a.answers.get("overall_grade")) and (moderated := a.moderated_grade)
+    pairs: list[tuple[object, str, str]] = [
+        (a.assignment.sampled_case_id, a.blind_auditor_grade or "", a.blind_grade or "") for a in audits
     ]
-    return grade_agreement(first=[p[0] for p in pairs], second=[p[1] for p in pairs])
+    return blind_grade_agreement(pairs)
 
 
 def joint_tool() -> AuditTool:

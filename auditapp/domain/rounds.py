@@ -55,6 +55,7 @@ class RoundSettings:
     min_per_stratum: bool = False
     exclude_audited_within_months: int = 12
     peers_not_from_case_locality: bool = False
+    blind_moderation: bool = False
     max_load: int | None = None
     agencies: list[str] = field(default_factory=list)
     lead_agency: str | None = None
@@ -116,6 +117,7 @@ def create_round(settings: RoundSettings, *, created_by_id: int | None) -> Audit
         min_per_stratum=settings.min_per_stratum,
         exclude_audited_within_months=settings.exclude_audited_within_months,
         peers_not_from_case_locality=settings.peers_not_from_case_locality,
+        blind_moderation=settings.blind_moderation,
         max_load=settings.max_load,
         agencies=sorted(settings.agencies),
         lead_agency=settings.lead_agency,
@@ -136,6 +138,7 @@ def create_round(settings: RoundSettings, *, created_by_id: int | None) -> Audit
         details={
             "name": audit_round.name,
             "mode": audit_round.mode,
+            "blind_moderation": audit_round.blind_moderation,
             "filter": population_filter,
             "exclusions": [[e.case_ref, e.reason] for e in audit_round.exclusions],
         },

@@ -1,8 +1,13 @@
-"""Drawing a round's sample with the published hashrank-v1 algorithm, its certificate, and replacements."""
+"""Drawing a round's sample, its certificate, and replacements.
+
+New draws are hashrank-v2: the population is frozen, then the draw is witnessed (``draw_witnessed``);
+hashrank-v1 (``draw_sample``) stays for old rounds, the demo and fixtures.
+"""
 
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -15,8 +20,14 @@ from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase
 from auditapp.models.types import utcnow
-from auditapp.sampling.certificate import apply_replacement, build_certificate, certificate_json, next_replacement
-from auditapp.sampling.hashrank import SamplingError, new_seed
+from auditapp.sampling.certificate import (
+    Witnessed,
+    apply_replacement,
+    build_certificate,
+    certificate_json,
+    next_replacement,
+)
+from auditapp.sampling.hashrank import SamplingError, new_seed, population_sha256
 from auditapp.sampling.verify import verify_certificate
 from auditapp.vocabulary import AuditState
 
@@ -35,12 +46,128 @@ def draw_sample(
     min_per_stratum: bool | None = None,
     exclude_within_months: int | None = None,
 ) -> dict[str, Any]:
-    """Draw the round's sample and store it with its certificate. Returns the certificate.
+    """Draw the round's sample with hashrank-v1 (an unwitnessed seed) and store it with its certificate.
 
-    A round is drawn once: a second draw is refused, so a sample cannot be re-drawn until it "looks right".
+    Kept for the demo's existing rounds and fixtures only: neither the web nor the CLI reaches it (they draw with
+    ``draw_witnessed``, hashrank-v2, whose seed nobody can choose). Returns the certificate. A round is drawn once.
     Raises DomainError for an impossible request (size larger than the population, fewer places than strata with
     one-per-stratum, an empty population), or when the round was cancelled.
     """
+    return _draw(
+        audit_round,
+        size=size,
+        seed=seed or new_seed(),
+        stratify_by=stratify_by,
+        min_per_stratum=min_per_stratum,
+        exclude_within_months=exclude_within_months,
+    )
+
+
+WITNESS_VALUE_MAX = 200
+_CONTROL = frozenset(map(chr, (*range(32), 127)))
+
+
+def _settings(audit_round: AuditRound) -> tuple[str, int]:
+    return audit_round.stratify_by, audit_round.exclude_audited_within_months
+
+
+def _population_hash(audit_round: AuditRound) -> str:
+    stratify_by, months = _settings(audit_round)
+    population = eligible_population(audit_round, stratify_by=stratify_by, exclude_within_months=months)
+    if not population.eligible:
+        raise DomainError("No cases are eligible: import the population or widen the round's filter", field="size")
+    try:
+        return population_sha256(population.eligible)
+    except SamplingError as error:
+        raise DomainError(str(error)) from None
+
+
+def freeze_population(audit_round: AuditRound) -> str:
+    """Freeze the round's eligible population before a witnessed draw; return its fingerprint (hex SHA-256).
+
+    Records who froze it and when, so the fingerprint can be shown to the witness before they choose their value.
+    Freezing again before the draw replaces the record (each freeze is in the audit trail). Raises DomainError
+    when the round was drawn or cancelled, or nothing is eligible.
+    """
+    ensure_open(audit_round)
+    if audit_round.drawn_at is not None:
+        raise DomainError("A sample has already been drawn for this round")
+    fingerprint = _population_hash(audit_round)
+    actor = current_actor()
+    audit_round.frozen_at, audit_round.frozen_by = utcnow(), actor.email or "unknown"
+    audit_round.frozen_population_sha256 = fingerprint
+    db.session.flush()
+    record_event(
+        "population_frozen",
+        object_type="round",
+        object_id=audit_round.id,
+        details={"population_sha256": fingerprint, "stratify_by": audit_round.stratify_by},
+    )
+    return fingerprint
+
+
+def _clean(value: str | None, *, what: str, field: str, longest: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(f"Enter the {what}", field=field)
+    if len(text) > longest:
+        raise DomainError(f"The {what} must be {longest} characters or fewer", field=field)
+    if _CONTROL.intersection(text):
+        raise DomainError(f"The {what} must be on one line", field=field)
+    return text
+
+
+def draw_witnessed(
+    audit_round: AuditRound,
+    *,
+    witness_name: str,
+    witness_role: str,
+    witness_value: str,
+    size: int | None = None,
+    min_per_stratum: bool | None = None,
+) -> dict[str, Any]:
+    """Draw the round's frozen population with hashrank-v2; return the certificate.
+
+    The seed is derived from a random value the server draws now (``secrets.token_hex``), the value the named
+    witness entered after seeing the frozen population's fingerprint, and that fingerprint; nobody can choose it.
+    Raises DomainError when the population was not frozen or has changed since, a witness detail is missing, the
+    round was drawn or cancelled, or the draw is impossible.
+    """
+    ensure_open(audit_round)
+    if audit_round.drawn_at is not None:
+        raise DomainError("A sample has already been drawn for this round", field="witness_value")
+    name = _clean(witness_name, what="witness's name", field="witness_name", longest=120)
+    role = _clean(witness_role, what="witness's role", field="witness_role", longest=120)
+    value = _clean(witness_value, what="witness value", field="witness_value", longest=WITNESS_VALUE_MAX)
+    if audit_round.frozen_at is None or audit_round.frozen_population_sha256 is None:
+        raise DomainError("Freeze the population before the draw", field="witness_value")
+    if _population_hash(audit_round) != audit_round.frozen_population_sha256:
+        raise DomainError(
+            "The eligible population has changed since it was frozen: freeze it again and show the new "
+            "fingerprint to the witness",
+            field="witness_value",
+        )
+    witnessed = Witnessed(
+        server_random=secrets.token_hex(32),
+        witness_value=value,
+        witness_name=name,
+        witness_role=role,
+        frozen_by=audit_round.frozen_by or "unknown",
+        frozen_at=audit_round.frozen_at,
+    )
+    return _draw(audit_round, size=size, seed=None, min_per_stratum=min_per_stratum, witnessed=witnessed)
+
+
+def _draw(
+    audit_round: AuditRound,
+    *,
+    size: int | None,
+    seed: str | None,
+    stratify_by: str | None = None,
+    min_per_stratum: bool | None,
+    exclude_within_months: int | None = None,
+    witnessed: Witnessed | None = None,
+) -> dict[str, Any]:
     ensure_open(audit_round)  # a cancelled round is never drawn (issue 13)
     if audit_round.drawn_at is not None:
         raise DomainError("A sample has already been drawn for this round", field="size")
@@ -51,7 +178,7 @@ def draw_sample(
     population = eligible_population(audit_round, stratify_by=stratify_by, exclude_within_months=months)
     if not population.eligible:
         raise DomainError("No cases are eligible: import the population or widen the round's filter", field="size")
-    actor, now, seed = current_actor(), utcnow(), seed or new_seed()
+    actor, now = current_actor(), utcnow()
     warning = blank_stratum_warning(population, stratify_by)  # shown on the round page before the draw too
     try:
         certificate = build_certificate(
@@ -64,9 +191,11 @@ def draw_sample(
             exclusions=population.exclusions,
             min_per_stratum=min_one,
             stratify_by=None if stratify_by == "none" else stratify_by,
+            witnessed=witnessed,
         )
     except SamplingError as error:
-        raise DomainError(str(error), field="size") from None
+        raise DomainError(str(error), field="size" if witnessed is None else "witness_value") from None
+    seed = certificate["seed"]
     audit_round.sample_size, audit_round.stratify_by, audit_round.min_per_stratum = size, stratify_by, min_one
     audit_round.exclude_audited_within_months = months
     audit_round.seed, audit_round.drawn_at, audit_round.drawn_by = seed, now, actor.email
@@ -77,20 +206,25 @@ def draw_sample(
         for position, ref in enumerate(refs):
             audit_round.sampled.append(SampledCase(case_id=case_ids[ref], stratum=stratum, position=position))
     db.session.flush()
-    record_event(
-        "sample_drawn",
-        object_type="round",
-        object_id=audit_round.id,
-        details={
-            "algorithm": "hashrank-v1",
-            "seed": seed,
-            "size": size,
-            "stratify_by": stratify_by,
-            "population_sha256": certificate["population_sha256"],
-            "sample": certificate["sample"],
-            "blank_stratum_percent": warning.percent if warning else None,
-        },
-    )
+    details: dict[str, Any] = {
+        "algorithm": f"hashrank-v{certificate['version']}",
+        "seed": seed,
+        "size": size,
+        "stratify_by": stratify_by,
+        "population_sha256": certificate["population_sha256"],
+        "sample": certificate["sample"],
+        "blank_stratum_percent": warning.percent if warning else None,
+    }
+    if witnessed is not None:
+        audit_round.witnessed_by = f"{witnessed.witness_name} ({witnessed.witness_role})"[:254]
+        db.session.flush()
+        details |= {
+            "server_random": witnessed.server_random,
+            "witness_value": witnessed.witness_value,
+            "witness_name": witnessed.witness_name,
+            "witness_role": witnessed.witness_role,
+        }
+    record_event("sample_drawn", object_type="round", object_id=audit_round.id, details=details)
     return certificate
 
 

@@ -54,9 +54,16 @@ class AgencyAudit(Model):
     moderated_grade: Mapped[str | None] = mapped_column(String(40))
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Blind moderation: the moderator's own grade, recorded before they saw the auditor's, and the auditor's grade
+    # at that moment (the pair stands even if the audit is returned and re-graded later).
+    blind_grade: Mapped[str | None] = mapped_column(String(40))
+    blind_auditor_grade: Mapped[str | None] = mapped_column(String(40))
+    blind_graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    blind_graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     assignment: Mapped[Assignment] = relationship(backref=backref("audit", uselist=False))
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
+    blind_graded_by: Mapped[User | None] = relationship(foreign_keys=[blind_graded_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 

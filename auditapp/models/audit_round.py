@@ -39,6 +39,8 @@ class AuditRound(Model):
     stratify_by: Mapped[str] = mapped_column(String(20), default="none")
     min_per_stratum: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     peers_not_from_case_locality: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Blind moderation (issue 14): the moderator records their own grade before seeing the auditor's.
+    blind_moderation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     max_load: Mapped[int | None] = mapped_column(Integer)
     agencies: Mapped[list[str]] = mapped_column(JSON, default=list)  # multi-agency rounds: agency names
     lead_agency: Mapped[str | None] = mapped_column(String(120))
@@ -49,6 +51,11 @@ class AuditRound(Model):
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     drawn_by: Mapped[str | None] = mapped_column(String(254))
     certificate: Mapped[str | None] = mapped_column(Text)  # the sampling certificate, JSON
+    # A witnessed draw (hashrank-v2, issue 14): the population frozen, and its fingerprint shown to the witness.
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    frozen_by: Mapped[str | None] = mapped_column(String(254))
+    frozen_population_sha256: Mapped[str | None] = mapped_column(String(64))
+    witnessed_by: Mapped[str | None] = mapped_column(String(254))  # "name (role)" of the draw's witness
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # under the retention policy
     # The audit tool pinned when the round is created: a later version never changes this round.
     tool_key: Mapped[str] = mapped_column(

@@ -87,3 +87,25 @@ class ModerationForm(FlaskForm):
         if self.decision.data == ModerationDecision.REGRADED:
             return self.reason.data, self.grade.data or None
         return None, None
+
+
+class BlindGradeForm(FlaskForm):
+    """The moderator's own overall grade in a blind-moderated round, given before the auditor's is shown."""
+
+    blind_grade = RadioField(
+        "Your own overall grade",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("outstanding", "Outstanding"),
+                ("good", "Good"),
+                ("requires_improvement", "Requires improvement"),
+                ("inadequate", "Inadequate"),
+            ]
+        ),
+        description="Grade the work with the child from the answers and evidence. You will see the auditor's "
+        "grade once yours is saved, and you cannot change yours after that.",
+        validators=[DataRequired(message="Select your own grade")],
+        validate_choice=False,  # an unknown grade is refused by the domain, in words
+    )
+    submit = SubmitField("Save my grade and show the auditor's", widget=GovSubmitInput())

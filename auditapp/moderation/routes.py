@@ -7,10 +7,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from auditapp.domain import audits as audit_domain
 from auditapp.domain.concerns import acknowledge, view_concern
 from auditapp.domain.errors import DomainError
-from auditapp.domain.moderation import DECISIONS, moderate
+from auditapp.domain.moderation import (
+    DECISIONS,
+    GRADE_LABELS,
+    blind_pending,
+    blinded_sections,
+    moderate,
+    record_blind_grade,
+)
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import AgencyAudit, Role, SafeguardingConcern
-from auditapp.moderation.forms import AcknowledgeForm, ModerationForm
+from auditapp.moderation.forms import AcknowledgeForm, BlindGradeForm, ModerationForm
 from auditapp.security.access import register_loader, requires_role
 
 bp = Blueprint("moderation", __name__)
@@ -22,8 +29,10 @@ coordinator = requires_role(Role.QA_COORDINATOR)
 @bp.route("/audits/<int:audit_id>", methods=["GET", "POST"])
 @coordinator
 def moderate_audit(audit: AgencyAudit):
-    form = ModerationForm()
     audit_round = audit.assignment.sampled_case.round
+    if blind_pending(audit):
+        return _blind_grade(audit)
+    form = ModerationForm()
     if form.validate_on_submit():
         comment, grade = form.chosen()  # only the chosen decision's fields: the others may hold stale text
         try:
@@ -45,11 +54,44 @@ def moderate_audit(audit: AgencyAudit):
         tool=tool,
         sections=audit_domain.answers_by_section(audit, tool),
         decisions=DECISIONS,
+        grade_labels=GRADE_LABELS,
         grades={c.value: c.label for c in form.grade.choices},
         from_home=request.args.get("from") == "home",
         case=audit.assignment.sampled_case.case,
         audit_round=audit_round,
     )  # 200: moderate() checks before writing; the view is kept
+
+
+def _blind_grade(audit: AgencyAudit):
+    """A blind-moderated round: the moderator gives their own grade first; the auditor's grade and grade-bearing
+    answers are left out of the page until it is saved."""
+    form = BlindGradeForm()
+    audit_round = audit.assignment.sampled_case.round
+    if form.validate_on_submit():
+        try:
+            record_blind_grade(audit, grade=form.blind_grade.data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("Your grade is saved. The auditor's grade and answers are now shown.", "success")
+            again = url_for("moderation.moderate_audit", audit_id=audit.id)
+            return redirect(again + "?from=home" if request.args.get("from") == "home" else again)
+    audit_domain.record_view(audit)
+    tool = audit_domain.tool_for(audit_round)
+    return render_template(
+        "moderation/moderate.html",
+        form=form,
+        blind=True,
+        audit=audit,
+        tool=tool,
+        sections=blinded_sections(audit_domain.answers_by_section(audit, tool), tool),
+        decisions=DECISIONS,
+        grade_labels=GRADE_LABELS,
+        grades={},
+        from_home=request.args.get("from") == "home",
+        case=audit.assignment.sampled_case.case,
+        audit_round=audit_round,
+    )  # 200 as for the decision: the view is kept
 
 
 @bp.route("/concerns/<int:concern_id>", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from auditapp.reports.report_types import ReportData
 from auditapp.unit_of_work import transactional
 
 report_cli = AppGroup("report", help="Write a round's board report (HTML or PDF).")
@@ -16,14 +17,25 @@ report_cli = AppGroup("report", help="Write a round's board report (HTML or PDF)
 _AS_OF = click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-    help="The report's date (UTC; default now): ages and overdue actions are worked out at it, "
-    "and the same data and date give the same report.",
+    help="The report's date (UTC; default now): the report counts only what existed then (audits submitted, "
+    "findings and actions written by it), ages and overdue actions are worked out at it, and the same data and "
+    "date give the same report. It cannot be before the day of the round's draw.",
 )
 _OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 
 
 def _as_of(value: datetime | None) -> datetime:
     return value.replace(tzinfo=UTC) if value else datetime.now(UTC).replace(microsecond=0)
+
+
+def _build(round_id: int, as_of: datetime | None) -> ReportData:
+    """The round's report as it stood at ``--as-of`` (or now); a date before the draw is refused."""
+    from auditapp.domain.rounds import get_round
+    from auditapp.reports.report_data import build_report
+
+    return build_report(  # a DomainError becomes the command's error message (transactional)
+        get_round(round_id), as_of=_as_of(as_of), partnership=current_app.config["PARTNERSHIP_NAME"], as_it_stood=True
+    )
 
 
 @report_cli.command("html")
@@ -33,13 +45,9 @@ def _as_of(value: datetime | None) -> datetime:
 @transactional
 def html_command(round_id: int, output: Path, as_of: datetime | None) -> None:
     """Write the round's report as one HTML document (the print version, styled by the app's print CSS)."""
-    from auditapp.domain.rounds import get_round
-    from auditapp.reports.render import render_report_html
+    from auditapp.reports.render import render_data_html
 
-    html = render_report_html(
-        get_round(round_id), as_of=_as_of(as_of), partnership=current_app.config["PARTNERSHIP_NAME"], for_pdf=True
-    )
-    output.write_text(html, encoding="utf-8")
+    output.write_text(render_data_html(_build(round_id, as_of), for_pdf=True), encoding="utf-8")
     click.echo(f"Wrote the report to {output}")
 
 
@@ -52,11 +60,8 @@ def pdf_command(round_id: int, output: Path, as_of: datetime | None) -> None:
     """Write the round's report as a tagged PDF (PDF/UA-1)."""
     import hashlib
 
-    from auditapp.domain.rounds import get_round
-    from auditapp.reports.render import render_report_pdf
+    from auditapp.reports.render import html_to_pdf, render_data_html
 
-    pdf, pages = render_report_pdf(
-        get_round(round_id), as_of=_as_of(as_of), partnership=current_app.config["PARTNERSHIP_NAME"]
-    )
+    pdf, pages = html_to_pdf(render_data_html(_build(round_id, as_of), for_pdf=True))
     output.write_bytes(pdf)
     click.echo(f"Wrote the report to {output}: {pages} pages, SHA-256 {hashlib.sha256(pdf).hexdigest()}")

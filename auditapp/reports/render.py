@@ -21,7 +21,14 @@ from auditapp.models import AuditRound
 from auditapp.reports import charts
 from auditapp.reports.report_data import build_report
 from auditapp.reports.report_types import Interim, ReportData, Version
-from auditapp.stats import SMALL_N, ProportionResult
+from auditapp.stats import (
+    SMALL_N,
+    Agreement,
+    ClusteredProportion,
+    ProportionResult,
+    percent_text,
+    round_half_up,
+)
 
 log = logging.getLogger(__name__)
 
@@ -180,12 +187,14 @@ def fmt_datetime(value: datetime) -> str:
     return f"{fmt_date(value.date())} at {time} (UTC)"
 
 
-def pct(result: ProportionResult) -> str:
-    return "No answers" if result.percent is None else f"{result.percent:.0f}%"
+def pct(result: ProportionResult | ClusteredProportion | Agreement) -> str:
+    """A result's percentage, whole, halves rounded up (62.5% shows as 63%)."""
+    return percent_text(result.percent)
 
 
-def interval(result: ProportionResult) -> str:
+def interval(result: ProportionResult | ClusteredProportion) -> str:
     if result.interval is None:
         return "Not available"
     low, high = result.interval
-    return f"{100 * low:.0f}%\u00a0to\u00a0{100 * high:.0f}%"  # no-break spaces: the range never wraps
+    # no-break spaces: the range never wraps
+    return f"{round_half_up(100 * low)}%\u00a0to\u00a0{round_half_up(100 * high)}%"

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from auditapp.domain.audits import tool_for
+from auditapp.domain.errors import DomainError
 from auditapp.domain.moderation import moderation_agreement
 from auditapp.domain.sampling import certificate_of
 from auditapp.extensions import db
@@ -36,8 +37,9 @@ from auditapp.reports.report_types import (
     ReportData,
     Trend,
 )
+from auditapp.reports.trend import build_trend
 from auditapp.sampling.certificate import VERIFY_COMMAND
-from auditapp.stats import grade_distribution, proportion
+from auditapp.stats import SMALL_N, clustered_proportion, grade_distribution, proportion
 from auditapp.tools import GRADE_OPTIONS
 from auditapp.tools.model import YES_NO_NA
 from auditapp.vocabulary import ActionStatus, AuditState
@@ -45,8 +47,6 @@ from auditapp.vocabulary import ActionStatus, AuditState
 #: Only these audits count in results: in-progress and returned audits are not finished work.
 COUNTED_STATES = (AuditState.SUBMITTED, AuditState.MODERATED)
 GRADE_LABELS = dict(GRADE_OPTIONS)
-#: At most this many rounds (the newest, this one included) in the trend.
-TREND_ROUNDS = 6
 STRATIFY_WORDS = {
     "none": "Not stratified",
     "locality": "Locality",
@@ -65,20 +65,27 @@ class _Audited:
     joints: dict[int, JointDiscussion]
 
 
-def build_report(audit_round: AuditRound, *, as_of: datetime, partnership: str = "") -> ReportData:
+def build_report(
+    audit_round: AuditRound, *, as_of: datetime, partnership: str = "", as_it_stood: bool = False
+) -> ReportData:
     """Build the board report of ``audit_round`` as it stands at ``as_of`` (used for overdue flags and ages).
 
-    Raises DomainError when the round has no sample yet.
+    With ``as_it_stood`` (``auditapp report --as-of``) only what existed at ``as_of`` counts: audits submitted,
+    joint discussions completed, findings and actions written by then. Raises DomainError when the round has no
+    sample yet, or when ``as_it_stood`` and ``as_of`` is before the day of the draw.
     """
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)  # naive: taken as UTC, as the database does
+    until = as_of if as_it_stood else None
+    if until is not None:
+        refuse_before_draw(audit_round, as_of)
     certificate = certificate_of(audit_round)
     tool = tool_for(audit_round)
-    audited = _load(audit_round)
+    audited = _load(audit_round, until)
     pairs = [pair for s in audited.sampled for pair in audited.audits.get(s.id, [])]  # in sample order
     labels = {s.case.case_ref: f"Case {i}" for i, s in enumerate(audited.sampled, start=1)}
     scrub = _scrubber(labels, {s.case.worker for s in audited.sampled if s.case.worker})
-    questions = _question_results(tool, [a.answers for _, a in pairs])
-    findings, actions = _findings(audit_round, tool, labels, scrub, as_of)
+    questions = _question_results(tool, [(asg.sampled_case_id, a.answers) for asg, a in pairs])
+    findings, actions = _findings(audit_round, tool, labels, scrub, as_of, until)
     auditor_grades = grade_distribution(a.answers.get("overall_grade") for _, a in pairs)
     moderated_grades = grade_distribution(a.moderated_grade for _, a in pairs if a.state == AuditState.MODERATED)
     counts = {
@@ -108,8 +115,8 @@ def build_report(audit_round: AuditRound, *, as_of: datetime, partnership: str =
         questions=questions,
         auditor_grades=auditor_grades,
         moderated_grades=moderated_grades,
-        trend=_trend(audit_round, tool),
-        agencies=_agencies(pairs, [q.question_id for q in questions]),
+        trend=_trend(audit_round, tool, until),
+        agencies=_agencies(pairs, {q.id: q.meets_standard for q in yes_no_questions(tool)}),
         findings=findings,
         actions=actions,
         cases=[_case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub) for s in audited.sampled],
@@ -117,7 +124,7 @@ def build_report(audit_round: AuditRound, *, as_of: datetime, partnership: str =
     )
 
 
-def _load(audit_round: AuditRound) -> _Audited:
+def _load(audit_round: AuditRound, until: datetime | None = None) -> _Audited:
     sampled = list(
         db.session.scalars(
             select(SampledCase)
@@ -129,24 +136,27 @@ def _load(audit_round: AuditRound) -> _Audited:
             )
         )
     )
-    rows = db.session.execute(
+    counted = (
         select(Assignment, AgencyAudit)
         .join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
         .join(SampledCase, SampledCase.id == Assignment.sampled_case_id)
         .where(SampledCase.round_id == audit_round.id, AgencyAudit.state.in_(COUNTED_STATES))
         .order_by(Assignment.lead.desc(), Assignment.id)
     )
+    if until is not None:  # as it stood: only audits submitted by then
+        counted = counted.where(AgencyAudit.submitted_at <= until)
+    rows = db.session.execute(counted)
     audits: dict[int, list[tuple[Assignment, AgencyAudit]]] = {}
     for assignment, audit in rows:
         audits.setdefault(assignment.sampled_case_id, []).append((assignment, audit))
-    joints = {
-        j.sampled_case_id: j
-        for j in db.session.scalars(
-            select(JointDiscussion)
-            .join(SampledCase)
-            .where(SampledCase.round_id == audit_round.id, JointDiscussion.completed_at.is_not(None))
-        )
-    }  # not drafts
+    completed = (
+        select(JointDiscussion)
+        .join(SampledCase)
+        .where(SampledCase.round_id == audit_round.id, JointDiscussion.completed_at.is_not(None))
+    )  # not drafts
+    if until is not None:  # as it stood: only discussions completed by then
+        completed = completed.where(JointDiscussion.completed_at <= until)
+    joints = {j.sampled_case_id: j for j in db.session.scalars(completed)}
     return _Audited(sampled=sampled, audits=audits, joints=joints)
 
 
@@ -162,19 +172,31 @@ def yes_no_questions(tool) -> list:
     return [q for q in tool.questions if q.type == YES_NO_NA]  # the questions the results and trend count
 
 
-def _question_results(tool, answers: list[dict[str, str]]) -> list[QuestionResult]:
+def _question_results(tool, answers: list[tuple[int, dict[str, str]]]) -> list[QuestionResult]:
+    """% meeting the standard per yes/no question, from (child, answers) pairs: one pair per agency audit, so
+    audits of the same child form a cluster and the interval allows for it."""
     sections = {s.id: s.title for s in tool.sections}
     results = []
     for question in yes_no_questions(tool):
-        counted = Counter(a.get(question.id) for a in answers)
-        n = counted["yes"] + counted["no"]
+        meets = question.meets_standard
+        per_child: dict[int, list[int]] = {}  # child -> [meeting the standard, answered yes or no]
+        not_applicable = 0
+        for child, given in answers:
+            value = given.get(question.id)
+            if value in ("yes", "no"):
+                counts = per_child.setdefault(child, [0, 0])
+                counts[0] += value == meets
+                counts[1] += 1
+            elif value == "not_applicable":
+                not_applicable += 1
         results.append(
             QuestionResult(
                 question_id=question.id,
                 section=sections[question.section_id],
                 text=question.text,
-                result=proportion(k=counted["yes"], n=n),
-                not_applicable=counted["not_applicable"],
+                result=clustered_proportion([(k, n) for k, n in per_child.values()]),
+                not_applicable=not_applicable,
+                meets_standard=meets,
             )
         )
     return results
@@ -207,56 +229,41 @@ def _method(audit_round: AuditRound, certificate: dict, audited: _Audited) -> Me
     )
 
 
-def _trend(audit_round: AuditRound, tool) -> Trend:
-    """% yes per yes/no question in this round and earlier rounds that used the same tool key."""
-    if audit_round.drawn_at is None:
-        return Trend(rounds=[audit_round.name], rows=[])
-    rounds = list(
-        db.session.scalars(
-            select(AuditRound)
-            .where(
-                AuditRound.tool_key == audit_round.tool_key,
-                AuditRound.drawn_at.is_not(None),
-                AuditRound.drawn_at <= audit_round.drawn_at,
-            )
-            .order_by(AuditRound.drawn_at.desc(), AuditRound.id.desc())
-            .limit(TREND_ROUNDS)
+def refuse_before_draw(audit_round: AuditRound, as_of: datetime) -> None:
+    """Raise DomainError when ``as_of`` is before the day the round's sample was drawn (nothing existed then)."""
+    drawn = audit_round.drawn_at
+    if drawn is not None and as_of.date() < drawn.date():
+        raise DomainError(
+            f"The report cannot be as of {as_of.day} {as_of:%B %Y}: the sample for {audit_round.name} was drawn "
+            f"on {drawn.day} {drawn:%B %Y}. Give a date on or after the draw."
         )
-    )[::-1]
-    answers: dict[int, list[dict[str, str]]] = {r.id: [] for r in rounds}
-    for round_id, given in db.session.execute(
-        select(SampledCase.round_id, AgencyAudit.answers)
-        .join(Assignment, Assignment.sampled_case_id == SampledCase.id)
-        .join(AgencyAudit, AgencyAudit.assignment_id == Assignment.id)
-        .where(
-            SampledCase.round_id.in_(list(answers)),
-            SampledCase.replaced.is_(False),
-            AgencyAudit.state.in_(COUNTED_STATES),
-        )
-    ):
-        answers[round_id].append(given)
-    per_round = [_question_results(tool, answers[r.id]) for r in rounds]  # this round's tool's questions, by id
-    rows = [
-        (first.text, [None if (p := results[i].result.percent) is None else round(p) for results in per_round])
-        for i, first in enumerate(per_round[-1])
-    ]
-    return Trend(rounds=[r.name for r in rounds], rows=rows)
 
 
-def _agencies(pairs: list[tuple[Assignment, AgencyAudit]], questions: list[str]) -> list[AgencyResult]:
-    grouped: dict[str, list[AgencyAudit]] = {}
+def _trend(audit_round: AuditRound, tool, as_of: datetime | None = None) -> Trend:
+    """The trend against earlier comparable rounds (reports/trend.py has the rules)."""
+    return build_trend(audit_round, tool, as_of=as_of, questions=yes_no_questions(tool), describe=_filter_words)
+
+
+def _agencies(pairs: list[tuple[Assignment, AgencyAudit]], questions: dict[str, str]) -> list[AgencyResult]:
+    """Per agency: its yes or no answers pooled (``questions`` maps each question to the answer meeting the
+    standard) and its moderated grades; the auditors' own grades are not used here."""
+    grouped: dict[str, list[tuple[Assignment, AgencyAudit]]] = {}
     for assignment, audit in pairs:
-        grouped.setdefault(agency_of(assignment), []).append(audit)
+        grouped.setdefault(agency_of(assignment), []).append((assignment, audit))
     results = []
     for agency in sorted(grouped):
-        audits = grouped[agency]
-        values = [a.answers.get(q) for a in audits for q in questions]
+        audits = [audit for _, audit in grouped[agency]]
+        values = [(a.answers.get(q), meets) for a in audits for q, meets in questions.items()]
+        answered = [(value, meets) for value, meets in values if value in ("yes", "no")]
+        moderated = [a for a in audits if a.state == AuditState.MODERATED]
         results.append(
             AgencyResult(
                 agency=agency,
                 audits=len(audits),
-                yes=proportion(k=values.count("yes"), n=values.count("yes") + values.count("no")),
-                grades=grade_distribution(a.answers.get("overall_grade") for a in audits),
+                yes=proportion(k=sum(1 for value, meets in answered if value == meets), n=len(answered)),
+                grades=grade_distribution(a.moderated_grade for a in moderated),
+                children=len({asg.sampled_case_id for asg, _ in grouped[agency]}),
+                awaiting_moderation=len(audits) - len(moderated),
             )
         )
     return results
@@ -277,6 +284,7 @@ def _findings(
     labels: dict[str, str],
     scrub,
     as_of: datetime,
+    until: datetime | None = None,
 ) -> tuple[list[FindingItem], list[ActionItem]]:
     texts = {q.id: q.text for q in tool.questions}
     found = db.session.scalars(
@@ -290,6 +298,8 @@ def _findings(
     )
     findings, actions = [], []
     for finding in found:
+        if until is not None and finding.created_at > until:  # as it stood: written later
+            continue
         cases = sorted(
             {labels.get(ref, "a case outside this sample") for ref in finding.case_refs},
             key=lambda label: (len(label), label),
@@ -305,6 +315,8 @@ def _findings(
             )
         )
         for action in finding.actions:
+            if until is not None and action.created_at > until:
+                continue
             # As the report stood at as_of: a later update is not shown (and would make the dates read oddly).
             latest = next((u for u in reversed(action.updates) if u.created_at <= as_of), None)
             actions.append(
@@ -384,8 +396,8 @@ def _summary(counts: dict[str, int], auditor: dict[str, int], moderated: dict[st
         )
     if small_n:
         lines.append(
-            "Some results rest on fewer than 10 audits. They describe these children’s files and are "
-            "marked with a warning: they are not a reliable measure for all children."
+            f"Some results rest on the files of fewer than {SMALL_N} children. They describe these children’s "
+            "files and are marked with a warning: they are not a reliable measure for all children."
         )
     if counts["actions"]:
         lines.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from auditapp.stats import Agreement, ProportionResult
+from auditapp.stats import Agreement, ClusteredProportion, ProportionResult
 
 
 @dataclass(frozen=True)
@@ -40,22 +40,44 @@ class QuestionResult:
     question_id: str
     section: str
     text: str
-    result: ProportionResult  # k = yes, n = yes + no (not applicable left out)
+    result: ClusteredProportion  # k = answers meeting the standard, n = yes + no (not applicable left out),
+    # with the interval widened for clustering by child and the small-n flag counting children
     not_applicable: int
+    meets_standard: str = "yes"  # the answer that meets the standard: "yes", or "no" where a yes is a concern
+
+
+@dataclass(frozen=True)
+class TrendRound:
+    name: str
+    drawn_on: date | None
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One question across the trend's rounds: a result per round, or None where it was not comparable."""
+
+    text: str
+    results: list[ProportionResult | None]  # None: its wording changed (or it was not asked) in that round
+    comparable: bool  # False when its wording differs in any earlier round
 
 
 @dataclass(frozen=True)
 class Trend:
-    rounds: list[str]  # round names, oldest first; the last is this round
-    rows: list[tuple[str, list[float | None]]]  # (question text, % yes per round)
+    rounds: list[str]  # round names, oldest first by draw date; the last is this round
+    rows: list[tuple[str, list[float | None]]]  # (question text, % yes per round): the chart's comparable rows
+    points: list[TrendRound] = field(default_factory=list)  # the rounds with their draw dates
+    table: list[TrendRow] = field(default_factory=list)  # every question, with n and the Wilson interval
+    notes: list[str] = field(default_factory=list)  # plain notes: populations that differ
 
 
 @dataclass(frozen=True)
 class AgencyResult:
     agency: str
     audits: int
-    yes: ProportionResult
-    grades: dict[str, int]
+    yes: ProportionResult  # every yes or no answer in its audits pooled: k = those meeting the standard
+    grades: dict[str, int]  # moderated grades only
+    children: int = 0  # the children its audits are about (the small-number warning counts these)
+    awaiting_moderation: int = 0  # its counted audits not moderated yet (so not in ``grades``)
 
 
 @dataclass(frozen=True)

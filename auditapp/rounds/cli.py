@@ -14,7 +14,7 @@ from auditapp.unit_of_work import transactional
 from auditapp.vocabulary import AuditorType, RoundMode
 
 rounds_cli = AppGroup("rounds", help="Create and list audit rounds.")
-sample_cli = AppGroup("sample", help="Draw, replace and verify a round's sample (hashrank-v1).")
+sample_cli = AppGroup("sample", help="Freeze, draw (witnessed, hashrank-v2), replace and verify a round's sample.")
 assign_cli = AppGroup("assign", help="Assign auditors to a round's sampled cases.")
 
 
@@ -82,36 +82,51 @@ def list_rounds_command() -> None:
         click.echo(f"{audit_round.id}\t{audit_round.name}\t{audit_round.status}")
 
 
+@sample_cli.command("freeze")
+@click.argument("round_id", type=int)
+@transactional
+def freeze_command(round_id: int) -> None:
+    """Freeze the round's eligible population before a witnessed draw; prints its fingerprint for the witness."""
+    from auditapp.domain.sampling import freeze_population
+
+    fingerprint = freeze_population(_round(round_id))
+    click.echo(f"Population frozen. Show the witness its fingerprint: {fingerprint}")
+
+
 @sample_cli.command("draw")
 @click.argument("round_id", type=int)
 @click.option("--size", type=int)
-@click.option("--seed")
-@click.option("--stratify-by", type=click.Choice(list(STRATIFY_FIELDS)))
 @click.option("--min-per-stratum", is_flag=True, default=None)
-@click.option("--exclude-audited-within-months", type=int)
+@click.option("--witness-name", required=True, help="the witness's full name (a second person)")
+@click.option("--witness-role", required=True, help="for example: independent scrutineer")
+@click.option("--witness-value", prompt="Witness value (entered by the witness)", help="made up by the witness")
 @transactional
 def draw_command(
     round_id: int,
     size: int | None,
-    seed: str | None,
-    stratify_by: str | None,
     min_per_stratum: bool | None,
-    exclude_audited_within_months: int | None,
+    witness_name: str,
+    witness_role: str,
+    witness_value: str,
 ) -> None:
-    """Draw the round's sample; prints a header line then one sampled case reference per line."""
-    from auditapp.domain.sampling import draw_sample
+    """Draw the frozen population, witnessed (hashrank-v2); prints a header line then one case reference a line.
 
-    certificate = draw_sample(
+    Nobody chooses the seed: it is derived from a random value the server draws now, the witness value and the
+    frozen population's fingerprint. Run ``sample freeze`` first.
+    """
+    from auditapp.domain.sampling import draw_witnessed
+
+    certificate = draw_witnessed(
         _round(round_id),
         size=size,
-        seed=seed,
-        stratify_by=stratify_by,
         min_per_stratum=min_per_stratum,
-        exclude_within_months=exclude_audited_within_months,
+        witness_name=witness_name,
+        witness_role=witness_role,
+        witness_value=witness_value,
     )
     click.echo(
         f"Sample of {len(certificate['sample'])} from {certificate['population_size']} eligible cases "
-        f"(hashrank-v1, seed {certificate['seed']}):"
+        f"(hashrank-v2, witnessed by {witness_name}, seed {certificate['seed']}):"
     )
     for ref in certificate["sample"]:
         click.echo(ref)

@@ -111,6 +111,11 @@ class RoundForm(FlaskForm):
     peers_not_from_case_locality = BooleanField(
         "Peer auditors must not come from the case's locality", widget=GovCheckboxInput()
     )
+    blind_moderation = BooleanField(
+        "Moderate blind: the moderator gives their own grade before seeing the auditor's",
+        widget=GovCheckboxInput(),
+        description="The agreement between moderators and auditors is then an independent check",
+    )
     max_load = GovIntegerField(
         "Most cases for one auditor in this round",
         widget=GovTextInput(),
@@ -130,12 +135,39 @@ class RoundForm(FlaskForm):
         return pairs
 
 
+class FreezeForm(FlaskForm):
+    submit = SubmitField("Freeze the population", widget=GovSubmitInput())
+
+
 class DrawForm(FlaskForm):
-    seed = StringField(
-        "Seed",
+    """A witnessed draw (hashrank-v2): nobody chooses the seed; the witness adds a value of their own."""
+
+    witness_name = StringField(
+        "Witness's full name",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=200)],
-        description="Leave blank for a random seed. Anyone can repeat the draw with the seed.",
+        validators=[
+            DataRequired(message="Enter the witness's full name"),
+            Length(max=120, message="The witness's name must be 120 characters or fewer"),
+        ],
+        description="A second person, not the one who froze the population",
+    )
+    witness_role = StringField(
+        "Witness's role",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(message="Enter the witness's role"),
+            Length(max=120, message="The witness's role must be 120 characters or fewer"),
+        ],
+        description="For example, independent scrutineer or chair of the Board",
+    )
+    witness_value = StringField(
+        "Witness value",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(message="Enter the witness value"),
+            Length(max=200, message="The witness value must be 200 characters or fewer"),
+        ],
+        description="Words or numbers the witness makes up now, after seeing the population's fingerprint",
     )
     submit = SubmitField("Draw the sample", widget=GovSubmitInput())
 

@@ -10,7 +10,7 @@ from auditapp.domain import org, round_views
 from auditapp.domain import round_overview as overview
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import RoundSettings, create_round, list_rounds
-from auditapp.domain.sampling import draw_sample
+from auditapp.domain.sampling import draw_witnessed, freeze_population
 from auditapp.domain.stratum_warning import blank_stratum_warning
 from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
 from auditapp.forms import add_domain_error, choices, render_form
@@ -19,6 +19,7 @@ from auditapp.rounds.blueprint import bp, coordinator
 from auditapp.rounds.forms import (
     AutoAssignForm,
     DrawForm,
+    FreezeForm,
     RemoveAssignmentForm,
     RoundForm,
 )
@@ -65,6 +66,7 @@ def new():
             min_per_stratum=form.min_per_stratum.data,
             exclude_audited_within_months=form.exclude_audited_within_months.data,
             peers_not_from_case_locality=form.peers_not_from_case_locality.data,
+            blind_moderation=bool(form.blind_moderation.data),
             max_load=form.max_load.data,
             agencies=form.agencies.data or [],
             lead_agency=form.lead_agency.data or None,
@@ -85,6 +87,11 @@ def new():
 @bp.route("/<int:round_id>")
 @coordinator
 def show(round: AuditRound):
+    return _show(round)
+
+
+def _show(round: AuditRound, draw_form: DrawForm | None = None):
+    """The round page; with a failed ``draw_form`` its errors are shown and the answer is 400."""
     from auditapp.domain.audits import round_progress, tool_for
     from auditapp.domain.moderation import moderation_agreement, moderation_queue
     from auditapp.models.types import utcnow
@@ -94,8 +101,10 @@ def show(round: AuditRound):
     progress = {p.sampled.id: p for p in cases}
     counts = overview.progress(cases, today=today)
     round_views.view_round(round)
-    return render_template(
+    page = render_template(
         "rounds/show.html",
+        form=draw_form,
+        freeze_form=FreezeForm(),
         round=round,
         counts=counts,
         next_step=overview.next_step(round, counts),
@@ -109,12 +118,26 @@ def show(round: AuditRound):
         replaced=overview.replaced_rows(round),
         locked=overview.is_locked(round),
         rules=overview.rules(),
-        draw_form=DrawForm(),
+        draw_form=draw_form or DrawForm(formdata=None),
         auto_form=AutoAssignForm(),
         remove_form=RemoveAssignmentForm(),
         stratify_label=STRATIFY_FIELDS.get(round.stratify_by, round.stratify_by),
         tool_title=tool_for(round).title,
     )
+    return (page, 400) if draw_form is not None else page
+
+
+@bp.route("/<int:round_id>/freeze", methods=["POST"])
+@coordinator
+def freeze(round: AuditRound):
+    if FreezeForm().validate_on_submit():
+        try:
+            freeze_population(round)
+        except DomainError as error:
+            flash(f"The population was not frozen: {error.message}")
+        else:
+            flash("Population frozen: show its fingerprint to the witness before the draw", "success")
+    return redirect(url_for("rounds.show", round_id=round.id, _anchor="draw"))
 
 
 @bp.route("/<int:round_id>/draw", methods=["POST"])
@@ -123,12 +146,21 @@ def draw(round: AuditRound):
     form = DrawForm()
     if form.validate_on_submit():
         try:
-            certificate = draw_sample(round, seed=form.seed.data or None)
+            certificate = draw_witnessed(
+                round,
+                witness_name=form.witness_name.data or "",
+                witness_role=form.witness_role.data or "",
+                witness_value=form.witness_value.data or "",
+            )
         except DomainError as error:
-            flash(f"The sample was not drawn: {error.message}")
+            add_domain_error(form, error)
         else:
-            flash(f"Sample of {len(certificate['sample'])} drawn from {certificate['population_size']} eligible cases")
-    return redirect(url_for("rounds.show", round_id=round.id))
+            flash(
+                f"Sample of {len(certificate['sample'])} drawn from {certificate['population_size']} eligible cases",
+                "success",
+            )
+            return redirect(url_for("rounds.show", round_id=round.id))
+    return _show(round, draw_form=form)
 
 
 @bp.route("/<int:round_id>/certificate.json")

@@ -6,6 +6,10 @@ Fields (in this order):
 - ``algorithm`` ("hashrank"), ``version`` (1) - together the published algorithm ``hashrank-v1``;
 - ``how_to_verify``: the command that checks the certificate;
 - ``seed``, ``drawn_by``, ``drawn_at`` (ISO 8601, UTC, ``Z``);
+- hashrank-v2 only (a witnessed draw, issue 14): ``server_random`` (drawn by the server at the moment of the
+  draw), ``witness_value`` (entered by the witness), ``seed_derivation`` (how the seed follows from them),
+  ``frozen_by``, ``frozen_at`` (who froze the population, when), ``witnessed_by`` (``{name, role}``),
+  ``draw_attempts`` (every draw attempt of the round: exactly one), ``filter_sha256`` (the filter's fingerprint);
 - ``filter`` (as given, made JSON-safe), ``stratify_by`` (field name or null);
 - ``requested_size``, ``min_per_stratum``;
 - ``exclusions``: ``[{case_ref, reason}]`` sorted by case_ref, ``exclusion_counts``: ``{reason: count}``;
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import repeat
 from operator import itemgetter
@@ -36,10 +41,26 @@ from auditapp.sampling.hashrank import (
     _check_no_repeats,
     _draw,
     lines_sha256,
+    population_sha256,
     replay_replacements,
 )
+from auditapp.sampling.verify import derive_seed, filter_sha256
 
 VERIFY_COMMAND = "python -m auditapp.sampling.verify cert.json"
+VERIFY_COMMAND_V2 = "python3 verify.py certificate.json"
+SEED_DERIVATION = 'seed = hex SHA-256 of UTF-8 "hashrank-v2" LF server_random LF witness_value LF population_sha256'
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """A hashrank-v2 draw: the population frozen by one person, the draw witnessed by a second named person."""
+
+    server_random: str
+    witness_value: str
+    witness_name: str
+    witness_role: str
+    frozen_by: str
+    frozen_at: datetime | str
 
 
 def iso_utc(moment: datetime | str) -> str:
@@ -104,7 +125,7 @@ def build_certificate(
     *,
     population: Iterable[tuple[str, str]],
     size: int,
-    seed: str,
+    seed: str | None,
     drawn_by: str,
     drawn_at: datetime | str,
     population_filter: Mapping[str, Any],
@@ -112,6 +133,7 @@ def build_certificate(
     min_per_stratum: bool = False,
     stratify_by: str | None = None,
     replacement_log: Iterable[Mapping[str, Any]] = (),
+    witnessed: Witnessed | None = None,
 ) -> dict[str, Any]:
     """Draw the sample with hashrank-v1 and return its certificate (a JSON-ready dict).
 
@@ -119,6 +141,9 @@ def build_certificate(
     "all" when not stratified); ``exclusions`` is ``(case_ref, reason)`` pairs of the cases removed. To
     re-issue the certificate of a round with replacements, pass its ``replacement_log`` (entries with
     ``case_ref_out``, ``case_ref_in``, ``reason``, ``by``, ``at`` and optionally ``stratum``); it is checked.
+
+    With ``witnessed`` the draw is hashrank-v2: ``seed`` is ignored and derived (``SEED_DERIVATION``) from the
+    server's random value, the witness value and the population fingerprint.
 
     Raises PopulationError, SampleSizeError or ReplacementError (all ValueError) with a message fit to show.
     """
@@ -130,6 +155,10 @@ def build_certificate(
     # new strings and lists. Sorted here, a repeated case_ref sits next to itself: the draw's own check for
     # repeats (a sort of every key) is replaced by this one, made at the same point.
     ordered: list[tuple[str, str]] = []
+    if witnessed is not None:
+        seed = derive_seed(witnessed.server_random, witnessed.witness_value, population_sha256(pairs))
+    if seed is None:
+        raise PopulationError("A draw needs a seed or a witness.")
 
     def check_repeats() -> None:
         ordered.extend(sorted(pairs, key=itemgetter(0)))
@@ -143,14 +172,20 @@ def build_certificate(
         stratum_of.update((ref, name) for name, refs in result.replacement_lists.items() for ref in refs)
         log = [_log_entry(entry, stratum_of) for entry in log]
     current = replay_replacements(result.sample_by_stratum, result.replacement_lists, log)
-    return {
+    safe_filter = _json_safe(dict(population_filter))
+    head: dict[str, Any] = {
         "algorithm": ALGORITHM,
         "version": VERSION,
         "how_to_verify": VERIFY_COMMAND,
         "seed": seed,
         "drawn_by": drawn_by,
         "drawn_at": iso_utc(drawn_at),
-        "filter": _json_safe(dict(population_filter)),
+    }
+    if witnessed is not None:
+        head |= _witness_fields(witnessed, seed=seed, drawn_by=drawn_by, drawn_at=head["drawn_at"])
+        head["filter_sha256"] = filter_sha256(safe_filter)
+    return head | {
+        "filter": safe_filter,
         "stratify_by": stratify_by,
         "requested_size": size,
         "min_per_stratum": min_per_stratum,
@@ -167,6 +202,31 @@ def build_certificate(
         "replacement_log": log,
         "current_sample": _flatten(current),
         "population": ordered,
+    }
+
+
+def _witness_fields(witnessed: Witnessed, *, seed: str, drawn_by: str, drawn_at: str) -> dict[str, Any]:
+    return {
+        "version": 2,
+        "how_to_verify": VERIFY_COMMAND_V2,
+        "seed_derivation": SEED_DERIVATION,
+        "server_random": witnessed.server_random,
+        "witness_value": witnessed.witness_value,
+        "frozen_by": witnessed.frozen_by,
+        "frozen_at": iso_utc(witnessed.frozen_at),
+        "witnessed_by": {"name": witnessed.witness_name, "role": witnessed.witness_role},
+        "draw_attempts": [
+            {
+                "attempt": 1,
+                "at": drawn_at,
+                "by": drawn_by,
+                "witness_name": witnessed.witness_name,
+                "witness_role": witnessed.witness_role,
+                "server_random": witnessed.server_random,
+                "witness_value": witnessed.witness_value,
+                "seed": seed,
+            }
+        ],
     }
 
 

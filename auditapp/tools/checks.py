@@ -25,6 +25,7 @@ _TYPE_ONLY_FIELDS: dict[str, tuple[str, ...]] = {
     "options": (CHOICE,),
     "labels": (YES_NO_NA,),
     "computed": (YES_NO_NA,),
+    "meets_standard": (YES_NO_NA,),
     "min": (NUMBER,),
     "max": (NUMBER,),
     "integer": (NUMBER,),

@@ -159,6 +159,7 @@ def _question(raw: Mapping[str, Any], section_id: str) -> Question:
         max_length=raw.get("max_length"),
         error_required=raw.get("error_required"),
         error_override_reason=raw.get("error_override_reason"),
+        meets_standard=raw.get("meets_standard", "yes"),
     )
 
 

@@ -130,6 +130,9 @@ class Question:
     max_length: int | None = None
     error_required: str | None = None
     error_override_reason: str | None = None
+    #: For a yes/no question, the answer that meets the standard ("yes", or "no" where a "yes" is a concern,
+    #: such as "on a plan for two years or more"). Reports count the share of answers meeting the standard.
+    meets_standard: str = "yes"
 
     @property
     def option_values(self) -> tuple[str, ...]:

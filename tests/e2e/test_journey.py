@@ -112,7 +112,13 @@ def create_draw_and_assign(page: Page, a11y: Accessibility) -> list[Auditor]:
     expect(page.get_by_text(f"{len(REFS)} cases are eligible")).to_be_visible()
     a11y.check(page, "Round: before the draw")
 
-    page.get_by_label("Seed").fill("e2e-winter-2026")
+    # Issue 14: nobody chooses the seed. The population is frozen, its fingerprint shown to a witness, who adds a
+    # value of their own; the service adds a random value at the moment of the draw.
+    page.get_by_role("button", name="Freeze the population").click()
+    a11y.check(page, "Round: population frozen")
+    page.get_by_label("Witness's full name").fill("Wendy Witness")
+    page.get_by_label("Witness's role").fill("Independent scrutineer")
+    page.get_by_label("Witness value").fill("e2e-winter-2026")
     page.get_by_role("button", name="Draw the sample").click()
     expect(page.get_by_text(f"Sample of 1 drawn from {len(REFS)} eligible cases")).to_be_visible()
     a11y.check(page, "Round: sample drawn")
@@ -260,7 +266,8 @@ def moderate_both(page: Page, a11y: Accessibility) -> None:
         page.get_by_label("Agree with the auditor's judgement").check()
         page.get_by_role("button", name="Save decision").click()
         expect(page.get_by_text("Moderation decision saved")).to_be_visible()
-    expect(page.get_by_text("2 of 2 moderated overall grades agreed")).to_be_visible()
+    # Issue 14: agreement is measured over blind pairs only; this round is moderated openly, and the page says so.
+    expect(page.get_by_text("This round is moderated openly, so agreement is not measured")).to_be_visible()
     a11y.check(page, "Round: audits moderated")
 
 

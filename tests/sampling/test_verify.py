@@ -117,8 +117,8 @@ def test_changed_exclusion_counts_are_detected(cert: dict[str, Any]) -> None:
 
 
 def test_another_algorithm_version_is_not_verified(cert: dict[str, Any]) -> None:
-    cert["version"] = 2
-    assert "this verifier checks hashrank-v1" in verify_certificate(cert)[0]
+    cert["version"] = 3
+    assert "this verifier checks hashrank-v1 and hashrank-v2" in verify_certificate(cert)[0]
 
 
 def test_a_certificate_with_a_missing_field_is_not_verified(cert: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ def visible_ids(tool: AuditTool, answers: dict[str, str]) -> list[str]:
 
 def test_the_default_tool_has_the_stable_question_ids_in_its_sections(tool: AuditTool) -> None:
     assert tool.title == "Multi-agency case file audit"
-    assert tool.version == 1
+    assert tool.version == 2  # version 2 adds which answer meets the standard; the questions are unchanged
     assert {s.id: [q.id for q in s.questions] for s in tool.sections} == STABLE_IDS
 
 

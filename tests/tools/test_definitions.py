@@ -58,7 +58,7 @@ def errors_of(definition: dict[str, Any]) -> list[str]:
 
 def test_the_shipped_tools_all_load() -> None:
     keys = {(t.key, t.version) for t in builtin_tools()}
-    assert keys == {(DEFAULT_KEY, 1), (NI_KEY, 1), ("joint_discussion", 1)}
+    assert keys == {(DEFAULT_KEY, 1), (DEFAULT_KEY, 2), (NI_KEY, 1), (NI_KEY, 2), ("joint_discussion", 1)}
 
 
 def test_the_joint_discussion_has_its_question_ids() -> None:
@@ -249,3 +249,22 @@ def test_a_json_array_is_not_a_definition() -> None:
 def test_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ToolDefinitionError, match="cannot be read"):
         load_tool(tmp_path / "missing.json")
+
+
+def test_version_2_of_the_shipped_tools_differs_from_version_1_only_in_which_answer_meets_the_standard() -> None:
+    # Version 1 is frozen (rounds pin it); version 2 says that "yes" to "on a plan for 2 years or more" is a
+    # concern, so "no" meets the standard. Every other question keeps the default, "yes".
+    for key in (DEFAULT_KEY, NI_KEY):
+        old, new = builtin_tool(key=key, version=1), builtin_tool(key=key, version=2)
+        assert [(q.id, q.text, q.type) for q in old.questions] == [(q.id, q.text, q.type) for q in new.questions]
+        assert {q.meets_standard for q in old.questions} == {"yes"}
+        assert {q.id for q in new.questions if q.meets_standard != "yes"} == {"cp_plan_over_two_years"}
+        assert new.question("cp_plan_over_two_years").meets_standard == "no"
+
+
+def test_meets_standard_is_only_yes_or_no_and_only_on_yes_no_questions() -> None:
+    assert errors_of(minimal(meets_standard="maybe"))
+    assert errors_of(minimal(type="text", meets_standard="no")) == [
+        "sections[0].questions[1].meets_standard: only allowed on 'yes_no_na' questions, not 'text'"
+    ]
+    assert load_tool(minimal(meets_standard="no")).question("follow_up").meets_standard == "no"
