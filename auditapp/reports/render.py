@@ -158,6 +158,7 @@ def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
 
 
 SECTIONS = [
+    # HOOK front: the front section's entries
     ("summary", "Executive summary"),
     ("method", "Method"),
     ("results", "Results by question"),

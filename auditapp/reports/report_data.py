@@ -121,6 +121,9 @@ def build_report(
         actions=actions,
         cases=[_case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub) for s in audited.sampled],
         counts=counts,
+        # HOOK front: the Board front section (reports/front.py)
+        # HOOK child: child-level results, plan quality and joint grades (reports/child_results.py)
+        # HOOK annex: the technical annex and other draws for the theme (reports/annex.py)
     )
 
 

@@ -147,3 +147,6 @@ class ReportData:
     counts: dict[str, int] = field(default_factory=dict)
     interim: Interim | None = None
     version: Version | None = None
+    # HOOK front: field for the Board front section
+    # HOOK child: fields for child-level results, plan quality and joint grades
+    # HOOK annex: field for the technical annex
