@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.auth.blueprint import bp as auth_bp
     from auditapp.cases import mapping_routes as _case_mapping  # noqa: F401 - the worker and team mapping
     from auditapp.cases.routes import bp as cases_bp
+    from auditapp.findings import board_routes as _board_statement  # noqa: F401 - the statement for the Board
     from auditapp.findings import change_routes as _finding_changes  # noqa: F401 - editing, deleting findings
     from auditapp.findings.routes import bp as findings_bp
     from auditapp.main.routes import bp as main_bp

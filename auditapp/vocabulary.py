@@ -110,3 +110,36 @@ class ReportStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"current": "Current", "superseded": "Superseded", "withdrawn": "Withdrawn"}[self.value]
+
+
+class AssuranceLevel(StrEnum):
+    """The QA group's judgement for the Board on a round: how far the Board can rely on the work with children
+    that the audit looked at (the usual four levels of an audit opinion)."""
+
+    SUBSTANTIAL = "substantial"
+    REASONABLE = "reasonable"
+    LIMITED = "limited"
+    NO_ASSURANCE = "no_assurance"
+
+    @property
+    def label(self) -> str:
+        return {
+            "substantial": "Substantial assurance",
+            "reasonable": "Reasonable assurance",
+            "limited": "Limited assurance",
+            "no_assurance": "No assurance",
+        }[self.value]
+
+    @property
+    def meaning(self) -> str:
+        """What the level means, in one plain line (the form's hint and the report's box)."""
+        return {
+            "substantial": "The work with children is good: we found few weaknesses and none that leave a child "
+            "at risk.",
+            "reasonable": "The work with children is mostly sound: there are some weaknesses, and the actions "
+            "address them.",
+            "limited": "There are significant weaknesses: some children are not getting the help they need, and "
+            "the work must improve.",
+            "no_assurance": "There are fundamental weaknesses: children may be left at risk, and urgent action is "
+            "needed.",
+        }[self.value]

@@ -89,6 +89,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "rounds.export": {QA},
     "rounds.edit": {QA},  # issue 13: changing plans (rounds/lifecycle_routes.py)
     "rounds.cancel": {QA},
+    "rounds.moderation_setting": {QA},  # issue 14: blind or open, until moderation begins
     # Auditors reach only their own assignments (the fixture's assignment is the auditor's, as lead).
     "audits.task_list": {AUDITOR},
     "audits.section": {AUDITOR},
@@ -108,6 +109,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "findings.delete_finding": {QA},
     "findings.edit_action": {QA},
     "findings.delete_action": {QA},
+    "findings.board_statement": {QA},  # issue 14: the QA group's statement for the Board (findings/board_routes.py)
     "reports.published": {QA, BOARD},
     "reports.download": {QA, BOARD},
     "reports.preview": {QA},

@@ -12,7 +12,13 @@ from auditapp import stats
 from auditapp.domain import audits as audit_domain
 from auditapp.domain.context import ActorContext, acting_as
 from auditapp.domain.errors import DomainError
-from auditapp.domain.moderation import moderate, moderation_agreement, record_blind_grade
+from auditapp.domain.moderation import (
+    change_blind_moderation,
+    moderate,
+    moderation_agreement,
+    moderation_setting_refusal,
+    record_blind_grade,
+)
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, AuditEvent, AuditRound
 from tests.conftest import post_form, soup
@@ -244,3 +250,77 @@ def test_the_round_page_shows_the_setting_and_the_blind_agreement_with_its_warni
     assert "matched the auditor's overall grade in 1 of 2 audits (50%), of 2 children" in text
     assert "quadratic weights" in text and "With fewer than 10 pairs of grades this is only indicative." in text
     assert "blind_grade" not in text and "requires_improvement" not in text  # words, not codes
+
+
+def test_blind_moderation_can_be_chosen_after_the_draw_until_moderation_begins(client_for, org, users):
+    audit_round = make_round("Chosen later", cases=8, size=4)
+    round_id = audit_round.id
+    (audit,) = _audits(audit_round, ["good"])
+    coordinator = client_for("qa_coordinator")
+    page = soup(coordinator.get(f"/rounds/{round_id}"))
+    link = page.select_one(f"a[href='/rounds/{round_id}/moderation']")
+    assert link and "Change how the round’s audits are moderated" in link.get_text()
+    form = soup(coordinator.get(f"/rounds/{round_id}/moderation"))
+    assert form.select_one("input[name=blind_moderation][value=open][checked]")
+    saved = post_form(coordinator, f"/rounds/{round_id}/moderation", {"blind_moderation": "blind"})
+    assert saved.status_code == 302
+    assert db.session.get(AuditRound, round_id).blind_moderation is True
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round_moderation_changed"))
+    assert event is not None and event.object_id == str(round_id)
+    assert event.details["blind_moderation"] == [False, True]
+    # the submitted audit now waits for the moderator's own grade before the auditor's is shown
+    moderation = soup(coordinator.get(f"/moderation/audits/{audit.id}"))
+    assert moderation.select("input[name=blind_grade]") and not moderation.select("input[name=decision]")
+
+
+def test_a_change_of_moderation_after_it_began_is_refused_even_when_posted(client_for, org, users, blind_round):
+    round_id = blind_round.id
+    first, _second = _audits(blind_round, ["good", "inadequate"])
+    with acting_as(ActorContext(user_id=None, email="qa", role="qa_coordinator")):
+        record_blind_grade(first, grade="good")
+    coordinator = client_for("qa_coordinator")
+    page = soup(coordinator.get(f"/rounds/{round_id}"))
+    assert not page.select_one(f"a[href='/rounds/{round_id}/moderation']")
+    reason = page.select_one("#moderation-setting").get_text()
+    assert "Moderation has begun (1 audit has already been moderated or graded blind)" in reason
+    refused = post_form(
+        coordinator, f"/rounds/{round_id}/moderation", {"blind_moderation": "open"}, token_from=f"/rounds/{round_id}"
+    )
+    assert refused.status_code == 302  # back to the round page, with the reason
+    followed = soup(coordinator.get(refused.headers["Location"]))
+    assert "whether it is blind can no longer change" in followed.get_text()
+    assert db.session.get(AuditRound, round_id).blind_moderation is True
+    with pytest.raises(DomainError, match="Moderation has begun"):
+        change_blind_moderation(db.session.get(AuditRound, round_id), blind=False)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round_moderation_changed")) is None
+
+
+def test_a_returned_audit_also_closes_the_moderation_setting(actor, org, users):
+    audit_round = make_round("Returned first", cases=8, size=4)
+    (audit,) = _audits(audit_round, ["good"])
+    assert moderation_setting_refusal(audit_round) is None
+    moderate(audit, decision="returned", comment="Add the evidence")
+    assert "1 audit has already been moderated" in (moderation_setting_refusal(audit_round) or "")
+    with pytest.raises(DomainError, match="can no longer change"):
+        change_blind_moderation(audit_round, blind=True)
+
+
+def test_the_edit_page_before_the_draw_sets_blind_moderation(client_for, org):
+    coordinator = client_for("qa_coordinator")
+    fields = {"mode": "independent", "sample_size": "4", "stratify_by": "none", "exclude_audited_within_months": "12"}
+    created = post_form(coordinator, "/rounds/new", {"name": "Edited to blind", **fields})
+    assert created.status_code == 302
+    audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == "Edited to blind"))
+    round_id = audit_round.id
+    assert audit_round.blind_moderation is False
+    edit = f"/rounds/{round_id}/edit"
+    assert soup(coordinator.get(edit)).select_one("input[name=blind_moderation]")
+    saved = post_form(coordinator, edit, {"name": "Edited to blind", "blind_moderation": "y", **fields})
+    assert saved.status_code == 302
+    assert db.session.get(AuditRound, round_id).blind_moderation is True
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "round_edited", AuditEvent.object_id == str(round_id))
+    )
+    assert event is not None and event.details["changed"]["blind_moderation"] == [False, True]
+    unticked = post_form(coordinator, edit, {"name": "Edited to blind", **fields})
+    assert unticked.status_code == 302 and db.session.get(AuditRound, round_id).blind_moderation is False

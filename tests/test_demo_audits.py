@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -128,3 +129,47 @@ def test_a_second_load_creates_nothing(app, demo):
         db.session.commit()
     assert again.created == 0 and again.existing == demo.created + demo.existing
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in models] == before
+
+
+def test_the_earlier_round_came_first_was_published_and_has_actions_in_each_status(demo):
+    from datetime import date
+
+    from auditapp.demo.facts import EARLIER_ROUND
+    from auditapp.domain.publishing import current_report
+    from auditapp.models import Finding, PublishedReport
+    from auditapp.reports.report_data import build_report
+    from auditapp.vocabulary import ActionStatus
+
+    earlier, completed = _round(EARLIER_ROUND), _round(COMPLETED_ROUND)
+    assert (earlier.tool_key, earlier.tool_version, earlier.theme) == (
+        completed.tool_key,
+        completed.tool_version,
+        completed.theme,
+    )
+    assert earlier.drawn_at < completed.drawn_at and earlier.drawn_at.date() == date(2025, 9, 15)
+    audits = _audits(earlier)
+    assert len(audits) == 16 and {a.state for a in audits} == {"moderated"}
+    assert all(earlier.drawn_at < a.submitted_at < a.moderated_at for a in audits)
+    report = current_report(earlier)
+    assert report is not None and not report.interim and report.published_at.date() == date(2025, 11, 14)
+    findings = db.session.scalars(select(Finding).where(Finding.round_id == earlier.id)).all()
+    actions = [a for f in findings for a in f.actions]
+    assert len(findings) == 3 and len(actions) == 6
+    completed_report = db.session.scalar(select(PublishedReport).where(PublishedReport.round_id == completed.id))
+    on = completed_report.as_of.date()
+    statuses = Counter(a.status for a in actions)
+    assert statuses == {ActionStatus.DONE: 4, ActionStatus.IN_PROGRESS: 2}
+    overdue = [a for a in actions if a.is_overdue(on)]
+    assert len(overdue) == 1 and overdue[0].status == ActionStatus.IN_PROGRESS
+    assert all(a.updates and all(a.created_at < u.created_at for u in a.updates) for a in actions)
+    assert all(u.created_at <= completed_report.as_of for a in actions for u in a.updates)
+    # the trend of the completed round compares it with the earlier one, and the trail tells the same dates
+    trend = build_report(completed, as_of=completed_report.as_of).trend
+    assert trend.rounds == [EARLIER_ROUND, COMPLETED_ROUND]
+    drawn = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "sample_drawn", AuditEvent.object_id == str(earlier.id))
+    )
+    assert drawn is not None and drawn.occurred_at == earlier.drawn_at
+    # as it stood on 1 December 2025, before any action's progress: each action was open
+    stood = build_report(earlier, as_of=datetime(2025, 12, 1, tzinfo=UTC), as_it_stood=True)
+    assert {a.status for a in stood.actions} == {ActionStatus.OPEN.label}

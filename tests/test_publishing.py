@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from auditapp.domain import audits as audit_domain
 from auditapp.domain import publishing
+from auditapp.domain.board_statement import BoardWords, save_statement
 from auditapp.domain.concerns import raise_concern
 from auditapp.domain.context import ActorContext, acting_as
 from auditapp.domain.errors import DomainError
@@ -59,6 +60,7 @@ def complete(actor, org, users):
     add_action(
         finding, description="Share the practice", agency_id=org.social.id, owner_name="A", due_date=date(2030, 1, 1)
     )
+    save_statement(audit_round, BoardWords("reasonable", "Mostly sound", "Plans", "Drift", "Heard", ""))  # issue 14
     db.session.flush()
     return audit_round
 
@@ -103,6 +105,7 @@ def test_the_check_lists_each_kind_of_gap_in_words(partial):
         "1 submitted audit has not been moderated",
         "1 finding has no action agreed",
         "1 safeguarding concern raised during the audit has not been acknowledged",
+        "The Board statement has not been written",  # issue 14: a full report needs the QA group's statement
     ]
 
 
@@ -234,12 +237,12 @@ def test_a_published_interim_report_is_stored_with_what_was_missing_and_why(clie
     response = post_form(coordinator, f"/rounds/{audit_round.id}/publish", {"interim_reason": "Board on Friday"})
     assert "as an interim report" in soup(coordinator.get(response.headers["Location"])).get_text()
     report = db.session.scalar(select(PublishedReport))
-    assert report.interim and report.interim_reason == "Board on Friday" and len(report.missing) == 4
+    assert report.interim and report.interim_reason == "Board on Friday" and len(report.missing) == 5
     assert "interim" in report.title
     pages = _pdf_pages(report.pdf)
     assert all("INTERIM REPORT" in text for text in pages) and "Board on Friday" in pages[0]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report_published"))
-    assert event.details["interim"] is True and event.details["version"] == 1 and len(event.details["missing"]) == 4
+    assert event.details["interim"] is True and event.details["version"] == 1 and len(event.details["missing"]) == 5
     listing = " ".join(soup(client_for("board_member").get("/reports")).get_text().split())
     assert "Interim report" in listing and "Board on Friday" in listing
     assert "1 submitted audit has not been moderated" in listing
@@ -421,7 +424,7 @@ def test_the_method_page_has_no_commands_or_codes_and_the_annex_has_them(app, ac
     for code in ("auditapp sample", "sha256sum", "hashrank", "cert.json", "cin,", "Statuses"):
         assert code not in before, code
     assert "Case status: Child in need, Child protection plan" in before
-    assert "auditapp sample certificate" in annex and "sha256sum cert.json" in annex and "test-seed" in annex
+    assert "auditapp sample certificate" in annex and "sha256sum certificate.json" in annex and "test-seed" in annex
     method = html[html.index('id="method"') : html.index('id="results"')]
     assert "auditapp" not in method and "hashrank" not in method and "technical annex" in method
 

@@ -160,8 +160,8 @@ def test_the_web_body_shows_the_interval_and_a_plain_small_n_warning(app, comple
 def test_method_action_plan_and_appendix(completed):
     report = build_report(completed, as_of=AS_OF, partnership=PARTNERSHIP)
     method = report.method
-    assert method.sample_size == 4 and method.seed == "test-seed"
-    assert re.fullmatch(r"[0-9a-f]{64}", method.certificate_sha256)
+    assert method.sample_size == 4 and report.annex.seed == "test-seed"  # the seed and hashes are in the annex
+    assert re.fullmatch(r"[0-9a-f]{64}", report.annex.certificate_sha256)
     late, done = report.actions
     assert late.overdue and not done.overdue  # done is never overdue, whatever its date
     assert late.latest_update == (date(2025, 6, 10), "Draft written")  # the later update is after as_of

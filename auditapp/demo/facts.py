@@ -54,3 +54,13 @@ class DemoSummary:
 
 
 DEMO_ROUND = "Child protection plans, autumn 2026"
+
+# The demo's story, in order (the rounds drawn when the demo is loaded carry that date; the earlier round, played
+# out on a demo clock by demo/earlier.py, carries its own dates):
+# - EARLIER_ROUND: drawn 15 September 2025, audited, moderated (openly: blind moderation came later) and published
+#   in November 2025; most of its actions were done by the spring, one is still in progress and one is overdue.
+# - "Neglect, spring 2026" (demo/audits.py COMPLETED_ROUND): the same theme and tool, moderated blind, published.
+# - DEMO_ROUND: the round in progress.
+# Drawn more than 12 months before the demo is loaded, the earlier round's cases are not left out of the later
+# rounds' draws (their samples are as they were before it was added).
+EARLIER_ROUND = "Neglect, autumn 2025"

@@ -100,8 +100,10 @@ def load_demo_findings(summary, round_name: str) -> None:
                 )
                 if update:
                     add_update(action, status=update[0], note=update[1])
+        from auditapp.demo.board import write_demo_statement
         from auditapp.reports.render import render_report_pdf
 
+        write_demo_statement(audit_round)  # the QA group's words for the Board: a full report needs them
         as_of = utcnow()  # the report says when it was produced; the demo publishes it once
         pdf, pages = render_report_pdf(audit_round, as_of=as_of, partnership=current_app.config["PARTNERSHIP_NAME"])
         publish(audit_round, pdf=pdf, pages=pages, as_of=as_of)

@@ -107,6 +107,9 @@ def load_demo() -> DemoSummary:
         )
     _set_demo_team_managers(teams)
     _load_population(summary)
+    from auditapp.demo.earlier import load_earlier_round
+
+    load_earlier_round(summary)  # autumn 2025, published: first, as it came first (its dates are its own)
     _draw_demo_round(summary, agencies)
     from auditapp.demo.audits import COMPLETED_ROUND, load_demo_audits
     from auditapp.demo.findings import load_demo_findings

@@ -4,7 +4,9 @@ Each row carries its audit's state and its submitted and moderated dates (ISO 86
 the report of an unfinished round, or as it stood at a date: count the rows whose ``audit_state`` is submitted or
 moderated and whose ``submitted_at`` is on or before it. Joint discussion rows carry no state; their
 ``submitted_at`` is when the discussion was completed (empty for a draft). Withdrawn audits count nowhere and are
-left out.
+left out. ``unit`` is the question's unit (``agency_audit`` or ``child``) and ``lead`` marks the lead agency's audit
+("yes" or "no"), which is all the report's child-level rule needs (auditapp/reports/child_results.py): for a child
+question, the lead audit's yes or no, else the answer every agency gave, else "agencies disagreed".
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ COLUMNS = (
     "case_ref",
     "agency",
     "auditor",
+    "lead",
     "audit_state",
     "submitted_at",
     "moderated_at",
     "source",
     "question_id",
+    "unit",
     "answer",
     "evidence",
 )
@@ -46,6 +50,7 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
     """Every answer of the round's current sample, in long form."""
     tool = tool_for(audit_round)
     section_of = {q.id: q.section_id for q in tool.questions}
+    unit_of = {q.id: q.unit for q in tool.questions}
     rows: list[dict[str, Any]] = []
     for sampled in (s for s in audit_round.sampled if not s.replaced):
         ref = sampled.case.case_ref
@@ -58,6 +63,7 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                 "case_ref": ref,
                 "agency": assignment.agency_name or AuditorType.INDEPENDENT,
                 "auditor": assignment.auditor.name,
+                "lead": "yes" if assignment.lead else "no",
                 "audit_state": str(audit.state),
                 "submitted_at": _iso(audit.submitted_at),
                 "moderated_at": _iso(audit.moderated_at),
@@ -70,6 +76,7 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                             **base,
                             "source": "agency_audit",
                             "question_id": question.id,
+                            "unit": unit_of[question.id],
                             "answer": audit.answers[question.id],
                             "evidence": evidence,
                         }
@@ -77,7 +84,16 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
             for key in ("moderation_decision", "moderated_grade", "moderation_comment"):
                 value = getattr(audit, key)
                 if value:
-                    rows.append({**base, "source": "moderation", "question_id": key, "answer": value, "evidence": ""})
+                    rows.append(
+                        {
+                            **base,
+                            "source": "moderation",
+                            "question_id": key,
+                            "unit": "agency_audit",
+                            "answer": value,
+                            "evidence": "",
+                        }
+                    )
         joint = joint_for(sampled)
         if joint is not None:
             lead = next((a.auditor.name for a in sampled.assignments if a.lead), "")
@@ -89,11 +105,13 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                             "case_ref": ref,
                             "agency": "joint discussion",
                             "auditor": lead,
+                            "lead": "",
                             "audit_state": "",
                             "submitted_at": _iso(joint.completed_at),
                             "moderated_at": "",
                             "source": "joint_discussion",
                             "question_id": key,
+                            "unit": "child",
                             "answer": value,
                             "evidence": joint.answers.get(evidence_key(key.removeprefix("jd_")), ""),
                         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from auditapp.domain.audits import SectionAnswers
 from auditapp.domain.context import current_actor
@@ -166,12 +166,15 @@ def blinded_sections(sections: list[SectionAnswers], tool: AuditTool) -> list[Se
     ]
 
 
-def moderation_agreement(audit_round: AuditRound) -> BlindAgreement:
+def moderation_agreement(audit_round: AuditRound, *, until: datetime | None = None) -> BlindAgreement:
     """Agreement between the moderator's blind grades and the auditors' grades, over the round's blind pairs only
     (a grade recorded before the moderator saw the auditor's; a returned audit's pair counts too), with a
     cluster-bootstrap interval for the quadratic-weighted kappa resampling children. Withdrawn audits and
-    replaced cases are left out. A round not moderated blind has no pairs (n = 0)."""
-    audits = db.session.scalars(
+    replaced cases are left out. A round not moderated blind has no pairs (n = 0).
+
+    With ``until`` (a report as it stood), only the pairs whose blind grade was recorded by then: a pair is made
+    whole at that moment (the auditor's grade is kept with it), so a later return or regrade does not change it."""
+    query = (
         select(AgencyAudit)
         .join(Assignment)
         .join(SampledCase)
@@ -184,10 +187,53 @@ def moderation_agreement(audit_round: AuditRound) -> BlindAgreement:
         )
         .order_by(AgencyAudit.id)
     )
+    if until is not None:
+        query = query.where(AgencyAudit.blind_graded_at <= until)
+    audits = db.session.scalars(query)
     pairs: list[tuple[object, str, str]] = [
         (a.assignment.sampled_case_id, a.blind_auditor_grade or "", a.blind_grade or "") for a in audits
     ]
     return blind_grade_agreement(pairs)
+
+
+def moderation_setting_refusal(audit_round: AuditRound) -> str | None:
+    """Why the round's moderation (blind or open) can no longer change, or None while it can: until an audit of
+    the round has been moderated (returned included) or graded blind, so every pair is made one way."""
+    if audit_round.cancelled_at is not None:
+        return "The round was cancelled, so how its audits are moderated can no longer change"
+    started = db.session.scalar(
+        select(func.count(AgencyAudit.id))
+        .join(Assignment)
+        .join(SampledCase)
+        .where(
+            SampledCase.round_id == audit_round.id,
+            or_(AgencyAudit.moderated_at.is_not(None), AgencyAudit.blind_graded_at.is_not(None)),
+        )
+    )
+    if started:
+        done = f"{started} audit{' has' if started == 1 else 's have'} already been moderated or graded blind"
+        return f"Moderation has begun ({done}), so whether it is blind can no longer change"
+    return None
+
+
+def change_blind_moderation(audit_round: AuditRound, *, blind: bool) -> bool:
+    """Make ``audit_round`` moderated blind (or openly), allowed until moderation begins. Returns whether anything
+    changed. Raises DomainError (field "blind_moderation") once an audit is moderated or graded blind, or the round
+    is cancelled. Audited ("round_moderation_changed")."""
+    refusal = moderation_setting_refusal(audit_round)
+    if refusal:
+        raise DomainError(refusal, field="blind_moderation")
+    if bool(audit_round.blind_moderation) == blind:
+        return False
+    before, audit_round.blind_moderation = bool(audit_round.blind_moderation), blind
+    db.session.flush()
+    record_event(
+        "round_moderation_changed",
+        object_type="round",
+        object_id=audit_round.id,
+        details={"name": audit_round.name, "blind_moderation": [before, blind]},
+    )
+    return True
 
 
 def joint_tool() -> AuditTool:

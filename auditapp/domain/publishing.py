@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import aliased, selectinload
 
+from auditapp.domain.board_statement import statement_for
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import ensure_open
@@ -24,6 +25,7 @@ from auditapp.extensions import db
 from auditapp.models import AuditRound, PublishedReport, SafeguardingConcern
 from auditapp.models.audit_round import Assignment, SampledCase
 from auditapp.models.finding import Finding, ReportWithdrawal
+from auditapp.models.types import utcnow
 from auditapp.vocabulary import AuditState, ReportStatus
 
 #: The longest reason accepted (for an interim report, a new version or a withdrawal).
@@ -49,10 +51,11 @@ class Readiness:
     no_actions: list[Gap] = field(default_factory=list)  # findings without actions (or no findings at all)
     open_concerns: list[Gap] = field(default_factory=list)
     sampled: int = 0
+    no_statement: list[Gap] = field(default_factory=list)  # the QA group's Board statement is not written (issue 14)
 
     @property
     def complete(self) -> bool:
-        return not (self.unsubmitted or self.unmoderated or self.no_actions or self.open_concerns)
+        return not (self.unsubmitted or self.unmoderated or self.no_actions or self.open_concerns or self.no_statement)
 
     def missing(self) -> list[str]:
         """What is missing, as the report says it: counts only, so no case is named."""
@@ -78,6 +81,8 @@ class Readiness:
                 f"{_plural(count, 'safeguarding concern')} raised during the audit "
                 f"{'has' if count == 1 else 'have'} not been acknowledged"
             )
+        if self.no_statement:
+            words.append("The Board statement has not been written")
         return words
 
 
@@ -139,7 +144,12 @@ def readiness(audit_round: AuditRound) -> Readiness:
         )
         for c in concerns
     ]
-    return Readiness(unsubmitted, unmoderated, no_actions, open_concerns, sampled=len(sampled))
+    no_statement = []  # issue 14: a full report needs the QA group's statement for the Board
+    if statement_for(audit_round) is None:
+        no_statement = [Gap("The QA group has not written its statement for the Board", ("statement", audit_round.id))]
+    return Readiness(
+        unsubmitted, unmoderated, no_actions, open_concerns, sampled=len(sampled), no_statement=no_statement
+    )
 
 
 def publish_checked(audit_round: AuditRound, check: Readiness) -> None:
@@ -202,6 +212,7 @@ def publish(
         title=f"{audit_round.name}: {'interim ' if missing else ''}case file audit report"
         + (f" (version {version})" if version > 1 else ""),
         published_by_id=current_actor().user_id,
+        published_at=utcnow(),  # the domain's clock (the demo's earlier round runs on its own)
         as_of=as_of,
         pdf=pdf,
         pages=pages,

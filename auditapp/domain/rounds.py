@@ -279,6 +279,7 @@ def settings_of(audit_round: AuditRound) -> RoundSettings:
         min_per_stratum=audit_round.min_per_stratum,
         exclude_audited_within_months=audit_round.exclude_audited_within_months,
         peers_not_from_case_locality=audit_round.peers_not_from_case_locality,
+        blind_moderation=audit_round.blind_moderation,
         max_load=audit_round.max_load,
         agencies=list(audit_round.agencies or []),
         lead_agency=audit_round.lead_agency,
@@ -301,6 +302,7 @@ def _snapshot(audit_round: AuditRound) -> dict[str, Any]:
         "min_per_stratum": audit_round.min_per_stratum,
         "exclude_audited_within_months": audit_round.exclude_audited_within_months,
         "peers_not_from_case_locality": audit_round.peers_not_from_case_locality,
+        "blind_moderation": audit_round.blind_moderation,
         "max_load": audit_round.max_load,
         "agencies": list(audit_round.agencies or []),
         "lead_agency": audit_round.lead_agency,
@@ -349,6 +351,7 @@ def update_round(audit_round: AuditRound, settings: RoundSettings) -> dict[str, 
     audit_round.min_per_stratum = settings.min_per_stratum
     audit_round.exclude_audited_within_months = settings.exclude_audited_within_months
     audit_round.peers_not_from_case_locality = settings.peers_not_from_case_locality
+    audit_round.blind_moderation = settings.blind_moderation  # no audit exists before the draw
     audit_round.max_load = settings.max_load
     audit_round.agencies = sorted(settings.agencies)
     audit_round.lead_agency = settings.lead_agency

@@ -3,6 +3,7 @@
 from auditapp.models.audit import AUDIT_STATES, AgencyAudit, JointDiscussion, SafeguardingConcern, ToolVersion
 from auditapp.models.audit_event import AuditChainHead, AuditChainLink, AuditEvent
 from auditapp.models.audit_round import MODES, STRATIFY_FIELDS, Assignment, AuditRound, RoundExclusion, SampledCase
+from auditapp.models.board import BoardStatement
 from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, PendingUpload
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
 from auditapp.models.job import Job
@@ -12,6 +13,7 @@ from auditapp.models.user import AuditorType, Role, SignInCounter, SiteSetting, 
 __all__ = [
     "AuditChainHead",
     "AuditChainLink",
+    "BoardStatement",
     "Job",
     "ACTION_STATUSES",
     "Action",

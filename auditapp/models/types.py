@@ -1,14 +1,32 @@
 """Column helpers shared by the models."""
 
 import enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
+#: Another clock, set only by :func:`clock_set_to` (the demo's earlier round plays out on its own dates).
+_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("auditapp_clock", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the one clock every domain module, trail row and column default reads."""
+    other = _clock.get()
+    return other() if other is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_set_to(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Within the block, :func:`utcnow` answers ``clock()``: for the demo only, never for a request."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

@@ -126,7 +126,7 @@ def grade_chart(counts: dict[str, int], *, title: str, chart_id: str, y_max: int
 
 def trend_chart(rounds: list[str], rows: list[tuple[str, list[float | None]]], *, title: str, chart_id: str) -> Chart:
     """Grouped horizontal bars: per question (Q1, Q2, ... as numbered in the table beside it), the percentage
-    answering "yes" in each round, earlier rounds in greys and this round (the last) in blue."""
+    meeting the standard in each round, earlier rounds in greys and this round (the last) in blue."""
     colours = (*EARLIER_ROUNDS[-(len(rounds) - 1) :], THIS_ROUND) if len(rounds) > 1 else (THIS_ROUND,)
     height = 90 + len(rows) * (10 * len(rounds) + 14)
     import pygal
@@ -137,13 +137,13 @@ def trend_chart(rounds: list[str], rows: list[tuple[str, list[float | None]]], *
         range=(0, 100),
         legend_at_bottom=True,
         legend_at_bottom_columns=min(3, len(rounds)),
-        x_title="% answering yes",
+        x_title="% meeting the standard",
     )
     chart.x_labels = [f"Q{number}" for number in range(len(rows), 0, -1)]  # Q1 at the top
     for index, name in enumerate(rounds):
         chart.add(name, [values[index] for _text, values in rows[::-1]])
     alt = (
-        f"{title}: bar chart of the percentage answering yes to {len(rows)} questions in {len(rounds)} rounds "
+        f"{title}: bar chart of the percentage meeting the standard for {len(rows)} questions in {len(rounds)} rounds "
         f"({', '.join(rounds)}). The table that follows gives every value."
     )
     return _finish(chart, chart_id, alt)

@@ -17,9 +17,11 @@ report_cli = AppGroup("report", help="Write a round's board report (HTML or PDF)
 _AS_OF = click.option(
     "--as-of",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-    help="The report's date (UTC; default now): the report counts only what existed then (audits submitted, "
-    "findings and actions written by it), ages and overdue actions are worked out at it, and the same data and "
-    "date give the same report. It cannot be before the day of the round's draw.",
+    help="The report's date (UTC; default now): the report counts what stood then: audits submitted by it, "
+    "moderated only if moderated by it (a later return does not remove an audit submitted before), blind grades "
+    "recorded by it, findings and actions written by it, each action at the status of its last update by it. "
+    "Answers and the wording of findings and actions are as they are now. Ages and overdue actions are worked out "
+    "at it, and the same data and date give the same report. It cannot be before the day of the round's draw.",
 )
 _OUTPUT = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 
@@ -57,11 +59,11 @@ def html_command(round_id: int, output: Path, as_of: datetime | None) -> None:
 @_AS_OF
 @transactional
 def pdf_command(round_id: int, output: Path, as_of: datetime | None) -> None:
-    """Write the round's report as a tagged PDF (PDF/UA-1)."""
+    """Write the round's report as a tagged PDF (PDF/UA-1), with the sampling certificate and the verifier attached."""
     import hashlib
 
-    from auditapp.reports.render import html_to_pdf, render_data_html
+    from auditapp.reports.render import render_data_pdf
 
-    pdf, pages = html_to_pdf(render_data_html(_build(round_id, as_of), for_pdf=True))
+    pdf, pages = render_data_pdf(_build(round_id, as_of))  # with certificate.json and verify.py attached
     output.write_bytes(pdf)
     click.echo(f"Wrote the report to {output}: {pages} pages, SHA-256 {hashlib.sha256(pdf).hexdigest()}")

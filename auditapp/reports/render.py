@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from flask import current_app
 
 from auditapp.models import AuditRound
 from auditapp.reports import charts
+from auditapp.reports.annex import CERTIFICATE_NAME, VERIFIER_NAME, VERIFIER_PATH
 from auditapp.reports.report_data import build_report
 from auditapp.reports.report_types import Interim, ReportData, Version
 from auditapp.stats import (
@@ -79,20 +81,59 @@ def render_report_pdf(
     The same data and ``as_of`` give the same bytes: the PDF's dates are ``as_of`` and its identifier is a hash
     of its content. Only local files and data URIs are fetched, never the network. Needs an app context.
     """
-    html = render_report_html(
-        audit_round, as_of=as_of, partnership=partnership, for_pdf=True, interim=interim, version=version
-    )
-    return html_to_pdf(html)
+    data = build_report(audit_round, as_of=as_of, partnership=partnership)
+    return render_data_pdf(replace(data, interim=interim, version=version))
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Render print HTML made by :func:`render_report_html` to PDF bytes and the page count."""
+def render_data_pdf(data: ReportData) -> tuple[bytes, int]:
+    """Already-built report data as the tagged PDF (see :func:`render_report_pdf`), with the sampling certificate
+    and its verifier attached (:func:`report_files`)."""
+    return html_to_pdf(render_data_html(data, for_pdf=True), files=report_files(data))
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    """A file embedded in the PDF as an attachment, dated ``at`` (the report's date: the bytes stay the same)."""
+
+    name: str
+    data: bytes
+    description: str
+    at: datetime
+
+
+def report_files(data: ReportData) -> list[PdfFile]:
+    """The report's attachments (issue 14): ``certificate.json``, the round's stored certificate byte for byte
+    (the text the annex's certificate hash is of), and ``verify.py``, the standalone verifier."""
+    annex = data.annex
+    if annex is None or not annex.certificate_text:
+        return []
+    at = data.cover.generated_at
+    return [
+        PdfFile(CERTIFICATE_NAME, annex.certificate_bytes, "The sampling certificate of the round", at),
+        PdfFile(VERIFIER_NAME, VERIFIER_PATH.read_bytes(), "The verifier: python3 verify.py certificate.json", at),
+    ]
+
+
+def html_to_pdf(html: str, *, files: Sequence[PdfFile] = ()) -> tuple[bytes, int]:
+    """Render print HTML made by :func:`render_report_html` to PDF bytes and the page count, embedding ``files``
+    as attachments."""
     import weasyprint  # lazily: see the module docstring
 
     document = weasyprint.HTML(
         string=html, base_url=STATIC.as_uri() + "/", url_fetcher=_local_fetcher(weasyprint)
     ).render(**PDF_OPTIONS)
-    return document.write_pdf(**PDF_OPTIONS), len(document.pages)
+    attachments = [
+        weasyprint.Attachment(
+            string=f.data, name=f.name, description=f.description, created=_utc(f.at), modified=_utc(f.at)
+        )
+        for f in files
+    ]
+    return document.write_pdf(attachments=attachments, **PDF_OPTIONS), len(document.pages)
+
+
+def _utc(moment: datetime) -> datetime:
+    """WeasyPrint writes an attachment's dates with a literal Z: give it UTC (a naive time is taken to be UTC)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment
 
 
 def _local_fetcher(weasyprint: Any) -> Any:
@@ -132,7 +173,7 @@ def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
     trend = data.trend
     trend_chart = (
         charts.trend_chart(
-            trend.rounds, trend.rows, title="Percentage answering yes, by round", chart_id="report-trend"
+            trend.rounds, trend.rows, title="Percentage meeting the standard, by round", chart_id="report-trend"
         )
         if len(trend.rounds) > 1 and trend.rows
         else None
@@ -158,8 +199,14 @@ def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
 
 
 SECTIONS = [
-    # HOOK front: the front section's entries
-    ("summary", "Executive summary"),
+    # The Board front section (templates/reports/sections/_front.html): what a Board member reads first. The
+    # executive summary's counts are part of its assurance statement.
+    ("assurance", "Assurance statement"),
+    ("working", "What is working, and what we are worried about"),
+    ("voices", "What the children and families told us"),
+    ("last-actions", "What happened to the last round’s actions"),
+    ("asks", "What we ask of the Board"),
+    ("concerns", "Immediate safeguarding concerns raised in this round"),
     ("method", "Method"),
     ("results", "Results by question"),
     ("grades", "Grade distributions"),

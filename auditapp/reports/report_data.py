@@ -7,7 +7,6 @@ in sample order, and no name, date of birth, case reference or worker reaches th
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,14 +17,19 @@ from sqlalchemy.orm import selectinload
 
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
-from auditapp.domain.moderation import moderation_agreement
+from auditapp.domain.moderation import joint_tool, moderation_agreement
 from auditapp.domain.sampling import certificate_of
 from auditapp.extensions import db
 from auditapp.models.audit import AgencyAudit, JointDiscussion
 from auditapp.models.audit_round import Assignment, AuditRound, SampledCase
 from auditapp.models.case import STATUS_LABELS
-from auditapp.models.finding import Action, Finding
+from auditapp.models.finding import ACTION_STATUSES, Action, Finding
 from auditapp.models.user import User
+from auditapp.reports.annex import build_annex
+from auditapp.reports.as_it_stood import action_status, audits_as_they_stood
+from auditapp.reports.child_results import agency_grade_rows, count_question, joint_grades
+from auditapp.reports.front import build_front
+from auditapp.reports.other_draws import other_draws
 from auditapp.reports.report_types import (
     ActionItem,
     AgencyResult,
@@ -38,8 +42,7 @@ from auditapp.reports.report_types import (
     Trend,
 )
 from auditapp.reports.trend import build_trend
-from auditapp.sampling.certificate import VERIFY_COMMAND
-from auditapp.stats import SMALL_N, clustered_proportion, grade_distribution, proportion
+from auditapp.stats import SMALL_N, grade_distribution, proportion
 from auditapp.tools import GRADE_OPTIONS
 from auditapp.tools.model import YES_NO_NA
 from auditapp.vocabulary import ActionStatus, AuditState
@@ -63,6 +66,7 @@ class _Audited:
     sampled: list[SampledCase]
     audits: dict[int, list[tuple[Assignment, AgencyAudit]]]  # sampled_case_id -> counted audits
     joints: dict[int, JointDiscussion]
+    until: datetime | None = None  # as it stood at this moment (``--as-of``), else as it is now
 
 
 def build_report(
@@ -84,7 +88,10 @@ def build_report(
     pairs = [pair for s in audited.sampled for pair in audited.audits.get(s.id, [])]  # in sample order
     labels = {s.case.case_ref: f"Case {i}" for i, s in enumerate(audited.sampled, start=1)}
     scrub = _scrubber(labels, {s.case.worker for s in audited.sampled if s.case.worker})
-    questions = _question_results(tool, [(asg.sampled_case_id, a.answers) for asg, a in pairs])
+    by_child: dict[int, list[tuple[bool, dict[str, str]]]] = {}  # child -> (lead audit?, answers) per counted audit
+    for asg, a in pairs:
+        by_child.setdefault(asg.sampled_case_id, []).append((asg.lead, a.answers))
+    questions = _question_results(tool, by_child)
     findings, actions = _findings(audit_round, tool, labels, scrub, as_of, until)
     auditor_grades = grade_distribution(a.answers.get("overall_grade") for _, a in pairs)
     moderated_grades = grade_distribution(a.moderated_grade for _, a in pairs if a.state == AuditState.MODERATED)
@@ -111,7 +118,7 @@ def build_report(
         ),
         summary=_summary(counts, auditor_grades, moderated_grades, any(q.result.small_n for q in questions)),
         headline_findings=[(f.title, f.so_what) for f in findings],
-        method=_method(audit_round, certificate, audited),
+        method=_method(audit_round, certificate, audited, as_of),
         questions=questions,
         auditor_grades=auditor_grades,
         moderated_grades=moderated_grades,
@@ -121,9 +128,22 @@ def build_report(
         actions=actions,
         cases=[_case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub) for s in audited.sampled],
         counts=counts,
-        # HOOK front: the Board front section (reports/front.py)
-        # HOOK child: child-level results, plan quality and joint grades (reports/child_results.py)
-        # HOOK annex: the technical annex and other draws for the theme (reports/annex.py)
+        front=build_front(
+            audit_round,
+            questions=questions,
+            joints=[audited.joints[s.id] for s in audited.sampled if s.id in audited.joints],
+            as_of=as_of,
+            until=until,
+            scrub=scrub,
+            make_scrubber=_scrubber,
+        ),
+        question_grades=agency_grade_rows(tool, by_child),  # reports/child_results.py: plan quality, per audit
+        joint_grades=joint_grades(
+            joint_tool(),
+            [audited.joints[s.id].answers for s in audited.sampled if s.id in audited.joints],
+            sampled=len(audited.sampled),
+        ),
+        annex=build_annex(audit_round, certificate, questions),  # the technical annex (reports/annex.py)
     )
 
 
@@ -146,9 +166,8 @@ def _load(audit_round: AuditRound, until: datetime | None = None) -> _Audited:
         .where(SampledCase.round_id == audit_round.id, AgencyAudit.state.in_(COUNTED_STATES))
         .order_by(Assignment.lead.desc(), Assignment.id)
     )
-    if until is not None:  # as it stood: only audits submitted by then
-        counted = counted.where(AgencyAudit.submitted_at <= until)
-    rows = db.session.execute(counted)
+    # As it stood (reports/as_it_stood.py): audits submitted by then, moderated only if moderated by then.
+    rows = db.session.execute(counted) if until is None else audits_as_they_stood(audit_round.id, until)
     audits: dict[int, list[tuple[Assignment, AgencyAudit]]] = {}
     for assignment, audit in rows:
         audits.setdefault(assignment.sampled_case_id, []).append((assignment, audit))
@@ -160,7 +179,7 @@ def _load(audit_round: AuditRound, until: datetime | None = None) -> _Audited:
     if until is not None:  # as it stood: only discussions completed by then
         completed = completed.where(JointDiscussion.completed_at <= until)
     joints = {j.sampled_case_id: j for j in db.session.scalars(completed)}
-    return _Audited(sampled=sampled, audits=audits, joints=joints)
+    return _Audited(sampled=sampled, audits=audits, joints=joints, until=until)
 
 
 def agency_of(assignment: Assignment) -> str:
@@ -175,44 +194,36 @@ def yes_no_questions(tool) -> list:
     return [q for q in tool.questions if q.type == YES_NO_NA]  # the questions the results and trend count
 
 
-def _question_results(tool, answers: list[tuple[int, dict[str, str]]]) -> list[QuestionResult]:
-    """% meeting the standard per yes/no question, from (child, answers) pairs: one pair per agency audit, so
-    audits of the same child form a cluster and the interval allows for it."""
+def _question_results(tool, by_child: dict[int, list[tuple[bool, dict[str, str]]]]) -> list[QuestionResult]:
+    """% meeting the standard per yes/no question, from each child's counted audits (lead audit?, answers), at
+    the question's unit (reports/child_results.py): over agency audits, clustered by child, or once per child."""
     sections = {s.id: s.title for s in tool.sections}
     results = []
     for question in yes_no_questions(tool):
-        meets = question.meets_standard
-        per_child: dict[int, list[int]] = {}  # child -> [meeting the standard, answered yes or no]
-        not_applicable = 0
-        for child, given in answers:
-            value = given.get(question.id)
-            if value in ("yes", "no"):
-                counts = per_child.setdefault(child, [0, 0])
-                counts[0] += value == meets
-                counts[1] += 1
-            elif value == "not_applicable":
-                not_applicable += 1
+        counted = count_question(question, by_child)
         results.append(
             QuestionResult(
                 question_id=question.id,
                 section=sections[question.section_id],
                 text=question.text,
-                result=clustered_proportion([(k, n) for k, n in per_child.values()]),
-                not_applicable=not_applicable,
-                meets_standard=meets,
+                result=counted.result,
+                not_applicable=counted.not_applicable,
+                meets_standard=question.meets_standard,
+                unit=counted.unit,
+                disagreed=counted.disagreed,
             )
         )
     return results
 
 
-def _method(audit_round: AuditRound, certificate: dict, audited: _Audited) -> Method:
+def _method(audit_round: AuditRound, certificate: dict, audited: _Audited, as_of: datetime) -> Method:
+    """The Board-facing method: plain words only (the seed, hashes and commands are in the annex)."""
     stratify_by = certificate.get("stratify_by")
     auditors: dict[int, User] = {a.auditor_id: a.auditor for s in audited.sampled for a in s.assignments}
     by_kind = Counter(
         (u.auditor_type.label if u.auditor_type else "Not recorded", u.agency.name if u.agency else "No agency")
         for u in auditors.values()
     )
-    digest = hashlib.sha256(audit_round.certificate.encode()).hexdigest()
     return Method(
         population_size=certificate["population_size"],
         filter_words=_filter_words(certificate["filter"]),
@@ -220,15 +231,9 @@ def _method(audit_round: AuditRound, certificate: dict, audited: _Audited) -> Me
         stratified_by=STRATIFY_WORDS.get(stratify_by or "none", str(stratify_by)),
         strata=[(_stratum_name(s["name"], stratify_by), s["N"], s["n"]) for s in certificate["strata"]],
         sample_size=len(certificate.get("current_sample") or certificate["sample"]),
-        seed=certificate["seed"],
-        certificate_sha256=digest,
-        verify_commands=[
-            f"auditapp sample certificate {audit_round.id} -o cert.json",
-            "sha256sum cert.json",
-            VERIFY_COMMAND,
-        ],
         auditors=[(kind, agency, count) for (kind, agency), count in sorted(by_kind.items())],
-        agreement=moderation_agreement(audit_round),
+        agreement=moderation_agreement(audit_round, until=audited.until),  # as it stood, with --as-of
+        other_draws=other_draws(audit_round, as_of=as_of),
     )
 
 
@@ -322,6 +327,7 @@ def _findings(
                 continue
             # As the report stood at as_of: a later update is not shown (and would make the dates read oddly).
             latest = next((u for u in reversed(action.updates) if u.created_at <= as_of), None)
+            status = action_status(action, until)  # with --as-of: its last update's status by then, else open
             actions.append(
                 ActionItem(
                     finding=scrub(finding.title),
@@ -329,8 +335,8 @@ def _findings(
                     agency=action.agency.name,
                     owner=action.owner_name,
                     due_on=action.due_date,
-                    status=action.status_label,
-                    overdue=action.is_overdue(as_of.date()),
+                    status=ACTION_STATUSES.get(status, status),
+                    overdue=status != ActionStatus.DONE and action.due_date < as_of.date(),
                     latest_update=(latest.created_at.date(), scrub(latest.note)) if latest else None,
                 )
             )

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from auditapp.reports.annex import Annex
+from auditapp.reports.child_results import GradeRow, JointGrades
+from auditapp.reports.front_types import BoardFront
+from auditapp.reports.other_draws import OtherDraws
 from auditapp.stats import Agreement, ClusteredProportion, ProportionResult
 
 
@@ -28,11 +32,9 @@ class Method:
     stratified_by: str
     strata: list[tuple[str, int, int]]  # (name, N_s, n_s)
     sample_size: int
-    seed: str
-    certificate_sha256: str
-    verify_commands: list[str]
     auditors: list[tuple[str, str, int]]  # (type, agency, count)
     agreement: Agreement
+    other_draws: OtherDraws | None = None  # the other rounds on the theme drawn or cancelled in the last 12 months
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class QuestionResult:
     # with the interval widened for clustering by child and the small-n flag counting children
     not_applicable: int
     meets_standard: str = "yes"  # the answer that meets the standard: "yes", or "no" where a yes is a concern
+    unit: str = "agency_audit"  # or "child": one answer per child (reports/child_results.py), a plain Wilson
+    # interval over children, and ``not_applicable`` counts children
+    disagreed: int = 0  # children left out of a child-level result because their agencies disagreed
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,18 @@ class TrendRow:
     """One question across the trend's rounds: a result per round, or None where it was not comparable."""
 
     text: str
-    results: list[ProportionResult | None]  # None: its wording changed (or it was not asked) in that round
+    results: list[ProportionResult | ClusteredProportion | None]  # None: its wording changed (or it was not
+    # asked) in that round; k = answers meeting the standard, counted at the question's unit
     comparable: bool  # False when its wording differs in any earlier round
+    unit: str = "agency_audit"  # or "child" (counted once per child in every round)
+    meets_standard: str = "yes"
 
 
 @dataclass(frozen=True)
 class Trend:
     rounds: list[str]  # round names, oldest first by draw date; the last is this round
-    rows: list[tuple[str, list[float | None]]]  # (question text, % yes per round): the chart's comparable rows
+    rows: list[tuple[str, list[float | None]]]  # (question text, % meeting the standard per round): the chart's
+    # comparable rows
     points: list[TrendRound] = field(default_factory=list)  # the rounds with their draw dates
     table: list[TrendRow] = field(default_factory=list)  # every question, with n and the Wilson interval
     notes: list[str] = field(default_factory=list)  # plain notes: populations that differ
@@ -147,6 +156,7 @@ class ReportData:
     counts: dict[str, int] = field(default_factory=dict)
     interim: Interim | None = None
     version: Version | None = None
-    # HOOK front: field for the Board front section
-    # HOOK child: fields for child-level results, plan quality and joint grades
-    # HOOK annex: field for the technical annex
+    front: BoardFront | None = None  # the Board front section (reports/front.py), first in the report
+    question_grades: list[GradeRow] = field(default_factory=list)  # the plan-quality grade, per agency audit
+    joint_grades: JointGrades | None = None  # the joint discussions' grades, per child
+    annex: Annex | None = None  # the technical annex: seed, hashes, verification, kappa, clustering

@@ -236,3 +236,21 @@ class CancelRoundForm(FlaskForm):
         validators=[DataRequired(message="Enter why the round is being cancelled"), Length(max=2000)],
     )
     submit = SubmitField("Cancel the round", widget=GovSubmitInput())
+
+
+class ModerationSettingForm(FlaskForm):
+    """Whether the round's audits are moderated blind: changeable until moderation begins."""
+
+    blind_moderation = RadioField(
+        "How should the moderator see each audit?",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("blind", "Blind: the moderator gives their own grade before seeing the auditor's"),
+                ("open", "Open: the moderator sees the auditor's grade"),
+            ]
+        ),
+        description="Blind moderation makes the agreement between moderators and auditors an independent check",
+        validators=[DataRequired(message="Select how the moderator should see each audit")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())

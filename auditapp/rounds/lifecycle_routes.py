@@ -10,6 +10,7 @@ from flask_login import current_user
 from auditapp.domain import cases as case_domain
 from auditapp.domain import org
 from auditapp.domain.errors import DomainError
+from auditapp.domain.moderation import change_blind_moderation, moderation_setting_refusal
 from auditapp.domain.rounds import (
     cancel_effects,
     cancel_round,
@@ -22,7 +23,13 @@ from auditapp.domain.tool_versions import newest_agency_tools
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import AUDIT_STATES, AuditRound
 from auditapp.rounds.blueprint import bp, coordinator
-from auditapp.rounds.forms import CancelRoundForm, EditRoundForm, exclusions_text, fill_round_choices
+from auditapp.rounds.forms import (
+    CancelRoundForm,
+    EditRoundForm,
+    ModerationSettingForm,
+    exclusions_text,
+    fill_round_choices,
+)
 
 
 def _edit_form(audit_round: AuditRound) -> EditRoundForm:
@@ -47,6 +54,7 @@ def _edit_form(audit_round: AuditRound) -> EditRoundForm:
             "agencies": settings.agencies,
             "lead_agency": settings.lead_agency or "",
             "peers_not_from_case_locality": settings.peers_not_from_case_locality,
+            "blind_moderation": settings.blind_moderation,
             "max_load": settings.max_load,
             "due_date": settings.due_date,
         }
@@ -96,6 +104,7 @@ def edit(round: AuditRound):
             min_per_stratum=bool(form.min_per_stratum.data),
             exclude_audited_within_months=form.exclude_audited_within_months.data or 0,
             peers_not_from_case_locality=bool(form.peers_not_from_case_locality.data),
+            blind_moderation=bool(form.blind_moderation.data),
             max_load=form.max_load.data,
             agencies=form.agencies.data or [],
             lead_agency=form.lead_agency.data or None,
@@ -111,6 +120,26 @@ def edit(round: AuditRound):
             flash("The round's settings were saved" if changed else "Nothing was changed", "success")
             return redirect(url_for("rounds.show", round_id=round.id))
     return render_form("rounds/edit.html", form, round=round)
+
+
+@bp.route("/<int:round_id>/moderation", methods=["GET", "POST"])
+@coordinator
+def moderation_setting(round: AuditRound):
+    """Choose blind or open moderation, also after the draw, until an audit is moderated or graded blind."""
+    refusal = moderation_setting_refusal(round)
+    if refusal:
+        flash(refusal)
+        return redirect(url_for("rounds.show", round_id=round.id, _anchor="settings"))
+    form = ModerationSettingForm(data={"blind_moderation": "blind" if round.blind_moderation else "open"})
+    if form.validate_on_submit():
+        try:
+            changed = change_blind_moderation(round, blind=form.blind_moderation.data == "blind")
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            flash("How the round's audits are moderated was saved" if changed else "Nothing was changed", "success")
+            return redirect(url_for("rounds.show", round_id=round.id, _anchor="settings"))
+    return render_form("rounds/moderation_setting.html", form, round=round)
 
 
 @bp.route("/<int:round_id>/cancel", methods=["GET", "POST"])

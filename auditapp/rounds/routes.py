@@ -93,7 +93,7 @@ def show(round: AuditRound):
 def _show(round: AuditRound, draw_form: DrawForm | None = None):
     """The round page; with a failed ``draw_form`` its errors are shown and the answer is 400."""
     from auditapp.domain.audits import round_progress, tool_for
-    from auditapp.domain.moderation import moderation_agreement, moderation_queue
+    from auditapp.domain.moderation import moderation_agreement, moderation_queue, moderation_setting_refusal
     from auditapp.models.types import utcnow
 
     today = utcnow().date()
@@ -114,6 +114,7 @@ def _show(round: AuditRound, draw_form: DrawForm | None = None):
         draw_warning=blank_stratum_warning(guidance.population, round.stratify_by) if guidance else None,
         progress=progress,
         agreement=moderation_agreement(round),
+        moderation_refusal=moderation_setting_refusal(round),
         today=today,
         replaced=overview.replaced_rows(round),
         locked=overview.is_locked(round),

@@ -24,6 +24,7 @@ from .model import (
     CHOICE,
     GRADE,
     GRADE_OPTIONS,
+    UNIT_AGENCY_AUDIT,
     YES_NO_NA,
     YES_NO_NA_OPTIONS,
     AuditTool,
@@ -160,6 +161,7 @@ def _question(raw: Mapping[str, Any], section_id: str) -> Question:
         error_required=raw.get("error_required"),
         error_override_reason=raw.get("error_override_reason"),
         meets_standard=raw.get("meets_standard", "yes"),
+        unit=raw.get("unit", UNIT_AGENCY_AUDIT),
     )
 
 

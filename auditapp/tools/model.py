@@ -16,6 +16,13 @@ DATE = "date"
 NUMBER = "number"
 TEXT = "text"
 
+#: What one answer to a question is about (a question's ``unit``): each agency's audit of its own file (the
+#: default), or the child, for one fact or one shared piece of work about the child (the one multi-agency plan).
+#: Reports count agency-audit questions over audits, clustered by child, and child questions once per child.
+UNIT_AGENCY_AUDIT = "agency_audit"
+UNIT_CHILD = "child"
+UNITS: tuple[str, ...] = (UNIT_AGENCY_AUDIT, UNIT_CHILD)
+
 ANSWER_TYPES: tuple[str, ...] = (YES_NO_NA, CHOICE, GRADE, DATE, NUMBER, TEXT)
 #: Answer types whose answers come from a fixed list, so conditions can refer to them.
 ENUMERATED_TYPES: tuple[str, ...] = (YES_NO_NA, CHOICE, GRADE)
@@ -133,6 +140,9 @@ class Question:
     #: For a yes/no question, the answer that meets the standard ("yes", or "no" where a "yes" is a concern,
     #: such as "on a plan for two years or more"). Reports count the share of answers meeting the standard.
     meets_standard: str = "yes"
+    #: What one answer is about: ``UNIT_AGENCY_AUDIT`` (each agency's own file) or ``UNIT_CHILD`` (one fact or one
+    #: shared piece of work about the child, which reports count once per child).
+    unit: str = UNIT_AGENCY_AUDIT
 
     @property
     def option_values(self) -> tuple[str, ...]:

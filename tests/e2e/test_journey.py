@@ -295,8 +295,10 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     page.get_by_role("button", name="Add action").click()
     expect(page.get_by_text("Action added")).to_be_visible()
 
+    write_board_statement(page, a11y)
     page.get_by_role("link", name="Preview and publish the board report").click()
     expect(page.get_by_text("This is a preview")).to_be_visible()
+    expect(page.locator("#assurance-level")).to_contain_text("Reasonable assurance")
     a11y.check(page, "Report preview")
     page.get_by_role("link", name="Check and publish the report").click()  # issue 13: the check before publishing
     a11y.check(page, "Check before publishing")
@@ -310,6 +312,23 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
         page.get_by_role("link", name=re.compile("^" + re.escape(ROUND) + ": case file audit report"))
     ).to_be_visible()
     a11y.check(page, "Published reports")
+
+
+def write_board_statement(page: Page, a11y: Accessibility) -> None:
+    """Issue 14: the QA group's words for the Board open the report (a full report needs them)."""
+    page.get_by_role("link", name="Write the statement for the Board").click()
+    a11y.check(page, "Statement for the Board")
+    page.get_by_role("group", name="How much assurance does the QA group give the Board?").get_by_label(
+        "Reasonable assurance"
+    ).check()
+    page.get_by_label("Assurance statement", exact=True).fill("E2E: the basics are in place; plans must change.")
+    page.get_by_label("What is working", exact=True).fill("E2E: children are seen and their wishes recorded.")
+    page.get_by_label("What we are worried about", exact=True).fill("E2E: plans do not change when children speak.")
+    page.get_by_label("What the children and families told us", exact=True).fill("E2E: heard through the files.")
+    page.get_by_label("What we ask of the Board", exact=True).fill("E2E: ask for a report on plan reviews")
+    page.get_by_role("button", name="Save the statement").click()
+    expect(page.get_by_text("Statement for the Board saved")).to_be_visible()
+    a11y.check(page, "Statement for the Board saved")
 
 
 def board_downloads_pdf(page: Page, a11y: Accessibility) -> None:
