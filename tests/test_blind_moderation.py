@@ -216,29 +216,6 @@ def test_two_pairs_carry_a_warning_and_no_false_certainty():
     assert empty.n == 0 and empty.children == 0 and empty.small_n is True
 
 
-@pytest.fixture
-def demo_loaded(app, actor):
-    """The demo, loaded in the test's own transaction (rolled back afterwards)."""
-    from auditapp.demo.load import load_demo
-
-    with app.test_request_context():
-        load_demo()
-        yield
-
-
-def test_the_demos_completed_round_is_moderated_blind_with_blind_grades(demo_loaded):
-    from auditapp.demo.audits import COMPLETED_ROUND
-
-    audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == COMPLETED_ROUND))
-    assert audit_round.blind_moderation is True
-    audits = [a.audit for s in audit_round.sampled if not s.replaced for a in s.assignments if a.audit]
-    assert audits and all(a.blind_grade and a.blind_auditor_grade for a in audits)
-    agreement = moderation_agreement(audit_round)
-    assert agreement.n == len(audits) and agreement.children == len({a.assignment.sampled_case_id for a in audits})
-    assert agreement.agreed < agreement.n  # the near misses and the re-grades: blind grades are not copies
-    assert agreement.kappa is not None and agreement.kappa_interval is not None
-
-
 def test_the_round_page_shows_the_setting_and_the_blind_agreement_with_its_warning(client_for, blind_round):
     audits = _audits(blind_round, ["good", "inadequate"])
     with acting_as(ActorContext(user_id=None, email="qa", role="qa_coordinator")):

@@ -173,3 +173,53 @@ def test_the_earlier_round_came_first_was_published_and_has_actions_in_each_stat
     # as it stood on 1 December 2025, before any action's progress: each action was open
     stood = build_report(earlier, as_of=datetime(2025, 12, 1, tzinfo=UTC), as_it_stood=True)
     assert {a.status for a in stood.actions} == {ActionStatus.OPEN.label}
+
+
+def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement_quotes_their_figures(demo):
+    """The completed and in-progress rounds are drawn as real rounds are (hashrank-v2, frozen, witnessed, one
+    attempt); their certificates verify; and the figures the demo's Board statement quotes are the report's."""
+    from auditapp.demo.board import STATEMENT
+    from auditapp.demo.facts import DEMO_WITNESS
+    from auditapp.domain.sampling import certificate_of, verify
+    from auditapp.models import PublishedReport
+    from auditapp.reports.report_data import build_report
+
+    for name in (COMPLETED_ROUND, DEMO_ROUND):
+        audit_round = _round(name)
+        certificate = certificate_of(audit_round)
+        assert (certificate["algorithm"], certificate["version"]) == ("hashrank", 2), name
+        assert len(certificate["draw_attempts"]) == 1, name
+        assert certificate["witnessed_by"]["name"] == DEMO_WITNESS[0], name
+        assert certificate["frozen_by"] == audit_round.frozen_by == "coordinator@demo.auditapp.invalid", name
+        assert verify(certificate) == [], name
+    completed = _round(COMPLETED_ROUND)
+    published = db.session.scalar(select(PublishedReport).where(PublishedReport.round_id == completed.id))
+    report = build_report(completed, as_of=published.as_of)
+    results = {q.question_id: (q.result.k, q.result.n) for q in report.questions}
+    assert results["plan_smart"] == (10, 12) and results["child_views_on_plan"] == (9, 12)
+    assert results["multi_agency_strategy"] == (4, 12) and results["assessment_timely"] == (7, 12)
+    assert results["cp_plan_over_two_years"] == (3, 5)  # "two of the five children ... two years or more"
+    assert results["chronology_present"] == (16, 24)  # "a third of the audits found no chronology"
+    assert report.moderated_grades["requires_improvement"] + report.moderated_grades["inadequate"] == 13
+    for quoted in (
+        "10 of the 12 children",
+        "Only 4 of the 12",
+        "5 of the 12 took longer",
+        "two of the five",
+        "13 of the 24 audits",
+    ):
+        assert quoted in STATEMENT.statement, quoted
+    assert "9 of the 12 reflected" in STATEMENT.working and "8 of the 12 children had no" in STATEMENT.worried
+
+
+def test_the_demos_completed_round_is_moderated_blind_with_blind_grades(demo):
+    from auditapp.domain.moderation import moderation_agreement
+
+    audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == COMPLETED_ROUND))
+    assert audit_round.blind_moderation is True
+    audits = [a.audit for s in audit_round.sampled if not s.replaced for a in s.assignments if a.audit]
+    assert audits and all(a.blind_grade and a.blind_auditor_grade for a in audits)
+    agreement = moderation_agreement(audit_round)
+    assert agreement.n == len(audits) and agreement.children == len({a.assignment.sampled_case_id for a in audits})
+    assert agreement.agreed < agreement.n  # the near misses and the re-grades: blind grades are not copies
+    assert agreement.kappa is not None and agreement.kappa_interval is not None

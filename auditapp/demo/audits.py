@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from auditapp.demo.facts import DEMO_DRAWS, DEMO_WITNESS
 from auditapp.demo.texts import EVIDENCE, HEALTH_NOTE, NOT_ALONE, NOT_APPLICABLE_NOTE, SUMMARIES
 from auditapp.domain.context import ActorContext, acting_as, current_actor
 from auditapp.extensions import db
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from auditapp.tools import AuditTool
 
 COMPLETED_ROUND = "Neglect, spring 2026"
-COMPLETED_SEED = "northshire-spring-2026-16"  # a sample with two children under three
 TEXT_SEED = 20260316
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 # The quality of the work with each of the 12 children, in sample order: every grade, mostly good or requires
@@ -89,6 +89,22 @@ def _as(user: User) -> Iterator[None]:
     )
     with acting_as(ctx):
         yield
+
+
+def witnessed_draw(audit_round: AuditRound) -> None:
+    """Draw ``audit_round`` as a real round is drawn (hashrank-v2): the acting coordinator freezes the population,
+    then the Board's scrutineer witnesses the draw with their value; the server value is the demo's fixed one."""
+    from auditapp.domain.sampling import demo_server_random, draw_witnessed, freeze_population
+
+    witness_value, server_value = DEMO_DRAWS[audit_round.name]
+    freeze_population(audit_round)
+    with demo_server_random(server_value):
+        draw_witnessed(
+            audit_round,
+            witness_name=DEMO_WITNESS[0],
+            witness_role=DEMO_WITNESS[1],
+            witness_value=witness_value,
+        )
 
 
 def _shift(grade: str, by: int) -> str:
@@ -271,7 +287,6 @@ def _completed_round(summary: DemoSummary) -> None:
     from auditapp.domain.concerns import acknowledge
     from auditapp.domain.moderation import moderate, record_blind_grade, record_joint
     from auditapp.domain.rounds import RoundSettings, create_round
-    from auditapp.domain.sampling import draw_sample
 
     coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DOMAIN}"))
     rng = random.Random(TEXT_SEED)
@@ -291,7 +306,7 @@ def _completed_round(summary: DemoSummary) -> None:
             ),
             created_by_id=coordinator.id,
         )
-        draw_sample(audit_round, seed=COMPLETED_SEED)
+        witnessed_draw(audit_round)
         assign_automatically(audit_round)
     cases = sorted((s for s in audit_round.sampled if not s.replaced), key=lambda s: (s.stratum, s.position))
     filled = _fill_completed(audit_round, cases, rng)
@@ -367,11 +382,15 @@ def _in_progress_round(summary: DemoSummary) -> None:
     summary.created += _records(audit_round)
 
 
-def load_demo_audits(summary: DemoSummary) -> None:
-    """Add the completed round and the in-progress audits when they are missing (a re-run changes nothing)."""
+def load_completed_round(summary: DemoSummary) -> None:
+    """Add the completed round when it is missing (a re-run changes nothing)."""
     done = db.session.scalar(select(AuditRound).where(AuditRound.name == COMPLETED_ROUND))
     if done is None:
         _completed_round(summary)
     else:
         summary.existing += 1 + _records(done)
+
+
+def load_in_progress_audits(summary: DemoSummary) -> None:
+    """Add the audits under way in the round in progress when they are missing (a re-run changes nothing)."""
     _in_progress_round(summary)

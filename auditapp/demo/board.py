@@ -12,27 +12,29 @@ STATEMENT = BoardWords(
     statement=(
         "The QA group gives the Board limited assurance that children living with neglect in Northshire get the "
         "help they need when they need it.\n"
-        "The basics are mostly in place. Most files had an up-to-date chronology, the family's history was "
-        "considered in most assessments, and workers knew the children they visited.\n"
-        "But the help too often did not follow. Fewer than half of the children had a plan that reflected their own "
-        "wishes and feelings, or the multi-agency strategy discussion they needed, and three of the four children "
-        "on a child protection plan had been on one for two years or more. After moderation, more than half of the "
-        "audits found the work required improvement or was inadequate.\n"
-        "The assurance will be reasonable when every child's plan says what they asked for and what will change, "
-        "and health and education join every strategy discussion about neglect. We will audit both in the autumn."
+        "Plans are mostly good. The plans of 10 of the 12 children were specific and time-bound, most reflected "
+        "what the child had said, and where a chronology was kept it was used.\n"
+        "But too many decisions are made by one or two agencies alone, and help starts late. Only 4 of the 12 "
+        "children had the multi-agency strategy discussion they needed, the assessments of 5 of the 12 took longer "
+        "than 45 working days, and two of the five children on a child protection plan had been on one for two "
+        "years or more. After moderation, 13 of the 24 audits found the work required improvement or was "
+        "inadequate.\n"
+        "The assurance will be reasonable when health and education join every strategy discussion about neglect "
+        "and assessments are finished on time. We will audit both in the autumn."
     ),
     working=(
-        "The history is on the file. Most files had a chronology that was up to date, and most assessments "
-        "considered earlier referrals and plans, so fewer families had to tell their story again.\n"
+        "Plans say what will happen. The plans of 10 of the 12 children were specific, measurable and "
+        "time-bound, and 9 of the 12 reflected the child's own wishes and feelings.\n"
         "Where health and education joined the strategy discussion from the start, core groups were well attended "
         "and the plan changed when the child's circumstances did."
     ),
     worried=(
-        "Plans are written around the adults. Children told workers what worried them, but fewer than half of "
-        "their plans said what would change because of it, and some children stopped saying.\n"
-        "Agencies are not always in the room. Fewer than half of the children had a multi-agency strategy "
-        "discussion when one was needed, and where there was none, the plan rested on one agency's view.\n"
-        "Plans drift. Three of the four children on a child protection plan had been on one for two years or more."
+        "Decisions are made without all the agencies. 8 of the 12 children had no multi-agency strategy "
+        "discussion when one was needed, and there the decision rested on what police and social care knew.\n"
+        "Help starts late. The assessments of 5 of the 12 children took longer than 45 working days.\n"
+        "The history is not always on the file. A third of the audits found no chronology, and there earlier "
+        "referrals were not considered, so families had to tell their story again.\n"
+        "Plans drift. Two of the five children on a child protection plan had been on one for two years or more."
     ),
     voices=(
         "Children told their workers about hunger, cold homes and missing school, often more plainly than the "
@@ -44,9 +46,9 @@ STATEMENT = BoardWords(
         "next round will include conversations with families who agree to take part."
     ),
     asks=(
-        "Ask children's social care to add 'what the child told us and what we will do' to the child protection "
-        "plan template by January, and report at the March meeting.\n"
-        "Ask health and education to commit to joining every strategy discussion about neglect.\n"
+        "Ask children's social care and the police to invite health and education to every strategy discussion "
+        "about neglect, and to report at the March meeting how many did.\n"
+        "Ask children's social care to report each quarter on how long assessments of neglect take.\n"
         "Ask the independent reviewing service to report on every child who has been on a plan for more than 18 "
         "months.\n"
         "Fund conversations with families in the next audit round, so that the Board hears from them directly."

@@ -6,9 +6,9 @@ but on a demo clock: every step runs at its own date from September 2025 to June
 sampling certificate and the records agree on those dates. The clock is :func:`auditapp.models.types.clock_set_to`,
 which every ``utcnow`` (the domain's, the trail's and the column defaults) reads while this module loads the round.
 
-The sample is drawn on the seeded path (hashrank-v1, :func:`auditapp.domain.sampling.draw_sample`) like the other
-demo rounds, not witnessed: a witnessed draw takes a server random value that cannot be fixed without giving the
-domain a way to choose it, and the demo must give the same sample every time it is loaded.
+The sample is drawn on the seeded path (hashrank-v1, :func:`auditapp.domain.sampling.draw_sample`): the round
+is from before witnessed draws (hashrank-v2), and its report's technical annex says so. The later demo rounds are
+drawn witnessed (demo/audits.py ``witnessed_draw``).
 """
 
 from __future__ import annotations

@@ -17,28 +17,31 @@ from auditapp.vocabulary import ActionStatus
 
 FINDINGS = [
     {
-        "title": "Children's wishes and feelings are recorded but rarely shape their plans",
-        "question_ids": ["child_views_on_plan", "child_seen_alone"],
-        "evidence": "In most cases the child was seen, and in several seen alone, but the plan did not say what the "
-        "child had asked for or how their view had changed what the adults would do.",
-        "so_what": "Children told workers what worried them, but the plans were written around the adults. Children "
-        "could not see that telling someone had made any difference, and some stopped saying.",
-        "recommendation": "Every child protection plan records the child's own words and what will change because "
-        "of them.",
+        "title": "Strategy discussions about neglect were too often held without health and education",
+        "question_ids": ["multi_agency_strategy", "core_group_attendance"],
+        "evidence": "Only 4 of the 12 children had the multi-agency strategy discussion they needed. For most of "
+        "the others police and social care decided alone, without the school or the health visitor.",
+        "so_what": "Decisions about whether a child was suffering significant harm were made without what the "
+        "people who saw the child every week knew, so for some children neglect was judged a lesser concern than "
+        "it was, and help came later.",
+        "recommendation": "Health and education are invited to, and take part in, every strategy discussion about "
+        "neglect.",
         "actions": [
             (
-                "Add a 'what the child told us and what we will do' section to the plan template",
+                "Invite the school and the health visitor to every strategy discussion about neglect, through one "
+                "duty contact in each agency",
                 AgencyKind.SOCIAL_CARE,
                 "Head of Quality Assurance",
                 date(2027, 1, 31),
                 None,
             ),
             (
-                "Health visitors record the child's presentation and views at each core group",
+                "Health visitors and school nurses name a safeguarding lead able to join a strategy discussion the "
+                "same day",
                 AgencyKind.HEALTH,
                 "Named Nurse for Safeguarding",
                 date(2026, 7, 31),
-                (ActionStatus.IN_PROGRESS, "Guidance drafted; training dates booked for November."),
+                (ActionStatus.IN_PROGRESS, "Rota drafted; cover for school holidays still to agree."),
             ),
         ],
     },
@@ -62,7 +65,7 @@ FINDINGS = [
     },
     {
         "title": "Where agencies worked together from the start, children's circumstances improved",
-        "question_ids": ["multi_agency_strategy", "core_group_attendance"],
+        "question_ids": ["multi_agency_strategy", "plan_smart"],
         "evidence": "Strategy discussions that included health and education led to clearer plans and better "
         "attended core groups.",
         "so_what": "For these children, school and health staff noticed change early and the plan adapted, so "

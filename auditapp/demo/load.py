@@ -107,23 +107,25 @@ def load_demo() -> DemoSummary:
         )
     _set_demo_team_managers(teams)
     _load_population(summary)
+    from auditapp.demo.audits import COMPLETED_ROUND, load_completed_round, load_in_progress_audits
     from auditapp.demo.earlier import load_earlier_round
-
-    load_earlier_round(summary)  # autumn 2025, published: first, as it came first (its dates are its own)
-    _draw_demo_round(summary, agencies)
-    from auditapp.demo.audits import COMPLETED_ROUND, load_demo_audits
     from auditapp.demo.findings import load_demo_findings
 
-    load_demo_audits(summary)  # a completed, moderated round and progress in the round above
-    load_demo_findings(summary, COMPLETED_ROUND)  # its findings, action plan and published report
+    # In the order they happened, so each draw leaves out the cases the rounds before it sampled.
+    load_earlier_round(summary)  # autumn 2025, published (its dates are its own)
+    load_completed_round(summary)  # spring 2026: audited, moderated blind
+    _draw_demo_round(summary, agencies)  # autumn 2026, under way
+    load_in_progress_audits(summary)
+    load_demo_findings(summary, COMPLETED_ROUND)  # the spring round's findings, action plan and published report
     return summary
 
 
 def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
-    """A multi-agency round over children on plans, drawn with a published seed and assigned automatically."""
+    """A multi-agency round over children on plans, drawn witnessed (hashrank-v2) and assigned automatically."""
+    from auditapp.demo.audits import _as, witnessed_draw
+    from auditapp.demo.earlier import _coordinator
     from auditapp.domain.assignments import assign_automatically
     from auditapp.domain.rounds import RoundSettings, create_round
-    from auditapp.domain.sampling import draw_sample
     from auditapp.models import AuditRound
 
     if db.session.scalar(select(AuditRound.id).where(AuditRound.name == DEMO_ROUND)):
@@ -144,7 +146,8 @@ def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
         ),
         created_by_id=None,
     )
-    draw_sample(audit_round, seed="northshire-autumn-2026")
+    with _as(_coordinator()):  # the coordinator freezes the population; the scrutineer witnesses the draw
+        witnessed_draw(audit_round)
     assign_automatically(audit_round)
     summary.created += 1
 

@@ -1,13 +1,16 @@
 """Drawing a round's sample, its certificate, and replacements.
 
 New draws are hashrank-v2: the population is frozen, then the draw is witnessed (``draw_witnessed``);
-hashrank-v1 (``draw_sample``) stays for old rounds, the demo and fixtures.
+hashrank-v1 (``draw_sample``) stays for old rounds and fixtures.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +33,20 @@ from auditapp.sampling.certificate import (
 from auditapp.sampling.hashrank import SamplingError, new_seed, population_sha256
 from auditapp.sampling.verify import verify_certificate
 from auditapp.vocabulary import AuditState
+
+#: The server's random value for a witnessed draw comes from ``secrets`` unless the demo loader fixes it (so the
+#: demo tells the same story each time it is loaded). No request, form or command can reach this.
+_demo_server_random: ContextVar[str | None] = ContextVar("auditapp_demo_server_random", default=None)
+
+
+@contextmanager
+def demo_server_random(value: str) -> Iterator[None]:
+    """Within the block, witnessed draws use ``value`` as the server's random value: for the demo loader only."""
+    token = _demo_server_random.set(value)
+    try:
+        yield
+    finally:
+        _demo_server_random.reset(token)
 
 
 def is_locked(audit_round: AuditRound) -> bool:
@@ -148,7 +165,7 @@ def draw_witnessed(
             field="witness_value",
         )
     witnessed = Witnessed(
-        server_random=secrets.token_hex(32),
+        server_random=_demo_server_random.get() or secrets.token_hex(32),
         witness_value=value,
         witness_name=name,
         witness_role=role,
