@@ -175,13 +175,14 @@ def test_the_earlier_round_came_first_was_published_and_has_actions_in_each_stat
     assert {a.status for a in stood.actions} == {ActionStatus.OPEN.label}
 
 
-def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement_quotes_their_figures(demo):
+def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement_quotes_their_figures(app, demo):
     """The completed and in-progress rounds are drawn as real rounds are (hashrank-v2, frozen, witnessed, one
     attempt); their certificates verify; and the figures the demo's Board statement quotes are the report's."""
     from auditapp.demo.board import STATEMENT
     from auditapp.demo.facts import DEMO_WITNESS
     from auditapp.domain.sampling import certificate_of, verify
     from auditapp.models import PublishedReport
+    from auditapp.reports.render import render_data_html
     from auditapp.reports.report_data import build_report
 
     for name in (COMPLETED_ROUND, DEMO_ROUND):
@@ -189,6 +190,7 @@ def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement
         certificate = certificate_of(audit_round)
         assert (certificate["algorithm"], certificate["version"]) == ("hashrank", 2), name
         assert len(certificate["draw_attempts"]) == 1, name
+        assert certificate["server_random_source"] == "demo", name  # fixed so the demo loads the same each time
         assert certificate["witnessed_by"]["name"] == DEMO_WITNESS[0], name
         assert certificate["frozen_by"] == audit_round.frozen_by == "coordinator@demo.auditapp.invalid", name
         assert verify(certificate) == [], name
@@ -196,6 +198,9 @@ def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement
     published = db.session.scalar(select(PublishedReport).where(PublishedReport.round_id == completed.id))
     report = build_report(completed, as_of=published.as_of)
     results = {q.question_id: (q.result.k, q.result.n) for q in report.questions}
+    with app.app_context():
+        annex = render_data_html(report, for_pdf=True).split('id="annex"')[1]
+    assert "Not random: this is demonstration data" in annex
     assert results["plan_smart"] == (10, 12) and results["child_views_on_plan"] == (9, 12)
     assert results["multi_agency_strategy"] == (4, 12) and results["assessment_timely"] == (7, 12)
     assert results["cp_plan_over_two_years"] == (3, 5)  # "two of the five children ... two years or more"

@@ -66,6 +66,7 @@ def test_freezing_then_drawing_on_the_web_gives_a_verified_v2_certificate(client
     assert cert["version"] == 2 and cert["seed"] != "chosen"
     assert cert["seed"] == derive_seed(cert["server_random"], "harbour 57", fingerprint)
     assert len(cert["server_random"]) == 64 and cert["population_sha256"] == fingerprint
+    assert cert["server_random_source"] == "server"  # drawn at the draw: only the demo loader fixes it
     assert cert["witnessed_by"] == {"name": "Wren Able", "role": "Independent scrutineer"}
     assert cert["frozen_by"] == "coordinator@example.org" and len(cert["draw_attempts"]) == 1
     assert verify_certificate(cert) == []

@@ -164,8 +164,10 @@ def draw_witnessed(
             "fingerprint to the witness",
             field="witness_value",
         )
+    demo_value = _demo_server_random.get()
     witnessed = Witnessed(
-        server_random=_demo_server_random.get() or secrets.token_hex(32),
+        server_random=demo_value or secrets.token_hex(32),
+        server_random_source="demo" if demo_value else "server",
         witness_value=value,
         witness_name=name,
         witness_role=role,

@@ -68,6 +68,7 @@ class Annex:
     seed: str
     seed_derivation: str | None  # hashrank-v2: how the seed follows from the recorded values
     server_random: str | None
+    server_random_fixed: bool  # True when the demo loader fixed it (the demo loads the same each time)
     witness_value: str | None
     population_sha256: str
     population_size: int
@@ -106,6 +107,7 @@ def build_annex(audit_round: AuditRound, certificate: dict[str, Any], questions:
         seed=str(certificate["seed"]),
         seed_derivation=certificate.get("seed_derivation"),
         server_random=certificate.get("server_random"),
+        server_random_fixed=certificate.get("server_random_source") == "demo",
         witness_value=certificate.get("witness_value"),
         population_sha256=str(certificate["population_sha256"]),
         population_size=int(certificate["population_size"]),

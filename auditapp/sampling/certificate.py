@@ -61,6 +61,7 @@ class Witnessed:
     witness_role: str
     frozen_by: str
     frozen_at: datetime | str
+    server_random_source: str = "server"  # "server": drawn at the draw; "demo": fixed by the demo loader
 
 
 def iso_utc(moment: datetime | str) -> str:
@@ -211,6 +212,7 @@ def _witness_fields(witnessed: Witnessed, *, seed: str, drawn_by: str, drawn_at:
         "how_to_verify": VERIFY_COMMAND_V2,
         "seed_derivation": SEED_DERIVATION,
         "server_random": witnessed.server_random,
+        "server_random_source": witnessed.server_random_source,
         "witness_value": witnessed.witness_value,
         "frozen_by": witnessed.frozen_by,
         "frozen_at": iso_utc(witnessed.frozen_at),

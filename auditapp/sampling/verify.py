@@ -176,6 +176,8 @@ def _check_witness(cert: Mapping[str, Any]) -> list[str]:
             f"the seed does not follow from server_random, witness_value and population_sha256: "
             f"the certificate has {cert['seed']}, recomputed {seed}"
         )
+    if cert.get("server_random_source", "server") not in ("server", "demo"):
+        problems.append("server_random_source must be 'server' (drawn at the draw) or 'demo' (fixed by the demo)")
     witness = cert["witnessed_by"]
     if not all(isinstance(witness.get(key), str) and witness[key].strip() for key in ("name", "role")):
         problems.append("witnessed_by does not name the witness and their role")
@@ -363,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"NOT VERIFIED: {problems[0]}")
         return 1
     print("VERIFIED")
+    if cert.get("server_random_source") == "demo":
+        print("NOTE: demonstration data: the server's value was fixed by the demo loader, not drawn at random")
     return 0
 
 

@@ -193,3 +193,17 @@ def test_a_malformed_certificate_is_refused_not_crashed(bad: Any) -> None:
 def test_a_population_with_a_repeated_case_is_refused(cert: dict[str, Any]) -> None:
     cert["population"].append(list(cert["population"][0]))
     assert verify_certificate(cert) == [f"case {cert['population'][0][0]!r} appears more than once in the population"]
+
+
+def test_a_certificate_says_where_the_server_value_came_from_and_the_demos_says_it_was_fixed(
+    cert: dict[str, Any], tmp_path: Path
+) -> None:
+    """A real draw's server value is drawn at the draw ("server"); the demo fixes it so that it loads the same each
+    time ("demo"), and the verifier says so; any other claim is refused."""
+    assert cert["server_random_source"] == "server"
+    ran = _run(tmp_path, cert)
+    assert ran.returncode == 0 and ran.stdout.strip() == "VERIFIED"
+    ran = _run(tmp_path, {**cert, "server_random_source": "demo"})
+    assert ran.returncode == 0 and "fixed by the demo loader" in ran.stdout, ran.stdout
+    ran = _run(tmp_path, {**cert, "server_random_source": "chosen"})
+    assert ran.returncode == 1 and "server_random_source must be" in ran.stdout, ran.stdout
