@@ -118,7 +118,7 @@ def _cited(question: QuestionResult) -> CitedQuestion:
         text=question.text,
         result=question.result,
         meets_standard=question.meets_standard,
-        unit=getattr(question, "unit", "agency_audit"),
+        unit=question.unit,
     )
 
 

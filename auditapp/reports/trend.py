@@ -26,7 +26,7 @@ from auditapp.models.audit import AgencyAudit
 from auditapp.models.audit_round import Assignment, AuditRound, SampledCase
 from auditapp.reports.child_results import Audit, count_question
 from auditapp.reports.report_types import Trend, TrendRound, TrendRow
-from auditapp.stats import ClusteredProportion, ProportionResult
+from auditapp.stats import ClusteredProportion, ProportionResult, round_half_up
 from auditapp.tools.model import YES_NO_NA
 from auditapp.vocabulary import AuditState
 
@@ -70,7 +70,7 @@ def build_trend(
             )
         )
     rows: list[tuple[str, list[float | None]]] = [
-        (row.text, [None if r is None or r.percent is None else float(half_up(r.percent)) for r in row.results])
+        (row.text, [None if r is None or r.percent is None else float(round_half_up(r.percent)) for r in row.results])
         for row in table
         if row.comparable
     ]
@@ -86,11 +86,6 @@ def build_trend(
 def wording_fingerprint(text: str) -> str:
     """A question's wording as a short hash: the same text (ignoring spacing) gives the same fingerprint."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
-
-
-def half_up(percent: float) -> int:
-    """A percentage rounded half up (62.5 -> 63)."""
-    return int(percent + 0.5)
 
 
 def _point(audit_round: AuditRound) -> TrendRound:
