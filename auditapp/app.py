@@ -141,6 +141,9 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.rounds import routes as _rounds  # noqa: F401 - the round pages, on the rounds blueprint
     from auditapp.rounds.blueprint import bp as rounds_bp
 
+    # HOOK blueprint modules: people around the child (issue 15, helper D)
+    # HOOK blueprint modules: learning loop (issue 15, helper E)
+
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

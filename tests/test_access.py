@@ -116,6 +116,9 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "reports.draft_pdf": {QA},
     "reports.publish": {QA},
     "reports.withdraw": {QA},
+    # HOOK access: tools as spreadsheets (issue 15, helper B)
+    # HOOK access: people around the child (issue 15, helper D)
+    # HOOK access: learning loop (issue 15, helper E)
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}

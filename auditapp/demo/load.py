@@ -117,6 +117,8 @@ def load_demo() -> DemoSummary:
     _draw_demo_round(summary, agencies)  # autumn 2026, under way
     load_in_progress_audits(summary)
     load_demo_findings(summary, COMPLETED_ROUND)  # the spring round's findings, action plan and published report
+    # HOOK people-around-the-child demo (issue 15, helper D)
+    # HOOK learning-loop demo (issue 15, helper E)
     return summary
 
 

@@ -8,6 +8,9 @@ from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, 
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
 from auditapp.models.job import Job
 from auditapp.models.org import Agency, AgencyKind, Locality, Team
+
+# HOOK people-around-the-child models (issue 15, helper D)
+# HOOK learning-loop models (issue 15, helper E)
 from auditapp.models.user import AuditorType, Role, SignInCounter, SiteSetting, User, UserSession
 
 __all__ = [

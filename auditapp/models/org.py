@@ -15,7 +15,9 @@ class AgencyKind(enum.StrEnum):
     SOCIAL_CARE = "social_care"
     HEALTH = "health"
     POLICE = "police"
-    EDUCATION = "education"
+    EDUCATION = "education"  # schools and early years
+    PROBATION = "probation"
+    HOUSING = "housing"
     OTHER = "other"
 
     @property
@@ -24,7 +26,9 @@ class AgencyKind(enum.StrEnum):
             "social_care": "Children's social care",
             "health": "Health",
             "police": "Police",
-            "education": "Education",
+            "education": "Education and early years",
+            "probation": "Probation",
+            "housing": "Housing",
             "other": "Other",
         }[self.value]
 

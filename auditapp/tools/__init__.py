@@ -30,6 +30,7 @@ from .loader import (
     tool_to_json,
 )
 from .model import (
+    AGENCY_KINDS,
     ANSWER_TYPES,
     CASE_DATE_FIELDS,
     GRADE_OPTIONS,
@@ -39,6 +40,8 @@ from .model import (
     Condition,
     Evidence,
     FieldError,
+    GradeLevel,
+    GradeScale,
     Proposal,
     Question,
     Section,
@@ -49,6 +52,7 @@ from .model import (
 from .workingdays import add_working_days, bank_holidays, is_working_day, working_days_between
 
 __all__ = [
+    "AGENCY_KINDS",
     "ANSWER_TYPES",
     "CASE_DATE_FIELDS",
     "GRADE_OPTIONS",
@@ -58,6 +62,8 @@ __all__ = [
     "Condition",
     "Evidence",
     "FieldError",
+    "GradeLevel",
+    "GradeScale",
     "Proposal",
     "Question",
     "Section",

@@ -53,7 +53,7 @@ def _questions_with_paths(data: dict[str, Any]) -> Iterator[tuple[str, dict[str,
 
 def semantic_errors(data: dict[str, Any]) -> list[str]:
     """Return every semantic problem in a schema-valid definition (an empty list when there is none)."""
-    errors = _duplicate_section_ids(data)
+    errors = _duplicate_section_ids(data) + _grade_scale_errors(data)
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for path, question in _questions_with_paths(data):
         qid = question["id"]
@@ -63,12 +63,57 @@ def semantic_errors(data: dict[str, Any]) -> list[str]:
         for key in ("show_when", "required_when"):
             if key in question:
                 errors.extend(_condition_errors(f"{path}.{key}", question[key], seen))
+                errors.extend(_agency_errors(f"{path}.{key}", data, question, question[key], seen))
         if question.get("required") is True and "required_when" in question:
             errors.append(f"{path}: give either 'required: true' or 'required_when', not both")
         if "computed" in question:
             errors.extend(_computed_errors(f"{path}.computed", question["computed"]))
         seen.setdefault(qid, (path, question))
     return errors
+
+
+def _grade_scale_errors(data: dict[str, Any]) -> list[str]:
+    scale = data.get("grade_scale")
+    if scale is None:
+        return []
+    values = [level["value"] for level in scale["levels"]]
+    expected = [v for v, _ in GRADE_OPTIONS]
+    if values != expected:
+        return [
+            f"grade_scale.levels: the values must be {', '.join(expected)}, in that order (best first); "
+            "rename a level with its label"
+        ]
+    return []
+
+
+def _agencies_of(data: dict[str, Any], question: dict[str, Any]) -> set[str]:
+    """The agency kinds a raw question is asked of (empty: every agency)."""
+    if question.get("agencies"):
+        return set(question["agencies"])
+    for section in data["sections"]:
+        if any(q is question for q in section["questions"]):
+            return set(section.get("agencies") or ())
+    return set()
+
+
+def _agency_errors(
+    path: str,
+    data: dict[str, Any],
+    question: dict[str, Any],
+    condition: dict[str, Any],
+    earlier: dict[str, tuple[str, dict[str, Any]]],
+) -> list[str]:
+    if condition["question"] not in earlier:
+        return []  # reported by _condition_errors
+    target = _agencies_of(data, earlier[condition["question"]][1])
+    mine = _agencies_of(data, question)
+    if target and (not mine or not mine <= target):
+        asked = ", ".join(sorted(mine)) if mine else "every agency"
+        return [
+            f"{path}.question: '{condition['question']}' is asked only of {', '.join(sorted(target))}, "
+            f"but this question is asked of {asked}: it could never be shown"
+        ]
+    return []
 
 
 def _duplicate_section_ids(data: dict[str, Any]) -> list[str]:

@@ -23,7 +23,6 @@ from .checks import semantic_errors
 from .model import (
     CHOICE,
     GRADE,
-    GRADE_OPTIONS,
     UNIT_AGENCY_AUDIT,
     YES_NO_NA,
     YES_NO_NA_OPTIONS,
@@ -31,6 +30,8 @@ from .model import (
     ComputedRule,
     Condition,
     Evidence,
+    GradeLevel,
+    GradeScale,
     Question,
     Section,
     ToolDefinitionError,
@@ -130,27 +131,34 @@ def _condition(raw: Mapping[str, Any] | None) -> Condition | None:
     return Condition(question_id=raw["question"], values=tuple(raw["not_in" if negate else "in"]), negate=negate)
 
 
-def _options(raw: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def _grade_scale(raw: Mapping[str, Any] | None) -> GradeScale:
+    if raw is None:
+        return GradeScale()
+    levels = tuple(GradeLevel(lv["value"], lv["label"], lv["descriptor"]) for lv in raw["levels"])
+    return GradeScale(levels=levels, name=raw.get("name"))
+
+
+def _options(raw: Mapping[str, Any], scale: GradeScale) -> tuple[tuple[str, str], ...]:
     if raw["type"] == YES_NO_NA:
         labels = raw.get("labels", {})
         return tuple((value, labels.get(value, label)) for value, label in YES_NO_NA_OPTIONS)
     if raw["type"] == GRADE:
-        return GRADE_OPTIONS
+        return scale.options
     if raw["type"] == CHOICE:
         return tuple((o["value"], o["label"]) for o in raw["options"])
     return ()
 
 
-def _question(raw: Mapping[str, Any], section_id: str) -> Question:
+def _question(raw: Mapping[str, Any], section: Mapping[str, Any], scale: GradeScale) -> Question:
     computed = raw.get("computed")
     return Question(
         id=raw["id"],
         text=raw["text"],
         type=raw["type"],
-        section_id=section_id,
+        section_id=section["id"],
         hint=raw.get("hint"),
         required=raw.get("required", False),
-        options=_options(raw),
+        options=_options(raw, scale),
         show_when=_condition(raw.get("show_when")),
         required_when=_condition(raw.get("required_when")),
         computed=ComputedRule(**computed) if computed else None,
@@ -162,17 +170,20 @@ def _question(raw: Mapping[str, Any], section_id: str) -> Question:
         error_override_reason=raw.get("error_override_reason"),
         meets_standard=raw.get("meets_standard", "yes"),
         unit=raw.get("unit", UNIT_AGENCY_AUDIT),
+        agencies=tuple(raw.get("agencies") or section.get("agencies") or ()),
     )
 
 
 def _build(data: dict[str, Any]) -> AuditTool:
+    scale = _grade_scale(data.get("grade_scale"))
     sections = tuple(
         Section(
             id=s["id"],
             title=s["title"],
             description=s.get("description"),
             evidence=Evidence(**s.get("evidence", {})),
-            questions=tuple(_question(q, s["id"]) for q in s["questions"]),
+            questions=tuple(_question(q, s, scale) for q in s["questions"]),
+            agencies=tuple(s.get("agencies", ())),
         )
         for s in data["sections"]
     )
@@ -185,6 +196,7 @@ def _build(data: dict[str, Any]) -> AuditTool:
         calendar=data.get("calendar", "england_and_wales"),
         sections=sections,
         definition=data,
+        grade_scale=scale,
     )
 
 

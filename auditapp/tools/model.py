@@ -6,7 +6,7 @@ change it after loading. No Flask or SQLAlchemy here: the engine is plain Python
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 YES_NO_NA = "yes_no_na"
@@ -40,6 +40,11 @@ GRADE_OPTIONS: tuple[tuple[str, str], ...] = (
     ("requires_improvement", "Requires improvement"),
     ("inadequate", "Inadequate"),
 )
+
+#: The agency kinds a question or section can be limited to (``agencies``): the values of
+#: ``auditapp.models.org.AgencyKind`` (a test holds the two together). A question limited to some kinds is shown
+#: only in audits of an agency of one of them; the audit's agency is the agency whose file is audited.
+AGENCY_KINDS: tuple[str, ...] = ("social_care", "health", "police", "education", "probation", "housing", "other")
 
 #: The case dates a computed rule may use, with the words used for them in explanations. The case import must
 #: provide these names (a missing or blank date is passed as None).
@@ -80,6 +85,40 @@ class ToolDefinitionError(ValueError):
     def __init__(self, errors: list[str]) -> None:
         self.errors = list(errors)
         super().__init__("Audit tool definition is not valid:\n" + "\n".join(f"- {e}" for e in self.errors))
+
+
+@dataclass(frozen=True)
+class GradeLevel:
+    """One point of the grade scale: its fixed stored ``value``, the tool's ``label`` for it and what it means
+    (``descriptor``, shown on the form, in moderation and in the report's annex; None for tools without one)."""
+
+    value: str
+    label: str
+    descriptor: str | None = None
+
+
+@dataclass(frozen=True)
+class GradeScale:
+    """The tool's four-point grade scale, best first. Values are always those of ``GRADE_OPTIONS``."""
+
+    levels: tuple[GradeLevel, ...] = tuple(GradeLevel(v, label) for v, label in GRADE_OPTIONS)
+    name: str | None = None
+
+    @property
+    def options(self) -> tuple[tuple[str, str], ...]:
+        """(value, label) pairs, best first, as a grade question's options."""
+        return tuple((level.value, level.label) for level in self.levels)
+
+    @property
+    def has_descriptors(self) -> bool:
+        return any(level.descriptor for level in self.levels)
+
+    def label(self, value: str) -> str:
+        """The tool's name for a stored grade (the value itself when it is not a grade)."""
+        return dict(self.options).get(value, value)
+
+    def descriptor(self, value: str) -> str | None:
+        return next((level.descriptor for level in self.levels if level.value == value), None)
 
 
 @dataclass(frozen=True)
@@ -143,6 +182,13 @@ class Question:
     #: What one answer is about: ``UNIT_AGENCY_AUDIT`` (each agency's own file) or ``UNIT_CHILD`` (one fact or one
     #: shared piece of work about the child, which reports count once per child).
     unit: str = UNIT_AGENCY_AUDIT
+    #: The agency kinds the question is asked of (its own ``agencies`` or its section's); empty: every agency.
+    agencies: tuple[str, ...] = ()
+
+    def asked_of(self, agency_kind: str | None) -> bool:
+        """Whether an audit of an agency of this kind is asked the question (None: the kind is unknown, so only
+        questions for every agency are asked)."""
+        return not self.agencies or agency_kind in self.agencies
 
     @property
     def option_values(self) -> tuple[str, ...]:
@@ -174,6 +220,8 @@ class Section:
     questions: tuple[Question, ...]
     evidence: Evidence = field(default_factory=Evidence)
     description: str | None = None
+    #: The agency kinds the whole section is for (empty: every agency); its questions carry the same limit.
+    agencies: tuple[str, ...] = ()
 
     @property
     def evidence_key(self) -> str:
@@ -193,6 +241,24 @@ class AuditTool:
     description: str | None = None
     calendar: str = "england_and_wales"
     definition: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    grade_scale: GradeScale = field(default_factory=GradeScale)
+    #: The agency kind this view of the tool was narrowed to by :meth:`for_agency` (None: the whole tool).
+    agency_kind: str | None = None
+
+    def for_agency(self, agency_kind: str | None) -> AuditTool:
+        """The tool as an audit of an agency of ``agency_kind`` sees it: only the questions asked of that kind,
+        and only the sections left with a question. The definition (so the fingerprint) is the whole tool's."""
+        sections = []
+        for section in self.sections:
+            questions = tuple(q for q in section.questions if q.asked_of(agency_kind))
+            if questions:
+                sections.append(replace(section, questions=questions))
+        return replace(self, sections=tuple(sections), agency_kind=agency_kind)
+
+    @property
+    def has_agency_sections(self) -> bool:
+        """Whether some questions are asked only of some agency kinds."""
+        return any(q.agencies for q in self.questions)
 
     @property
     def questions(self) -> tuple[Question, ...]:

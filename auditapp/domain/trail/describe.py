@@ -108,6 +108,9 @@ ACTIONS: dict[str, str] = {
     "tool_version_loaded": "Loaded an audit tool version",
     "retention_applied": "Applied the retention policy",
     "db_role_granted": "Granted the database role its privileges",
+    # HOOK trail words: tools as spreadsheets (issue 15, helper B)
+    # HOOK trail words: people around the child (issue 15, helper D)
+    # HOOK trail words: learning loop (issue 15, helper E)
 }
 
 OBJECT_WORDS: dict[str, str] = {
