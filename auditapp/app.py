@@ -123,7 +123,10 @@ def _register_assets(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from auditapp.admin import learning_routes as _learning_admin  # noqa: F401 - priorities and review learning
+    from auditapp.admin import tool_routes as _tool_routes  # noqa: F401 - the audit tool pages, on admin
     from auditapp.admin.routes import bp as admin_bp
+    from auditapp.audits import people_routes as _people_around  # noqa: F401 - conversations, feedback letter
     from auditapp.audits.routes import bp as audits_bp
     from auditapp.auth import account as _account  # noqa: F401 - the account pages, on the auth blueprint
     from auditapp.auth import routes as _sign_in  # noqa: F401 - sign-in and sign-out, on the auth blueprint
@@ -132,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.cases.routes import bp as cases_bp
     from auditapp.findings import board_routes as _board_statement  # noqa: F401 - the statement for the Board
     from auditapp.findings import change_routes as _finding_changes  # noqa: F401 - editing, deleting findings
+    from auditapp.findings import learning_routes as _learning_loop  # noqa: F401 - re-audit rounds, the briefing
     from auditapp.findings.routes import bp as findings_bp
     from auditapp.main.routes import bp as main_bp
     from auditapp.moderation.routes import bp as moderation_bp
@@ -140,9 +144,6 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.rounds import people_routes as _round_people  # noqa: F401 - assigning and changing auditors
     from auditapp.rounds import routes as _rounds  # noqa: F401 - the round pages, on the rounds blueprint
     from auditapp.rounds.blueprint import bp as rounds_bp
-
-    # HOOK blueprint modules: people around the child (issue 15, helper D)
-    # HOOK blueprint modules: learning loop (issue 15, helper E)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

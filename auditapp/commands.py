@@ -132,6 +132,7 @@ migrations_cli = _Migrations(
 
 
 def register_commands(app: Flask) -> None:
+    from auditapp.admin.tools_cli import tools_cli
     from auditapp.cases.cli import cases_cli
     from auditapp.operations.cli import audit_trail_cli, db_role_cli, retention_cli
     from auditapp.reports.cli import report_cli
@@ -150,5 +151,6 @@ def register_commands(app: Flask) -> None:
         audit_trail_cli,
         db_role_cli,
         retention_cli,
+        tools_cli,
     ):
         app.cli.add_command(group)

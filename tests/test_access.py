@@ -116,9 +116,22 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "reports.draft_pdf": {QA},
     "reports.publish": {QA},
     "reports.withdraw": {QA},
-    # HOOK access: tools as spreadsheets (issue 15, helper B)
-    # HOOK access: people around the child (issue 15, helper D)
-    # HOOK access: learning loop (issue 15, helper E)
+    "admin.tool_save": {ADMIN},  # issue 15: tools as spreadsheets: check, save and download
+    "admin.tool_download": {ADMIN},
+    # issue 15: the people around the child and the feedback letter: the case's lead auditor and QA coordinators.
+    "audits.people": {AUDITOR, QA},
+    "audits.people_worker": {AUDITOR, QA},
+    "audits.people_manager": {AUDITOR, QA},
+    "audits.people_family": {AUDITOR, QA},
+    "audits.people_remove": {AUDITOR, QA},
+    "audits.feedback_letter": {AUDITOR, QA},
+    "audits.feedback_letter_pdf": {AUDITOR, QA},
+    "admin.learning_items": {ADMIN, QA},  # issue 15: the QA coordinator reads the list; only the admin changes it
+    "admin.learning_new": {ADMIN},
+    "admin.learning_edit": {ADMIN},
+    "admin.learning_retire": {ADMIN},
+    "findings.reaudit_round": {QA},
+    "findings.briefing_pdf": {QA, BOARD},  # the board once the round's report is published (it is, in the fixture)
 }
 
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}
@@ -202,6 +215,8 @@ def objects(org, users):
 
     start_pending(users["board_member"], ip_address=None, user_agent=None, next_url=None)
     user_session = db.session.scalars(db.select(UserSession)).first()
+    from auditapp.domain.learning import save_item as learning_save_item
+
     return {
         "user_session_id": user_session.id,
         "user_id": users["board_member"].id,
@@ -218,6 +233,7 @@ def objects(org, users):
         "action_id": action.id,
         "report_id": report.id,
         "job_id": job.id,
+        "learning_item_id": learning_save_item(None, kind="priority", title="Neglect").id,  # issue 15, helper E
     }
 
 

@@ -176,8 +176,9 @@ def test_admin_loads_a_new_tool_version_sees_errors_and_previews_it(client_for):
     summary = soup(response).select_one(".govuk-error-summary").get_text()
     assert "sections[0]" in summary and "type" in summary
     definition = tool_to_json(builtin_tool(key="multi_agency_case_file_audit"))
-    definition["version"] = 3
-    ok = admin.post(
+    definition["version"] += 1
+    definition["title"] += " (revised)"  # a new version must change something: an unchanged one saves nothing
+    check = admin.post(
         "/admin/tools/load",
         content_type="multipart/form-data",
         data={
@@ -185,8 +186,14 @@ def test_admin_loads_a_new_tool_version_sees_errors_and_previews_it(client_for):
             "definition": (io.BytesIO(json.dumps(definition).encode()), "v3.json"),
         },
     )
-    assert ok.status_code == 302 and ok.headers["Location"].endswith("/admin/tools/multi_agency_case_file_audit/3")
+    assert check.status_code == 200  # checked and compared first; saved from the check page
+    save_form = soup(check).select_one("form[action$='/admin/tools/save']")
+    ok = admin.post("/admin/tools/save", data={i["name"]: i.get("value", "") for i in save_form.select("input[name]")})
+    version = definition["version"]
+    assert ok.status_code == 302 and ok.headers["Location"].endswith(
+        f"/admin/tools/multi_agency_case_file_audit/{version}"
+    )
     preview = soup(admin.get(ok.headers["Location"])).get_text()
     assert "Was the child seen alone?" in preview and "child_seen_alone" in preview
     versions = [tr.select("td")[1].get_text(strip=True) for tr in soup(admin.get("/admin/tools")).select("tbody tr")]
-    assert "3" in versions
+    assert str(version) in versions

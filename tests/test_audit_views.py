@@ -20,7 +20,7 @@ from tests.factories import make_round
 @pytest.fixture
 def audit_round(actor, org, users):
     """A drawn and assigned round of 4 cases out of 8."""
-    return make_round(cases=8, size=4)
+    return make_round(cases=8, size=4, tool_version=2)
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -105,7 +105,12 @@ def test_a_round_without_a_sample_has_no_certificate_and_records_no_download(cli
 def mine(org, users):
     """The factory auditor's assignment (lead) in a two-agency round."""
     audit_round = make_round(
-        mode="multi-agency", agencies=[org.social.name, org.health.name], lead_agency=org.social.name, cases=6, size=2
+        mode="multi-agency",
+        agencies=[org.social.name, org.health.name],
+        lead_agency=org.social.name,
+        cases=6,
+        size=2,
+        tool_version=2,
     )
     return next(a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id)
 

@@ -27,7 +27,12 @@ def events(action: str) -> list[AuditEvent]:
 def mine(org, users):
     """The factory auditor's assignment in a two-agency round, as lead."""
     audit_round = make_round(
-        mode="multi-agency", agencies=[org.social.name, org.health.name], lead_agency=org.social.name, cases=6, size=2
+        mode="multi-agency",
+        agencies=[org.social.name, org.health.name],
+        lead_agency=org.social.name,
+        cases=6,
+        size=2,
+        tool_version=2,
     )
     return next(a for s in audit_round.sampled for a in s.assignments if a.auditor_id == users["auditor"].id)
 
@@ -249,12 +254,13 @@ def test_a_round_pins_its_tool_version_and_a_new_version_changes_only_new_rounds
     from auditapp.tools import builtin_tool, tool_to_json
 
     old = create_round(RoundSettings(name="Old"), created_by_id=None)
-    definition = tool_to_json(builtin_tool(key="multi_agency_case_file_audit"))
-    definition["version"] = 3  # version 2 ships (it adds which answer meets the standard)
+    shipped = builtin_tool(key="multi_agency_case_file_audit")  # the newest shipped version
+    definition = tool_to_json(shipped)
+    definition["version"] = shipped.version + 1
     definition["title"] = "Multi-agency case file audit (2027)"
-    load_tool_version(text=json.dumps(definition), name="v3.json")
+    load_tool_version(text=json.dumps(definition), name="next.json")
     new = create_round(RoundSettings(name="New"), created_by_id=None)
-    assert (old.tool_version, new.tool_version) == (2, 3)
+    assert (old.tool_version, new.tool_version) == (shipped.version, shipped.version + 1)
     assert audit_domain.tool_for(old).title != audit_domain.tool_for(new).title
     from auditapp.domain.errors import DomainError
 
@@ -263,7 +269,7 @@ def test_a_round_pins_its_tool_version_and_a_new_version_changes_only_new_rounds
 
 
 def test_export_is_long_form_with_moderation_rows_and_neutralised_cells(app, actor, org, users, tmp_path):
-    audit_round = make_round(cases=4, size=1)
+    audit_round = make_round(cases=4, size=1, tool_version=2)
     audit = _submitted(audit_round.sampled[0].assignments[0], "good")
     tool = audit_domain.tool_for(audit_round)
     audit.answers = {**audit.answers, "good_practice": '=HYPERLINK("http://x")'}

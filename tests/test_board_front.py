@@ -442,7 +442,7 @@ def test_the_pdf_front_section_holds_every_part(app, rounds):
 @pytest.fixture
 def complete(actor, org, users):
     """A round with every audit moderated, a finding with an action and no open concern: only the statement left."""
-    audit_round = make_round(cases=4, size=2)
+    audit_round = make_round(cases=4, size=2, tool_version=2)
     for sampled in audit_round.sampled:
         for assignment in sampled.assignments:
             _submit(assignment, moderated=True)

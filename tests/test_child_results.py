@@ -131,7 +131,7 @@ def test_version_2_is_frozen_from_now_on() -> None:
 
 
 def test_a_unit_is_agency_audit_or_child_only() -> None:
-    definition = tool_to_json(builtin_tool(key=DEFAULT_KEY))
+    definition = tool_to_json(builtin_tool(key=DEFAULT_KEY, version=2))
     definition["sections"][0]["questions"][0]["unit"] = "family"
     with pytest.raises(
         ToolDefinitionError, match=r"unit \('child_seen_alone'\): 'family' is not one of: agency_audit, child"
@@ -301,13 +301,15 @@ def test_the_export_carries_the_lead_and_the_unit_so_the_child_figure_can_be_rec
 
 def test_the_trend_shows_the_percentage_meeting_the_standard_for_a_no_polarity_question(app, actor, org, users):
     now = datetime.now(UTC).replace(microsecond=0)
-    earlier = make_round("Earlier round", cases=8, size=4, assign=False, exclude_audited_within_months=0)
+    earlier = make_round(
+        "Earlier round", cases=8, size=4, assign=False, exclude_audited_within_months=0, tool_version=2
+    )
     for sampled, answer in zip(earlier.sampled, ["yes", "no", "no", "no"], strict=True):
         _audit(sampled, users["auditor"], "Social care", lead=True, cp_plan_over_two_years=answer)
     db.session.add(
         PublishedReport(round_id=earlier.id, title="Earlier", as_of=now, sha256="0" * 64, pdf=b"%PDF", interim=False)
     )
-    this = make_round("This round", cases=0, size=4, assign=False, exclude_audited_within_months=0)
+    this = make_round("This round", cases=0, size=4, assign=False, exclude_audited_within_months=0, tool_version=2)
     first, second, *_ = this.sampled
     _audit(first, users["auditor"], "Social care", cp_plan_over_two_years="no")
     _audit(first, users["peer"], "Health", cp_plan_over_two_years="yes")  # no lead: disagreed, left out

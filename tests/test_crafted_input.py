@@ -39,6 +39,8 @@ def _privileged_role(endpoint: str) -> str:
 def _args(rule, ids: dict, **override: int) -> dict:
     args = {}
     for name in rule.arguments:
+        if name in (rule.defaults or {}):
+            continue  # fixed by the rule itself (the tool download's file format), not taken from the URL
         if name in override:
             args[name] = override[name]
         elif name == "filename":

@@ -63,6 +63,7 @@ def two_agency(org, users):
         lead_agency=org.social.name,
         cases=6,
         size=2,
+        tool_version=2,  # these tests count v2's eight sections; the 2026 tool's pages: tests/test_agency_sections.py
     )
 
 

@@ -201,20 +201,22 @@ def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement
     with app.app_context():
         annex = render_data_html(report, for_pdf=True).split('id="annex"')[1]
     assert "Not random: this is demonstration data" in annex
-    assert results["plan_smart"] == (10, 12) and results["child_views_on_plan"] == (9, 12)
-    assert results["multi_agency_strategy"] == (4, 12) and results["assessment_timely"] == (7, 12)
-    assert results["cp_plan_over_two_years"] == (3, 5)  # "two of the five children ... two years or more"
-    assert results["chronology_present"] == (16, 24)  # "a third of the audits found no chronology"
-    assert report.moderated_grades["requires_improvement"] + report.moderated_grades["inadequate"] == 13
+    assert results["plan_smart"] == (8, 12) and results["child_views_on_plan"] == (8, 12)
+    assert results["multi_agency_strategy"] == (5, 12) and results["assessment_timely"] == (9, 12)
+    assert results["cp_plan_over_two_years"] == (5, 5)  # "none of the five children ... two years or more"
+    assert results["chronology_present"] == (13, 24)  # "11 of the 24 audits found no chronology"
+    assert report.moderated_grades["requires_improvement"] + report.moderated_grades["inadequate"] == 14
     for quoted in (
-        "10 of the 12 children",
-        "Only 4 of the 12",
-        "5 of the 12 took longer",
-        "two of the five",
-        "13 of the 24 audits",
+        "8 of the 12 children",
+        "Only 5 of the 12",
+        "none of the five children",
+        "11 of the 24 audits found no",
+        "3 of the 12 took longer",
+        "14 of the 24 audits",
     ):
         assert quoted in STATEMENT.statement, quoted
-    assert "9 of the 12 reflected" in STATEMENT.working and "8 of the 12 children had no" in STATEMENT.worried
+    assert "8 of the 12 reflected" in STATEMENT.working and "7 of the 12 children had no" in STATEMENT.worried
+    assert "11 of the 24 audits found no chronology" in STATEMENT.worried
 
 
 def test_the_demos_completed_round_is_moderated_blind_with_blind_grades(demo):

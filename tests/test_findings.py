@@ -74,6 +74,7 @@ def test_coordinator_adds_a_finding_and_an_action_on_the_web(client_for, org, us
             "agency_id": str(org.social.id),
             "owner_name": "Head of service",
             "due_date": ["31", "3", "2027"],
+            "success_measure": "8 in 10 plans are SMART at the re-audit",  # required since issue 15
         },
     )
     assert ok.status_code == 302

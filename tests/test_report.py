@@ -43,7 +43,7 @@ def _audit(assignment, *, submit: bool, **answers: str) -> AgencyAudit:
 def completed(actor, org, users):
     """A round of 4 cases: 3 audits counted (2 moderated, 1 submitted) and 1 still in progress, with a joint
     discussion, a finding and two actions (one overdue at AS_OF)."""
-    audit_round = make_round(cases=8, size=4, blind_moderation=True)
+    audit_round = make_round(cases=8, size=4, blind_moderation=True, tool_version=2)
     assignments = [a for s in audit_round.sampled for a in s.assignments]
     assert len(assignments) == 4
     for sampled in audit_round.sampled:

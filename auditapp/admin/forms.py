@@ -13,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -124,7 +125,15 @@ class ConfirmForm(FlaskForm):
 
 
 class ToolUploadForm(FlaskForm):
-    submit = SubmitField("Check and load the tool", widget=GovSubmitInput())
+    submit = SubmitField("Check the tool", widget=GovSubmitInput())
+
+
+class ToolSaveForm(FlaskForm):
+    """The save button of a checked upload: the checked definition (canonical JSON, checked again on save)."""
+
+    checked_definition = HiddenField(validators=[DataRequired()])
+    source = HiddenField()
+    submit = SubmitField("Save as a new version", widget=GovSubmitInput())
 
 
 class SetPasswordForm(FlaskForm):

@@ -1,8 +1,8 @@
-"""Admin: users, agencies, localities and teams, and the audit trail."""
+"""Admin: users, agencies, localities and teams, and the audit trail (audit tools: ``tool_routes``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auditapp.admin.forms import (
@@ -252,49 +252,3 @@ def audit_trail_verify():
     from auditapp.domain.trail.chain import verify_trail
 
     return render_template("admin/audit_trail_verify.html", report=verify_trail())
-
-
-@bp.route("/tools")
-@admin_only
-def tools():
-    from auditapp.domain.tool_versions import all_tools
-    from auditapp.tools import tool_fingerprint
-
-    return render_template("admin/tools.html", tools=[(t, tool_fingerprint(t)) for t in all_tools()])
-
-
-@bp.route("/tools/load", methods=["GET", "POST"])
-@admin_only
-def tool_load():
-    from auditapp.admin.forms import ToolUploadForm
-    from auditapp.domain.tool_versions import load_tool_version
-    from auditapp.tools import ToolDefinitionError
-
-    form, problems = ToolUploadForm(), []
-    if form.validate_on_submit():
-        upload = request.files.get("definition")
-        if upload is None or not upload.filename:
-            problems = ["Select a tool definition file (.json)"]
-        else:
-            try:
-                tool = load_tool_version(text=upload.read(), name=upload.filename)
-            except ToolDefinitionError as error:
-                problems = list(error.errors)
-            except DomainError as error:
-                problems = [error.message]
-            else:
-                flash(f"Loaded {tool.title} version {tool.version}. New rounds use it; started rounds keep theirs.")
-                return redirect(url_for("admin.tool_preview", key=tool.key, version=tool.version))
-    return render_template("admin/tool_load.html", form=form, problems=problems), 400 if problems else 200
-
-
-@bp.route("/tools/<key>/<int:version>")
-@admin_only
-def tool_preview(key: str, version: int):
-    from auditapp.domain.tool_versions import get_tool
-
-    try:
-        tool = get_tool(key=key, version=version)
-    except DomainError:
-        abort(404)
-    return render_template("admin/tool_preview.html", tool=tool)

@@ -13,8 +13,9 @@ from auditapp.domain.concerns import raise_concern
 from auditapp.domain.errors import DomainError
 from auditapp.domain.mail import MailSettings
 from auditapp.forms import add_domain_error, int_or_none
-from auditapp.models import Assignment, Role
+from auditapp.models import AgencyKind, Assignment, Role
 from auditapp.security.access import register_loader, requires_role
+from auditapp.tools import AuditTool
 
 bp = Blueprint("audits", __name__)
 register_loader("assignment_id", Assignment)
@@ -40,7 +41,7 @@ lead_only = requires_role(Role.AUDITOR, check=_is_my_lead)
 
 def _context(assignment: Assignment) -> dict:
     audit = audit_domain.view_audit(assignment)  # no row until the first save: a GET writes only the view event
-    tool = audit_domain.tool_for(assignment.sampled_case.round)
+    tool = audit_domain.tool_for_audit(audit)  # only the questions asked of this audit's agency
     proposals = audit_domain.proposals_for(audit)
     return {
         "assignment": assignment,
@@ -51,7 +52,17 @@ def _context(assignment: Assignment) -> dict:
         "states": audit_domain.section_states(audit, tool, proposals),
         "incomplete": audit_domain.incomplete_sections(audit, tool, proposals),
         "editable": audit.state in audit_domain.EDITABLE,
+        "asked_as": _asked_as(assignment, tool),
     }
+
+
+def _asked_as(assignment: Assignment, tool: AuditTool) -> str | None:
+    """Words for the task list when the tool asks some questions only of some agencies: whose questions these are."""
+    if not audit_domain.tool_for(assignment.sampled_case.round).has_agency_sections:
+        return None
+    if tool.agency_kind is None:
+        return "the questions for every agency (the kind of agency audited is not recorded)"
+    return f"the questions for every agency and those for {AgencyKind(tool.agency_kind).label.lower()}"
 
 
 def _loaded_version(form: VersionedForm) -> int:
@@ -143,6 +154,11 @@ def concern(assignment: Assignment):
 @bp.route("/<int:assignment_id>/joint", methods=["GET", "POST"])
 @lead_only
 def joint(assignment: Assignment):
+    """The joint discussion as a panel record: the agencies' answers side by side (their differences marked), the
+    conclusions agreed, the date the panel met, who attended and the disagreements (issue 15)."""
+    from auditapp.domain import people_around  # the panel record's rules (issue 15)
+    from auditapp.models.types import utcnow
+
     sampled = assignment.sampled_case
     if not moderation.joint_ready(sampled):
         flash("The joint discussion opens when every agency audit of this case has been submitted")
@@ -150,15 +166,26 @@ def joint(assignment: Assignment):
     tool, form, errors = moderation.joint_tool(), VersionedForm(), []
     existing = moderation.joint_for(sampled)
     answers = dict(existing.answers) if existing else {}
+    panel = people_around.panel_words(existing)
     if request.method == "POST" and form.validate_on_submit():
         answers = {k: v for s in tool.sections for k, v in section_values(s, request.form).items()}
+        panel = people_around.PanelWords(
+            day=request.form.get("panel_date-day", ""),
+            month=request.form.get("panel_date-month", ""),
+            year=request.form.get("panel_date-year", ""),
+            attendees=request.form.get("attendees", ""),
+            disagreements=request.form.get("disagreements", ""),
+        )
         complete = request.form.get("action") == "complete"
-        errors = moderation.record_joint(sampled, answers=answers, complete=complete)
+        errors = people_around.record_panel(
+            sampled, answers=answers, panel=panel, complete=complete, today=utcnow().date()
+        )
         if not errors:
             flash("Joint discussion completed" if complete else "Joint discussion saved")
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     side_by_side = [(a, audit_domain.view_audit(a)) for a in sampled.assignments]
     agency_tool = audit_domain.tool_for(sampled.round)
+    rows, differ = people_around.side_by_side(agency_tool, side_by_side)
     return render_template(
         "audits/joint.html",
         form=form,
@@ -169,4 +196,9 @@ def joint(assignment: Assignment):
         case=sampled.case,
         side_by_side=side_by_side,
         agency_tool=agency_tool,
+        rows=rows,
+        differ=differ,
+        panel=panel,
+        agencies=people_around.agencies_audited(sampled),
+        max_text=people_around.MAX_TEXT,
     )  # 200: record_joint wrote nothing; keep the views logged

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from auditapp.demo.answers import GRADES, _agency_answers, _shift, tool_for_audit
 from auditapp.demo.facts import DEMO_DRAWS, DEMO_WITNESS
-from auditapp.demo.texts import EVIDENCE, HEALTH_NOTE, NOT_ALONE, NOT_APPLICABLE_NOTE, SUMMARIES
+from auditapp.demo.texts import EVIDENCE, SUMMARIES
 from auditapp.domain.context import ActorContext, acting_as, current_actor
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, SampledCase, User
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 COMPLETED_ROUND = "Neglect, spring 2026"
 TEXT_SEED = 20260316
-GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 # The quality of the work with each of the 12 children, in sample order: every grade, mostly good or requires
 # improvement as in most real rounds. The lead (social care) auditor grades exactly this; health may differ by one.
 CASE_GRADES = (
@@ -46,11 +46,8 @@ CASE_GRADES = (
     "outstanding",
     "requires_improvement",
 )
-P_YES = {"outstanding": 0.95, "good": 0.82, "requires_improvement": 0.55, "inadequate": 0.25}
-P_NO_CHRONOLOGY = {"outstanding": 0.0, "good": 0.1, "requires_improvement": 0.35, "inadequate": 0.75}
-# Child 6 (when old enough to be seen alone) is disabled and non-verbal; in inadequate case 4 the health auditor raises
-# an immediate safeguarding concern.
-DISABLED_CHILD, CONCERN_CASE = 6, 4
+# In inadequate case 4 the health auditor raises an immediate safeguarding concern.
+CONCERN_CASE = 4
 # (case index, lead auditor's audit?): the moderator's grade and reason. The lead is social care, the other health.
 REGRADES = {
     (1, False): (
@@ -105,95 +102,6 @@ def witnessed_draw(audit_round: AuditRound) -> None:
             witness_role=DEMO_WITNESS[1],
             witness_value=witness_value,
         )
-
-
-def _shift(grade: str, by: int) -> str:
-    return GRADES[min(max(GRADES.index(grade) + by, 0), len(GRADES) - 1)]
-
-
-def _seen_alone(sampled: SampledCase, index: int, grade: str, rng: random.Random) -> tuple[str, str]:
-    from auditapp.demo.cases import AS_AT  # ages at the population's "as at" date: the same whenever it is loaded
-
-    dob = sampled.case.date_of_birth
-    months = (AS_AT - dob).days * 12 // 365 if dob else 120
-    if months < 24:
-        return "not_applicable", (
-            f"Pre-verbal toddler of {max(months, 1)} months: observed with the parent at "
-            "each visit, including a mealtime; the home and the child's care were recorded."
-        )
-    if months < 48:
-        return "not_applicable", (
-            f"Aged {months // 12}, too young to talk about home life: observed at play at "
-            "home and at nursery, with nursery staff's observations recorded."
-        )
-    if index == DISABLED_CHILD:
-        return "not_applicable", (
-            "Disabled child, non-verbal: observed with the carer at home and at school; "
-            "views gathered with the child's communication symbols and their teacher."
-        )
-    if grade == "inadequate" or (grade == "requires_improvement" and rng.random() < 0.5):
-        return "no", rng.choice(NOT_ALONE)
-    return "yes", ""
-
-
-def _computed(tool: AuditTool, proposals: dict, grade: str, rng: random.Random, override: bool) -> dict[str, str]:
-    """Confirm each computed proposal, answer from the file when the dates do not settle it, or override one."""
-    answers = {}
-    for question in tool.computed_questions:
-        proposal = proposals.get(question.id)
-        if proposal is None or proposal.answer is None:
-            answers[question.id] = "yes" if rng.random() < P_YES[grade] else "no"
-        elif override and question.id == "assessment_timely":
-            answers[question.id] = "yes" if proposal.answer == "no" else "no"
-            answers[f"{question.id}__override_reason"] = (
-                "The completion date imported is when the manager signed the assessment off; the assessment "
-                "itself was finished and shared with the family within the timescale."
-                if proposal.answer == "no"
-                else "The assessment recorded as complete belongs to the previous referral; the assessment for "
-                "this referral was finished well outside the timescale."
-            )
-        else:
-            answers[question.id] = proposal.answer
-    return answers
-
-
-def _agency_answers(
-    tool: AuditTool, audit: AgencyAudit, index: int, grade: str, rng: random.Random, override: bool = False
-) -> dict[str, str]:
-    from auditapp.domain.audits import proposals_for
-
-    sampled, health = audit.assignment.sampled_case, not audit.assignment.lead
-    answers = _computed(tool, proposals_for(audit), grade, rng, override)
-    answers["child_seen_alone"], answers["seen_alone_rationale"] = _seen_alone(sampled, index, grade, rng)
-    no_chronology = rng.random() < P_NO_CHRONOLOGY[grade] + (0.15 if health else 0.0)
-    answers["chronology_present"] = "no" if no_chronology else "yes"
-    for question in tool.questions:
-        if question.id in answers or question.type != "yes_no_na":
-            continue
-        if question.id == "transfer_or_closure_appropriate" and sampled.case.status == "cp" and rng.random() < 0.7:
-            answers[question.id] = "not_applicable"  # still open on a plan: nothing to transfer or close
-        else:
-            answers[question.id] = "yes" if rng.random() < P_YES[grade] else "no"
-    good_practice, development, so_what = rng.choice(SUMMARIES[grade])
-    answers.update(
-        plan_quality=_shift(grade, rng.choice((0, 0, 1)) if grade != "inadequate" else 0),
-        overall_grade=grade,
-        good_practice=good_practice,
-        areas_for_development=development,
-        so_what=so_what,
-    )
-    for section in tool.sections:
-        given = [answers.get(q.id) for q in section.questions if answers.get(q.id) in ("yes", "no")]
-        if section.id in EVIDENCE and not given:
-            answers[section.evidence_key] = NOT_APPLICABLE_NOTE
-        elif section.id in EVIDENCE:
-            note = rng.choice(EVIDENCE[section.id][given.count("yes") * 2 >= len(given)])
-            answers[section.evidence_key] = (rng.choice(HEALTH_NOTE) + note[0].lower() + note[1:]) if health else note
-    if no_chronology:
-        answers["evidence__chronology_history"] = (
-            "No chronology on the file. " + EVIDENCE["chronology_history"][False][index % 2]
-        )
-    return answers
 
 
 def _save(audit: AgencyAudit, tool: AuditTool, answers: dict[str, str], sections: list[str] | None = None) -> None:
@@ -252,16 +160,17 @@ def _records(audit_round: AuditRound) -> int:
 
 def _fill_completed(audit_round: AuditRound, cases: list[SampledCase], rng: random.Random) -> dict:
     """Every agency audit filled in and submitted by its auditor; one concern raised on the way."""
-    from auditapp.domain.audits import open_audit, proposals_for, tool_for
+    from auditapp.domain.audits import open_audit, proposals_for
     from auditapp.domain.concerns import raise_concern
 
-    tool, overrides_left, audits, concern = tool_for(audit_round), {"yes": 1, "no": 1}, {}, None
+    overrides_left, audits, concern = {"yes": 1, "no": 1}, {}, None
     for index, sampled in enumerate(cases):
         grade = CASE_GRADES[index % len(CASE_GRADES)]
         for assignment in sorted(sampled.assignments, key=lambda a: not a.lead):
             audit_grade = grade if assignment.lead else _shift(grade, rng.choice((0, 0, 0, -1, 1)))
             with _as(assignment.auditor):
                 audit = open_audit(assignment)
+                tool = tool_for_audit(audit)
                 timely = proposals_for(audit).get("assessment_timely")
                 override = bool(timely and overrides_left.get(timely.answer) and audit_grade != "inadequate")
                 if override:  # one proposal overridden each way, with the reason
@@ -278,7 +187,7 @@ def _fill_completed(audit_round: AuditRound, cases: list[SampledCase], rng: rand
                     )
                 _submit(audit)
             audits.setdefault(index, []).append(audit)
-    return {"tool": tool, "audits": audits, "concern": concern}
+    return {"audits": audits, "concern": concern}
 
 
 def _completed_round(summary: DemoSummary) -> None:
@@ -303,6 +212,7 @@ def _completed_round(summary: DemoSummary) -> None:
                 agencies=[AGENCIES[0][0], AGENCIES[1][0]],
                 lead_agency=AGENCIES[0][0],
                 blind_moderation=True,
+                tool_version=2,  # audited in the spring, before the 2026 tool
             ),
             created_by_id=coordinator.id,
         )
@@ -342,7 +252,7 @@ def _completed_round(summary: DemoSummary) -> None:
                         audit.answers.get("evidence__planning", "") + " Plan reviewed at the core group in "
                         "week 10 (minutes on the health record)."
                     )
-                    _save(audit, filled["tool"], {**audit.answers, "evidence__planning": extra}, ["planning"])
+                    _save(audit, tool_for_audit(audit), {**audit.answers, "evidence__planning": extra}, ["planning"])
                     _submit(audit)
             with _as(coordinator):
                 moderate(audit, decision=ModerationDecision.AGREED)
@@ -357,26 +267,28 @@ def _completed_round(summary: DemoSummary) -> None:
 
 
 def _in_progress_round(summary: DemoSummary) -> None:
-    """The demo's open round: one case's two audits submitted, three audits part-way through, the rest not started."""
+    """The demo's open round: the first case's audits (one per agency) submitted, three audits part-way through,
+    the rest not started."""
     from auditapp.demo.facts import DEMO_ROUND
-    from auditapp.domain.audits import open_audit, tool_for
+    from auditapp.domain.audits import open_audit
 
     audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == DEMO_ROUND))
     if audit_round is None or (started := _records(audit_round)):  # under way (an earlier run, or people using it)
         summary.existing += started if audit_round else 0
         return
-    tool, rng = tool_for(audit_round), random.Random(TEXT_SEED + 1)
+    rng = random.Random(TEXT_SEED + 1)
     cases = sorted((s for s in audit_round.sampled if not s.replaced), key=lambda s: (s.stratum, s.position))
     assignments = [a for s in cases for a in sorted(s.assignments, key=lambda a: not a.lead)]
-    plan = [None, None, *([s.id for s in tool.sections][:n] for n in (3, 1, 5))]  # None: all, then submitted
-    grades = ("good", "requires_improvement", "good", "inadequate", "requires_improvement")
+    plan: list[int | None] = [None] * len(cases[0].assignments) + [3, 1, 5]  # None: all, then submitted
+    grades = ("good", "requires_improvement", "good", "good", "inadequate", "requires_improvement", "good")
     for number, (assignment, sections) in enumerate(zip(assignments, plan, strict=False)):
         with _as(assignment.auditor):
             audit = open_audit(assignment)
-            answers = _agency_answers(tool, audit, number, grades[number], rng)
-            if number == 3:  # saved part-way: the child not seen alone, the rationale still to write
+            tool = tool_for_audit(audit)
+            answers = _agency_answers(tool, audit, number, grades[number % len(grades)], rng)
+            if sections == 1 and "child_seen_alone" in answers:  # saved part-way: the rationale still to write
                 answers.update(child_seen_alone="no", seen_alone_rationale="")
-            _save(audit, tool, answers, sections)
+            _save(audit, tool, answers, None if sections is None else [s.id for s in tool.sections][:sections])
             if sections is None:
                 _submit(audit)
     summary.created += _records(audit_round)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from auditapp.demo.audits import GRADES, _agency_answers, _as, _joint_answers, _records, _save, _submit
+from auditapp.demo.answers import GRADES, _agency_answers, tool_for_audit
+from auditapp.demo.audits import _as, _joint_answers, _records, _save, _submit
 from auditapp.demo.facts import AGENCIES, DOMAIN, EARLIER_ROUND
 from auditapp.extensions import db
 from auditapp.models import Agency, AgencyAudit, AgencyKind, AuditRound, User
@@ -168,6 +169,16 @@ def load_earlier_round(summary: DemoSummary) -> None:
     summary.created += 1 + _records(audit_round)
 
 
+def _agency_of_kind() -> dict[AgencyKind, Agency]:
+    """Each kind's first demo agency in facts.AGENCIES order (for health, the community trust)."""
+    by_name = {a.name: a for a in db.session.scalars(select(Agency))}
+    found: dict[AgencyKind, Agency] = {}
+    for name, kind in AGENCIES:
+        if name in by_name:
+            found.setdefault(kind, by_name[name])
+    return found
+
+
 def _coordinator() -> User:
     coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DOMAIN}"))
     if coordinator is None:  # load_demo creates the demo's people first
@@ -188,12 +199,14 @@ def _drawn(clock: _Clock) -> AuditRound:
                 theme="Neglect",
                 mode=RoundMode.MULTI_AGENCY,
                 statuses=["cin", "cp"],
+                open_to=date(2025, 7, 31),  # children known by the summer of 2025: the population is as at 2026
                 sample_size=8,
                 stratify_by="locality",
                 min_per_stratum=True,
                 agencies=[AGENCIES[0][0], AGENCIES[1][0]],
                 lead_agency=AGENCIES[0][0],
                 due_date=date(2025, 10, 31),
+                tool_version=2,  # audited in 2025, before the 2026 tool
             ),
             created_by_id=coordinator.id,
         )
@@ -210,10 +223,10 @@ def _drawn(clock: _Clock) -> AuditRound:
 
 def _audited(audit_round: AuditRound, clock: _Clock) -> None:
     """Each audit submitted in late September and October 2025, moderated openly, then the joint discussions."""
-    from auditapp.domain.audits import open_audit, tool_for
+    from auditapp.domain.audits import open_audit
     from auditapp.domain.moderation import moderate, record_joint
 
-    tool, rng = tool_for(audit_round), random.Random(20250915)
+    rng = random.Random(20250915)
     cases = sorted((s for s in audit_round.sampled if not s.replaced), key=lambda s: (s.stratum, s.position))
     audits: dict[int, list[AgencyAudit]] = {}
     for index, sampled in enumerate(cases):
@@ -223,6 +236,7 @@ def _audited(audit_round: AuditRound, clock: _Clock) -> None:
             mine = grade if assignment.lead else GRADES[min(GRADES.index(grade) + rng.choice((0, 0, 1)), 3)]
             with _as(assignment.auditor):
                 audit = open_audit(assignment)
+                tool = tool_for_audit(audit)
                 _save(audit, tool, _agency_answers(tool, audit, index, mine, rng))
                 _submit(audit)
             audits.setdefault(index, []).append(audit)
@@ -260,7 +274,7 @@ def _findings_and_report(audit_round: AuditRound, clock: _Clock) -> None:
     from auditapp.reports.render import render_report_pdf
 
     coordinator = _coordinator()
-    agencies = {a.kind: a for a in db.session.scalars(select(Agency))}
+    agencies = _agency_of_kind()
     updates = []
     with _as(coordinator):
         clock.at(date(2025, 11, 7))

@@ -13,14 +13,22 @@ from auditapp.models import AgencyKind, AuditorType, Role
 DEMO_PASSWORD = "demo-only-harbour-lantern-57"  # noqa: S105 - printed on screen; demo data only
 DOMAIN = "demo.auditapp.invalid"
 
+# The partnership's agencies. The order matters: the first two (social care, and the community health trust whose
+# health visitors and school nurses see children every week) are the neglect rounds' agencies, and the e2e journey
+# relies on it.
 AGENCIES = [
     ("Northshire Children's Social Care", AgencyKind.SOCIAL_CARE),
-    ("Northshire Community Health NHS Trust", AgencyKind.HEALTH),
+    ("Northshire Community Health NHS Trust", AgencyKind.HEALTH),  # health visiting, school nursing
     ("Northshire Police", AgencyKind.POLICE),
-    ("Northshire Education Services", AgencyKind.EDUCATION),
+    ("Northshire Schools and Early Years", AgencyKind.EDUCATION),
+    ("Northshire Integrated Care Board and GP practices", AgencyKind.HEALTH),
+    ("Northshire Hospitals NHS Foundation Trust", AgencyKind.HEALTH),  # the acute trust: maternity, A&E, paediatrics
+    ("Probation Service, Northshire", AgencyKind.PROBATION),
+    ("Northshire Homes", AgencyKind.HOUSING),
 ]
 LOCALITIES = ["North", "South", "East", "West"]
-# (team name pattern, agency index): one social care team of each kind per locality, one health team per locality
+# (team name pattern, agency index): one team of each per locality. The first four are the social care teams that
+# hold the population's cases (demo/cases.py); new patterns go at the end, as USERS refers to teams by index.
 TEAM_PATTERNS = [
     ("{loc} Assessment Team", 0),
     ("{loc} Child Protection Team", 0),
@@ -28,6 +36,12 @@ TEAM_PATTERNS = [
     ("{loc} Health Visiting Team", 1),
     ("{loc} Public Protection Unit", 2),
     ("{loc} Schools Inclusion Team", 3),
+    ("{loc} Early Help Team", 0),
+    ("{loc} School Nursing Team", 1),
+    ("{loc} Primary Care Network", 4),
+    ("{loc} Midwifery Team", 5),
+    ("{loc} Probation Team", 6),
+    ("{loc} Tenancy Services", 7),
 ]
 
 # (email local part, name, role, auditor type, agency index, team (locality, pattern index))
@@ -43,6 +57,12 @@ USERS = [
     ("peer.health2", "Harry Evans", Role.AUDITOR, AuditorType.PEER, 1, ("West", 3)),
     ("peer.police", "Paul Nguyen", Role.AUDITOR, AuditorType.PEER, 2, ("South", 4)),
     ("peer.education", "Eve Campbell", Role.AUDITOR, AuditorType.PEER, 3, ("West", 5)),
+    ("peer.police2", "Pat Doherty", Role.AUDITOR, AuditorType.PEER, 2, ("North", 4)),
+    ("peer.education2", "Elif Demir", Role.AUDITOR, AuditorType.PEER, 3, ("East", 5)),
+    ("peer.gp", "Dr Gita Rao", Role.AUDITOR, AuditorType.PEER, 4, ("North", 8)),
+    ("peer.hospital", "Helen Marsh", Role.AUDITOR, AuditorType.PEER, 5, ("South", 9)),
+    ("peer.probation", "Owen Price", Role.AUDITOR, AuditorType.PEER, 6, ("East", 10)),
+    ("peer.housing", "Nadia Haddou", Role.AUDITOR, AuditorType.PEER, 7, ("West", 11)),
 ]
 
 

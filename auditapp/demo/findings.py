@@ -11,7 +11,7 @@ from auditapp.domain.context import ActorContext, acting_as
 from auditapp.domain.findings import add_action, add_finding, add_update
 from auditapp.domain.publishing import publish
 from auditapp.extensions import db
-from auditapp.models import Agency, AgencyKind, AuditRound, Finding, Role, User
+from auditapp.models import AgencyKind, AuditRound, Finding, Role, User
 from auditapp.models.types import utcnow
 from auditapp.vocabulary import ActionStatus
 
@@ -19,7 +19,7 @@ FINDINGS = [
     {
         "title": "Strategy discussions about neglect were too often held without health and education",
         "question_ids": ["multi_agency_strategy", "core_group_attendance"],
-        "evidence": "Only 4 of the 12 children had the multi-agency strategy discussion they needed. For most of "
+        "evidence": "Only 5 of the 12 children had the multi-agency strategy discussion they needed. For most of "
         "the others police and social care decided alone, without the school or the health visitor.",
         "so_what": "Decisions about whether a child was suffering significant harm were made without what the "
         "people who saw the child every week knew, so for some children neglect was judged a lesser concern than "
@@ -85,7 +85,9 @@ def load_demo_findings(summary, round_name: str) -> None:
         summary.existing += 1
         return
     coordinator = db.session.scalar(select(User).where(User.role == Role.QA_COORDINATOR).order_by(User.id))
-    agencies = {a.kind: a for a in db.session.scalars(select(Agency))}
+    from auditapp.demo.earlier import _agency_of_kind
+
+    agencies = _agency_of_kind()  # for health, the community trust
     actor = ActorContext(user_id=coordinator.id, email=coordinator.email, role="qa_coordinator", channel="demo")
     with acting_as(actor):
         for item in FINDINGS:

@@ -6,7 +6,7 @@ always shows every part of the service. Everything here is invented.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from auditapp.demo.facts import (
     AGENCIES,
@@ -59,7 +59,7 @@ DEMO_MARK = "demo_database"
 def _check_demo_database() -> None:
     """Refuse a database that holds accounts of its own; mark one with none (or only the demo's) as a demo.
 
-    The demo creates 11 accounts, an admin among them, whose shared password is published in the README: they
+    The demo creates 17 accounts, an admin among them, whose shared password is published in the README: they
     must never reach a database that real people use. Raises DomainError.
     """
     if db.session.get(SiteSetting, DEMO_MARK) is not None:
@@ -107,6 +107,7 @@ def load_demo() -> DemoSummary:
         )
     _set_demo_team_managers(teams)
     _load_population(summary)
+    _load_worker_mapping(summary)
     from auditapp.demo.audits import COMPLETED_ROUND, load_completed_round, load_in_progress_audits
     from auditapp.demo.earlier import load_earlier_round
     from auditapp.demo.findings import load_demo_findings
@@ -117,8 +118,12 @@ def load_demo() -> DemoSummary:
     _draw_demo_round(summary, agencies)  # autumn 2026, under way
     load_in_progress_audits(summary)
     load_demo_findings(summary, COMPLETED_ROUND)  # the spring round's findings, action plan and published report
-    # HOOK people-around-the-child demo (issue 15, helper D)
-    # HOOK learning-loop demo (issue 15, helper E)
+    from auditapp.demo.people import load_people_around_the_child
+
+    load_people_around_the_child(summary)  # the completed round's conversations, panels and feedback letters
+    from auditapp.demo.learning import load_learning_loop
+
+    load_learning_loop(summary)  # priorities, review learning, success measures, a re-audit round
     return summary
 
 
@@ -142,7 +147,8 @@ def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
             sample_size=12,
             stratify_by="locality",
             min_per_stratum=True,
-            agencies=[agencies[0].name, agencies[1].name],
+            # children on plans: social care, health visiting and school nursing, police and schools (4 a child)
+            agencies=[agencies[0].name, agencies[1].name, agencies[2].name, agencies[3].name],
             lead_agency=agencies[0].name,
             named_exclusions=[("NS00213", "Subject of a child safeguarding practice review")],
         ),
@@ -164,6 +170,24 @@ def _load_population(summary: DemoSummary) -> None:
         apply_import(plan)
     summary.created += len(plan.new) + len(plan.updated)
     summary.existing += plan.unchanged
+
+
+def _load_worker_mapping(summary: DemoSummary) -> None:
+    """The coordinator's worker-to-team mapping, as the partnership would keep it: each worker's team and each team's
+    locality. The demo's own cases name their team already (so it changes none of them); it places the children of a
+    statutory return (Annex A, CIN census) whose team is left blank."""
+    from auditapp.demo.cases import WORKER_TEAMS
+    from auditapp.domain.case_mapping import replace_mapping
+    from auditapp.importers.mapping import MappingRow
+    from auditapp.models.case import PopulationMapping
+
+    if found := db.session.scalar(select(func.count(PopulationMapping.id))):
+        summary.existing += found
+        return
+    rows = [MappingRow(worker, team, locality) for worker, (team, locality) in WORKER_TEAMS.items()]
+    rows += [MappingRow(None, team, locality) for team, locality in sorted(set(WORKER_TEAMS.values()))]
+    replace_mapping(rows, file_name="demo-worker-team-mapping.csv")
+    summary.created += len(rows)
 
 
 def _set_demo_team_managers(teams: dict[tuple[str, int], Team]) -> None:

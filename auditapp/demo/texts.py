@@ -157,3 +157,33 @@ SUMMARIES = {
     ],
 }
 NOT_APPLICABLE_NOTE = "Still open on a plan: no transfer or closure to consider yet."
+# For a tool's sections and free-text questions the demo has no words of its own for (a newer tool's): what an
+# auditor writes when the section is mostly met (True) and when it is not (False).
+GENERIC_EVIDENCE = {
+    True: [
+        "Found on the file and dated: the records show what was done, by whom and why, and the next step.",
+        "Clear entries in the case notes and the minutes; what the child needed was recognised and acted on.",
+        "The file shows this was done on time, with the reasons written down and shared with the other agencies.",
+    ],
+    False: [
+        "Not on the file, or only in passing: the case notes do not say whether this was considered.",
+        "Partly done: the records mention it but do not show what was decided or what changed for the child.",
+        "The file shows this was late and the reason is not recorded; nobody followed it up.",
+    ],
+}
+GENERIC_TEXT = {
+    True: [
+        "Recorded clearly on the file, in the child's and family's own words where it mattered.",
+        "Done well and on time; the other agencies knew and their part is recorded.",
+    ],
+    False: [
+        "Not recorded, so it is not clear what happened or what it meant for the child.",
+        "Only partly recorded; the file does not show what was decided or why.",
+    ],
+}
+# How a child too young (or unable) to talk about home life was observed, for a tool that asks it.
+OBSERVED = {
+    "baby": "Observed at every visit: handled by the parent, fed and settled; the home and the child's care recorded.",
+    "toddler": "Observed at play at home and at nursery, with the nursery staff's observations recorded.",
+    "disabled": "Observed with the carer at home and at school; views gathered with the child's communication symbols.",
+}

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auditapp.domain.audits import tool_for
+from auditapp.domain.audits import tool_for, tool_for_audit
 from auditapp.domain.moderation import joint_for
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
@@ -68,7 +68,7 @@ def export_rows(audit_round: AuditRound) -> list[dict[str, Any]]:
                 "submitted_at": _iso(audit.submitted_at),
                 "moderated_at": _iso(audit.moderated_at),
             }
-            for question in tool.questions:
+            for question in tool_for_audit(audit).questions:  # only those its agency was asked
                 if question.id in audit.answers:
                     evidence = audit.answers.get(evidence_key(section_of[question.id]), "")
                     rows.append(

@@ -66,7 +66,7 @@ class AuditSoFar:
 
 def audit_so_far(assignment: Assignment) -> AuditSoFar:
     """How far ``assignment``'s audit has got (when it was first saved, the sections done). Records a view."""
-    from auditapp.domain.audits import proposals_for, section_states, tool_for
+    from auditapp.domain.audits import proposals_for, section_states, tool_for_audit
 
     audit = db.session.scalar(select(AgencyAudit).where(AgencyAudit.assignment_id == assignment.id))
     record_event(
@@ -84,7 +84,7 @@ def audit_so_far(assignment: Assignment) -> AuditSoFar:
             AuditEvent.object_id == str(audit.id),
         )
     )
-    tool = tool_for(assignment.sampled_case.round)
+    tool = tool_for_audit(audit)  # the sections this agency's audit is asked
     states = section_states(audit, tool, proposals_for(audit))
     done = sum(1 for state in states.values() if state == SectionStatus.COMPLETED)
     return AuditSoFar(assignment, audit, first_save or audit.updated_at, done, len(states))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,6 +16,7 @@ from auditapp.domain.errors import DomainError
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase
+from auditapp.models.org import Agency
 from auditapp.models.types import utcnow
 from auditapp.tools import (
     AuditTool,
@@ -48,12 +49,48 @@ def tool_for(audit_round: AuditRound) -> AuditTool:
     return get_tool(key=audit_round.tool_key, version=audit_round.tool_version)
 
 
+def agency_kind_for(assignment: Assignment) -> str | None:
+    """The kind of agency whose file ``assignment`` audits: that of the agency named by its ``agency_name``
+    (matched whatever its case), else that of the auditor's own agency, else None (unknown: the audit is then
+    asked only the questions for every agency)."""
+    if assignment.agency_name:
+        kind = db.session.scalar(
+            select(Agency.kind).where(func.lower(Agency.name) == assignment.agency_name.strip().lower())
+        )
+        if kind is not None:
+            return str(kind)
+    agency = assignment.auditor.agency if assignment.auditor else None
+    return str(agency.kind) if agency is not None else None
+
+
+def tool_for_audit(audit: AgencyAudit) -> AuditTool:
+    """The round's pinned tool as this agency audit sees it: narrowed to the questions asked of its agency's kind
+    (:meth:`AuditTool.for_agency`). Remembered for the rest of the session, like :func:`tool_for`."""
+    assignment = audit.assignment
+    tool = tool_for(assignment.sampled_case.round)
+    if not tool.has_agency_sections:
+        return tool  # nothing to narrow (and no agency to look up)
+    kind = agency_kind_for(assignment)
+    found: dict[tuple[str, int, str | None], AuditTool] = db.session.info.setdefault("auditapp_agency_tools", {})
+    if (tool.key, tool.version, kind) not in found:
+        found[(tool.key, tool.version, kind)] = tool.for_agency(kind)
+    return found[(tool.key, tool.version, kind)]
+
+
 def case_dates(case: Case) -> dict[str, date | None]:
-    """The case's imported dates under the names the tools' computed questions use."""
+    """The case's imported dates under the names the tools' computed questions use.
+
+    Only the dates some import provides are here: a date field left out (an initial or core assessment date, the
+    first core group) makes a computed question "cannot be computed", where a date here but blank for this case
+    is "not recorded for this case" (tools/computed.py).
+    """
     return {
         "referral_date": case.referral_date,
         "assessment_start_date": case.assessment_start_date,
         "assessment_completed_date": case.assessment_completed_date,
+        # The Annex A and CIN census column "strategy discussion initiating section 47 enquiry start date" is
+        # imported as the section 47 start: the strategy discussion that began the enquiry.
+        "strategy_discussion_date": case.s47_start_date,
         "initial_child_protection_conference_date": case.icpc_date,
         "cp_plan_start_date": case.cp_plan_start_date,
         "cp_plan_end_date": case.cp_plan_end_date,
@@ -64,7 +101,7 @@ def case_dates(case: Case) -> dict[str, date | None]:
 def proposals_for(audit: AgencyAudit) -> dict[str, Proposal]:
     sampled = audit.assignment.sampled_case
     as_at = sampled.round.drawn_at.date() if sampled.round.drawn_at else utcnow().date()
-    return compute_proposals(tool=tool_for(sampled.round), case_dates=case_dates(sampled.case), as_at=as_at)
+    return compute_proposals(tool=tool_for_audit(audit), case_dates=case_dates(sampled.case), as_at=as_at)
 
 
 def _record_view(assignment: Assignment, audit: AgencyAudit) -> None:
@@ -163,7 +200,7 @@ def save_section(
     """
     if audit.state not in EDITABLE:
         raise DomainError("This audit has been submitted and can no longer be changed")
-    tool = tool_for(audit.assignment.sampled_case.round)
+    tool = tool_for_audit(audit)
     keys = _section_keys(tool, section_id)
     typed = {k: v for k, v in values.items() if k in keys}
     if audit.version != loaded_version:
@@ -205,7 +242,7 @@ def submit_audit(audit: AgencyAudit, *, loaded_version: int) -> list[FieldError]
         raise DomainError("This audit has already been submitted")
     if audit.version != loaded_version:
         raise _conflict(audit, {}, set(audit.answers))
-    tool = tool_for(audit.assignment.sampled_case.round)
+    tool = tool_for_audit(audit)
     errors = validate_all(tool=tool, answers=audit.answers, computed=proposals_for(audit))
     if errors:
         return errors

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from auditapp.domain import learning
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.publishing import current_report, rounds_with_current_report
@@ -38,9 +39,10 @@ def add_finding(
     question_ids: list[str] | None = None,
     case_refs: list[str] | None = None,
     recommendation: str | None = None,
+    learning_item_ids: list[int] | None = None,
 ) -> Finding:
-    """Record a finding. The "so what" is required. Raises DomainError naming the field at fault, or when the
-    round was cancelled."""
+    """Record a finding, with the priorities and review learning it relates to. The "so what" is required. Raises
+    DomainError naming the field at fault, or when the round was cancelled."""
     ensure_open(audit_round)
     title, so_what, evidence = without_nul(title), without_nul(so_what), without_nul(evidence)
     recommendation = without_nul(recommendation or "")
@@ -65,6 +67,7 @@ def add_finding(
         object_id=finding.id,
         details={"round_id": audit_round.id, "title": finding.title},
     )
+    learning.link_finding(finding, learning_item_ids or [])
     return finding
 
 
@@ -77,12 +80,37 @@ def _check_action(*, description: str, agency_id: int, owner_name: str) -> None:
         raise DomainError("Enter the name of the person who owns the action", field="owner_name")
 
 
-def add_action(finding: Finding, *, description: str, agency_id: int, owner_name: str, due_date: date) -> Action:
-    """Turn a recommendation into an action with an owning agency, a named owner and a due date. Raises
-    DomainError naming the field at fault, or when the round was cancelled."""
+MEASURE_MISSING = "Enter how you will know the action worked"
+
+
+def _check_follow_up(*, success_measure: str | None, due_date: date, reaudit_date: date | None) -> None:
+    """A success measure given must say something; a re-audit comes after the action is due (you cannot see
+    whether it worked before it was meant to be done)."""
+    if success_measure is not None and not success_measure.strip():
+        raise DomainError(MEASURE_MISSING, field="success_measure")
+    if reaudit_date is not None and reaudit_date <= due_date:
+        raise DomainError("The re-audit date must be after the date the action is due", field="reaudit_date")
+
+
+def add_action(
+    finding: Finding,
+    *,
+    description: str,
+    agency_id: int,
+    owner_name: str,
+    due_date: date,
+    success_measure: str | None = None,
+    reaudit_date: date | None = None,
+) -> Action:
+    """Turn a recommendation into an action with an owning agency, a named owner, a due date, how we will know it
+    worked and when to re-audit. The web form always asks for the success measure (``None`` is left only to
+    callers recording an older action plan, which had none). Raises DomainError naming the field at fault, or
+    when the round was cancelled."""
     ensure_open(finding.audit_round)
     description, owner_name = without_nul(description), without_nul(owner_name)
+    success_measure = without_nul(success_measure) if success_measure is not None else None
     _check_action(description=description, agency_id=agency_id, owner_name=owner_name)
+    _check_follow_up(success_measure=success_measure, due_date=due_date, reaudit_date=reaudit_date)
     action = Action(
         finding_id=finding.id,
         description=description.strip(),
@@ -90,6 +118,8 @@ def add_action(finding: Finding, *, description: str, agency_id: int, owner_name
         owner_name=owner_name.strip(),
         due_date=due_date,
         status=ActionStatus.OPEN,
+        success_measure=success_measure.strip() if success_measure is not None else None,
+        reaudit_date=reaudit_date,
     )
     db.session.add(action)
     db.session.flush()
@@ -97,7 +127,11 @@ def add_action(finding: Finding, *, description: str, agency_id: int, owner_name
         "action_added",
         object_type="action",
         object_id=action.id,
-        details={"finding_id": finding.id, "due_date": due_date.isoformat()},
+        details={
+            "finding_id": finding.id,
+            "due_date": due_date.isoformat(),
+            "reaudit_date": reaudit_date.isoformat() if reaudit_date else None,
+        },
     )
     return action
 
@@ -191,6 +225,7 @@ def _finding_fields(finding: Finding) -> dict[str, object]:
         "case_refs": list(finding.case_refs or []),
         "so_what": finding.so_what,
         "recommendation": finding.recommendation,
+        "learning_items": [i.title for i in learning.items_for_finding(finding)],
     }
 
 
@@ -203,6 +238,7 @@ def edit_finding(
     question_ids: list[str] | None = None,
     case_refs: list[str] | None = None,
     recommendation: str | None = None,
+    learning_item_ids: list[int] | None = None,
 ) -> dict[str, list[object]]:
     """Change a finding until the round's report is published. Returns the changed fields as {field: [before,
     after]} (empty: nothing changed, nothing recorded). Raises DomainError naming the field at fault, or when the
@@ -216,8 +252,9 @@ def edit_finding(
     finding.title, finding.so_what, finding.evidence = title.strip(), so_what.strip(), evidence.strip()
     finding.question_ids, finding.case_refs = list(question_ids or []), list(case_refs or [])
     finding.recommendation = (recommendation or "").strip() or None
-    changed = _changes(before, _finding_fields(finding))
     db.session.flush()
+    learning.link_finding(finding, learning_item_ids or [])  # its own event, "finding_learning_linked"
+    changed = _changes(before, _finding_fields(finding))
     if changed:
         record_event(
             "finding_edited",
@@ -238,6 +275,7 @@ def delete_finding(finding: Finding) -> int:
     for action in actions:
         _delete_action(action, with_finding=True)
     details = {"round_id": audit_round.id, **_finding_fields(finding), "actions_deleted": [a.id for a in actions]}
+    learning.unlink_finding(finding)  # the titles are in ``details``
     finding_id = finding.id
     db.session.delete(finding)
     db.session.flush()
@@ -255,22 +293,38 @@ def _action_fields(action: Action) -> dict[str, object]:
         "agency_id": action.agency_id,
         "owner_name": action.owner_name,
         "due_date": action.due_date.isoformat(),
+        "success_measure": action.success_measure,
+        "reaudit_date": action.reaudit_date.isoformat() if action.reaudit_date else None,
     }
 
 
 def edit_action(
-    action: Action, *, description: str, agency_id: int, owner_name: str, due_date: date
+    action: Action,
+    *,
+    description: str,
+    agency_id: int,
+    owner_name: str,
+    due_date: date,
+    success_measure: str | None = None,
+    reaudit_date: date | None = None,
 ) -> dict[str, list[object]]:
-    """Change what an action is, who owns it and when it is due, until the round's report is published. Its
-    status and progress updates are kept as they are (progress is recorded with :func:`add_update`). Returns the
-    changed fields. Raises DomainError naming the field at fault, or when the round is cancelled or its report
-    published. Audited ("action_edited", with the changed fields)."""
+    """Change what an action is, who owns it, when it is due, how we will know it worked and when to re-audit,
+    until the round's report is published. A blank success measure is accepted only for an action that never had
+    one (from before issue 15); once recorded it cannot be blanked. Its status and progress updates are kept as
+    they are (progress is recorded with :func:`add_update`). Returns the changed fields. Raises DomainError naming
+    the field at fault, or when the round is cancelled or its report published. Audited ("action_edited", with
+    the changed fields)."""
     ensure_changeable(action.finding.audit_round)
     description, owner_name = without_nul(description), without_nul(owner_name)
+    measure = without_nul(success_measure or "").strip() or None
     _check_action(description=description, agency_id=agency_id, owner_name=owner_name)
+    if measure is None and action.success_measure:
+        raise DomainError(MEASURE_MISSING, field="success_measure")
+    _check_follow_up(success_measure=measure, due_date=due_date, reaudit_date=reaudit_date)
     before = _action_fields(action)
     action.description, action.agency_id = description.strip(), agency_id
     action.owner_name, action.due_date = owner_name.strip(), due_date
+    action.success_measure, action.reaudit_date = measure, reaudit_date
     changed = _changes(before, _action_fields(action))
     db.session.flush()
     db.session.refresh(action, ["agency"])

@@ -205,6 +205,9 @@ def _anonymise_round(audit_round: AuditRound, now: datetime, new_refs: dict[str,
             audit.moderation_comment = REMOVED
     for joint in db.session.scalars(select(JointDiscussion).where(JointDiscussion.sampled_case_id.in_(sampled_ids))):
         joint.answers = _redacted(joint.answers, keep)
+    from auditapp.domain.people_around import redact_people_around  # the worker, manager and family's words
+
+    redact_people_around(sampled_ids, removed=REMOVED)
     for concern in db.session.scalars(
         select(SafeguardingConcern).where(SafeguardingConcern.sampled_case_id.in_(sampled_ids))
     ):

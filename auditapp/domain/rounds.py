@@ -63,6 +63,8 @@ class RoundSettings:
     named_exclusions: list[tuple[str, str]] = field(default_factory=list)
     tool_key: str = DEFAULT_TOOL_KEY
     tool_version: int | None = None  # None: the newest version available when the round is created
+    # The priorities and review learning the round tests (issue 15): stored by domain.learning, not here.
+    learning_item_ids: list[int] = field(default_factory=list)
 
 
 def without_nul(text: str) -> str:

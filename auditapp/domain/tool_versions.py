@@ -6,6 +6,7 @@ cached by its fingerprint: the definition is validated against the schema once p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +17,17 @@ from auditapp.domain.errors import DomainError
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import ToolVersion
-from auditapp.tools import AuditTool, builtin_tools, load_tool, parse_tool_json, tool_fingerprint, tool_to_json
+from auditapp.tools import (
+    AuditTool,
+    builtin_tools,
+    canonical_json,
+    load_tool,
+    parse_tool_json,
+    tool_fingerprint,
+    tool_to_json,
+)
+from auditapp.tools.diff import ToolDiff, diff_tools
+from auditapp.tools.xlsform import parse_tool_workbook, tool_to_workbook
 
 DEFAULT_TOOL_KEY = "multi_agency_case_file_audit"
 
@@ -85,7 +96,7 @@ def newest_agency_tools() -> dict[str, AuditTool]:
 
 
 def load_tool_version(*, text: bytes | str, name: str) -> AuditTool:
-    """Validate an uploaded tool definition and store it as a new version.
+    """Validate an uploaded tool definition (JSON) and store it as a new version.
 
     Raises ToolDefinitionError (every problem, with where it is) or DomainError when the version exists.
     """
@@ -94,6 +105,10 @@ def load_tool_version(*, text: bytes | str, name: str) -> AuditTool:
         raise DomainError(
             f"{tool.key} version {tool.version} already exists: give the new tool a higher version", field="file"
         )
+    return _store(tool, source="json")
+
+
+def _store(tool: AuditTool, *, source: str) -> AuditTool:
     definition: dict[str, Any] = tool_to_json(tool)
     stored = ToolVersion(
         key=tool.key,
@@ -109,6 +124,124 @@ def load_tool_version(*, text: bytes | str, name: str) -> AuditTool:
         "tool_version_loaded",
         object_type="tool_version",
         object_id=stored.id,
-        details={"key": tool.key, "version": tool.version, "fingerprint": stored.fingerprint},
+        details={"key": tool.key, "version": tool.version, "fingerprint": stored.fingerprint, "source": source},
     )
     return tool
+
+
+# ------------------------------------------------------------------------------ spreadsheets: preview and save
+
+NEW_TOOL, NEW_VERSION, UNCHANGED, SAME_CONTENT, VERSION_TAKEN = (
+    "new_tool",
+    "new_version",
+    "unchanged",
+    "same_content",
+    "version_taken",
+)
+
+
+@dataclass(frozen=True)
+class ToolPreview:
+    """An uploaded tool, checked, against the newest existing version of its key (``previous``).
+
+    ``status``: NEW_TOOL or NEW_VERSION (can be saved); UNCHANGED (exactly a version that exists: an unchanged
+    export), SAME_CONTENT (the newest version's content under a higher number) or VERSION_TAKEN (the version is
+    not higher than the newest): these cannot be saved, and ``message`` says why.
+    """
+
+    tool: AuditTool
+    previous: AuditTool | None
+    diff: ToolDiff | None
+    status: str
+    message: str
+    source: str  # "spreadsheet" or "json"
+
+    @property
+    def can_save(self) -> bool:
+        return self.status in (NEW_TOOL, NEW_VERSION)
+
+    @property
+    def canonical(self) -> str:
+        """The definition as canonical JSON: what the preview page carries to the save."""
+        return canonical_json(self.tool)
+
+
+def _is_spreadsheet(data: bytes | str, name: str) -> bool:
+    return name.lower().endswith(".xlsx") or (isinstance(data, bytes) and data[:4] == b"PK\x03\x04")
+
+
+def _parse_upload(data: bytes | str, name: str) -> tuple[AuditTool, str]:
+    if _is_spreadsheet(data, name):
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        return parse_tool_workbook(raw, name=name), "spreadsheet"
+    return parse_tool_json(data, name=name), "json"
+
+
+def _status(tool: AuditTool, versions: list[AuditTool]) -> tuple[AuditTool | None, str, str]:
+    previous = max(versions, key=lambda t: t.version) if versions else None
+    same = next((t for t in versions if t.version == tool.version), None)
+    if same is not None and tool_fingerprint(same) == tool_fingerprint(tool):
+        return same, UNCHANGED, f"This is {tool.title} version {tool.version} as it is already stored: nothing to load."
+    if previous is None:
+        return None, NEW_TOOL, f"{tool.title} is a new tool: it will be version {tool.version}."
+    if tool.version <= previous.version:
+        return (
+            previous,
+            VERSION_TAKEN,
+            f"Version {tool.version} is not higher than the newest version, {previous.version}: change the version "
+            f"in the settings to {previous.version + 1} and upload it again.",
+        )
+    if diff_tools(previous, tool).same_content:
+        return previous, SAME_CONTENT, f"No change from version {previous.version}: nothing to load."
+    return previous, NEW_VERSION, f"This will be saved as version {tool.version}."
+
+
+def preview_tool_upload(*, data: bytes | str, name: str) -> ToolPreview:
+    """Check an uploaded tool (a spreadsheet, .xlsx, or a JSON definition, told apart by name and content) and
+    compare it with the newest existing version of its key. Writes nothing: this is the dry run.
+
+    A version is never overwritten nor renumbered: an upload whose version is not higher than the newest is
+    refused (VERSION_TAKEN) with the number to use, so what is stored is exactly what the coordinator wrote.
+    Raises ToolDefinitionError listing every problem (for a spreadsheet, by sheet, row and column).
+    """
+    tool, source = _parse_upload(data, name)
+    versions = [t for t in all_tools() if t.key == tool.key]
+    previous, status, message = _status(tool, versions)
+    diff = diff_tools(previous, tool) if previous is not None else None
+    return ToolPreview(tool=tool, previous=previous, diff=diff, status=status, message=message, source=source)
+
+
+def save_tool_upload(*, data: bytes | str, name: str, source: str | None = None) -> ToolPreview:
+    """Check an upload again (as :func:`preview_tool_upload`) and store it as a new version, with its trail event.
+
+    Raises ToolDefinitionError, or DomainError (field ``file``) when it cannot be saved: unchanged, no change
+    from the newest version, or a version not higher than the newest. ``source`` ("spreadsheet" or "json") is
+    what the trail records the tool came from, when the upload is the checked JSON carried from a preview.
+    """
+    preview = preview_tool_upload(data=data, name=name)
+    if not preview.can_save:
+        raise DomainError(preview.message, field="file")
+    _store(preview.tool, source=source or preview.source)
+    return preview
+
+
+def export_tool(*, key: str, version: int, spreadsheet: bool) -> tuple[bytes, str]:
+    """A tool version as a spreadsheet (.xlsx) or JSON file, and its file name; the download is on the trail.
+
+    Raises DomainError when there is no such version.
+    """
+    tool = get_tool(key=key, version=version)
+    if spreadsheet:
+        content, suffix = tool_to_workbook(tool), "xlsx"
+    else:
+        import json
+
+        text = json.dumps(tool.definition, indent=2, ensure_ascii=False) + "\n"
+        content, suffix = text.encode("utf-8"), "json"
+    record_event(
+        "tool_exported",
+        object_type="tool_version",
+        object_id=f"{key}.v{version}",
+        details={"key": key, "version": version, "format": suffix, "fingerprint": tool_fingerprint(tool)},
+    )
+    return content, f"{key}.v{version}.{suffix}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from auditapp.domain import findings as finding_domain
-from auditapp.domain import org
+from auditapp.domain import learning, org
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
 from auditapp.findings.forms import DeleteForm, EditActionForm, EditFindingForm
@@ -31,6 +31,7 @@ def edit_finding(finding: Finding):
         finding_domain.ensure_changeable(audit_round)
     except DomainError as error:
         return _refused(audit_round, error)
+    linked = learning.items_for_finding(finding)
     form = EditFindingForm(
         data={
             "title": finding.title,
@@ -39,8 +40,10 @@ def edit_finding(finding: Finding):
             "case_refs": list(finding.case_refs or []),
             "so_what": finding.so_what,
             "recommendation": finding.recommendation,
+            "learning_items": [str(i.id) for i in linked],
         }
     )
+    form.learning_items.choices = learning.choice_pairs(learning.choosable_items(linked))
     tool = tool_for(audit_round)
     form.question_ids.choices = choices((q.id, q.text) for q in tool.questions)
     form.case_refs.choices = choices((s.case.case_ref, s.case.case_ref) for s in audit_round.sampled if not s.replaced)
@@ -54,6 +57,7 @@ def edit_finding(finding: Finding):
                 question_ids=form.question_ids.data,
                 case_refs=form.case_refs.data,
                 recommendation=form.recommendation.data,
+                learning_item_ids=learning.ids_from_form(form.learning_items.data),
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -99,6 +103,8 @@ def edit_action(action: Action):
             "agency_id": str(action.agency_id),
             "owner_name": action.owner_name,
             "due_date": action.due_date,
+            "success_measure": action.success_measure or "",
+            "reaudit_date": action.reaudit_date,
         }
     )
     agencies = {a.id: a.name for a in org.list_agencies(active_only=True)}
@@ -112,6 +118,8 @@ def edit_action(action: Action):
                 agency_id=int_or_none(form.agency_id.data) or 0,
                 owner_name=form.owner_name.data or "",
                 due_date=form.due_date.data,
+                success_measure=form.success_measure.data or "",
+                reaudit_date=form.reaudit_date.data,
             )
         except DomainError as error:
             add_domain_error(form, error)

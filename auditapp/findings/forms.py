@@ -38,6 +38,14 @@ class FindingForm(FlaskForm):
         validators=[DataRequired(message="Enter the 'so what': what this means for children"), Length(max=10000)],
     )
     recommendation = TextAreaField("Recommendation", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
+    # The view sets the choices (the active priorities and review learning); none: the field is not shown.
+    learning_items = SelectMultipleField(
+        "This finding relates to",
+        widget=GovCheckboxesInput(),
+        description="Partnership priorities and learning from reviews",
+        choices=[],
+        validators=[Optional()],
+    )
     submit = SubmitField("Save finding", widget=GovSubmitInput())
 
 
@@ -56,6 +64,18 @@ class ActionForm(FlaskForm):
         validators=[DataRequired(message="Enter the name of the person who owns the action"), Length(max=120)],
     )
     due_date = GovDateField("Due by", description="For example, 31 3 2027")
+    success_measure = TextAreaField(
+        "How will we know it worked?",
+        widget=GovTextArea(),
+        description="The success measure: what we expect to see in children's files, or hear from children and "
+        "families, once the action is done. For example, 8 in 10 plans record the child's own words",
+        validators=[DataRequired(message="Enter how you will know the action worked"), Length(max=5000)],
+    )
+    reaudit_date = GovDateField(
+        "Re-audit by",
+        description="Optional. When to audit again to see whether it worked: after the due date. For example, "
+        "30 9 2027",
+    )
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
     def validate_due_date(self, field) -> None:
@@ -83,6 +103,14 @@ class EditFindingForm(FindingForm):
 
 
 class EditActionForm(ActionForm):
+    # Optional here: an action from before issue 15 has none (the domain refuses blanking a recorded one).
+    success_measure = TextAreaField(
+        "How will we know it worked?",
+        widget=GovTextArea(),
+        description="The success measure: what we expect to see in children's files, or hear from children and "
+        "families, once the action is done",
+        validators=[Optional(), Length(max=5000)],
+    )
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auditapp.domain import findings as finding_domain
-from auditapp.domain import org, round_views
+from auditapp.domain import learning, org, round_views
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
 from auditapp.findings.forms import ActionForm, FindingForm, UpdateForm
@@ -39,6 +39,7 @@ def round_findings(round: AuditRound):
     tool = tool_for(round)
     form.question_ids.choices = choices((q.id, q.text) for q in tool.questions)
     form.case_refs.choices = choices((s.case.case_ref, s.case.case_ref) for s in round.sampled if not s.replaced)
+    form.learning_items.choices = learning.choice_pairs(learning.choosable_items())
     if form.validate_on_submit():
         try:
             finding_domain.add_finding(
@@ -49,6 +50,7 @@ def round_findings(round: AuditRound):
                 question_ids=form.question_ids.data,
                 case_refs=form.case_refs.data,
                 recommendation=form.recommendation.data,
+                learning_item_ids=learning.ids_from_form(form.learning_items.data),
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -56,11 +58,14 @@ def round_findings(round: AuditRound):
             flash("Finding saved")
             return redirect(url_for("findings.round_findings", round_id=round.id))
     round_views.view_findings(round)  # kept when the page is shown (200); a refused form (400) rolls back
+    findings = finding_domain.findings_for(round)
     return render_form(
         "findings/round.html",
         form,
         round=round,
-        findings=finding_domain.findings_for(round),
+        findings=findings,
+        round_learning=learning.items_for_round(round),
+        finding_learning=learning.items_by_finding(findings),
         today=utcnow().date(),
         tool=tool,
         locked=finding_domain.change_refusal(round),  # why findings cannot change now, or None
@@ -82,6 +87,8 @@ def add_action(finding: Finding):
                 agency_id=int_or_none(form.agency_id.data) or 0,
                 owner_name=form.owner_name.data,
                 due_date=form.due_date.data,
+                success_measure=form.success_measure.data or "",
+                reaudit_date=form.reaudit_date.data,
             )
         except DomainError as error:
             add_domain_error(form, error)

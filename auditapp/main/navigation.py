@@ -29,6 +29,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
     NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),
     NavItem("Audit tools", "admin.tools", (Role.ADMIN,), ("admin.tool",)),
+    NavItem("Priorities and learning", "admin.learning_items", (Role.ADMIN, Role.QA_COORDINATOR), ("admin.learning",)),
     NavItem("Audit trail", "admin.audit_trail", (Role.ADMIN,), ("admin.audit_trail",)),
 ]
 

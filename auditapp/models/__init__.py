@@ -7,10 +7,9 @@ from auditapp.models.board import BoardStatement
 from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, PendingUpload
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
 from auditapp.models.job import Job
+from auditapp.models.learning import LEARNING_KINDS, LearningItem, finding_learning_items, round_learning_items  # noqa: F401
 from auditapp.models.org import Agency, AgencyKind, Locality, Team
-
-# HOOK people-around-the-child models (issue 15, helper D)
-# HOOK learning-loop models (issue 15, helper E)
+from auditapp.models.people_around import CaseConversation, ConversationKind, ConversationMethod  # noqa: F401
 from auditapp.models.user import AuditorType, Role, SignInCounter, SiteSetting, User, UserSession
 
 __all__ = [

@@ -3,10 +3,10 @@ and audit tools loaded by an admin (the shipped tools live in the package)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from auditapp.extensions import Model
@@ -83,6 +83,16 @@ class JointDiscussion(Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The panel record (issue 15): when the panel met, who attended ([{"name", "role", "agency"}, ...]) and what
+    # the agencies did not agree and how it was resolved.
+    panel_date: Mapped[date | None] = mapped_column(Date)
+    attendees: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    disagreements: Mapped[str | None] = mapped_column(Text)
+    # The feedback letter to the allocated worker and team manager (issue 15).
+    letter_worker_name: Mapped[str | None] = mapped_column(String(200))
+    letter_manager_name: Mapped[str | None] = mapped_column(String(200))
+    letter_strengths: Mapped[str | None] = mapped_column(Text)
+    letter_learning: Mapped[str | None] = mapped_column(Text)
 
     sampled_case: Mapped[SampledCase] = relationship()
 

@@ -49,9 +49,14 @@ class Action(Model):
     status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The learning loop (issue 15): how we will know it worked, when to look again, and the round that does.
+    success_measure: Mapped[str | None] = mapped_column(Text)  # None: an action from before issue 15
+    reaudit_date: Mapped[date | None] = mapped_column(Date)
+    reaudit_round_id: Mapped[int | None] = mapped_column(ForeignKey("audit_rounds.id"))
 
     finding: Mapped[Finding] = relationship(back_populates="actions")
     agency: Mapped[Agency] = relationship()
+    reaudit_round: Mapped[AuditRound | None] = relationship(foreign_keys=[reaudit_round_id])
     updates: Mapped[list[ActionUpdate]] = relationship(order_by="ActionUpdate.id")
 
     @property

@@ -8,6 +8,7 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from auditapp.forms import choices
+from auditapp.tools import GradeScale
 from auditapp.vocabulary import ModerationDecision
 
 MAX_TEXT = 5000
@@ -88,6 +89,10 @@ class ModerationForm(FlaskForm):
             return self.reason.data, self.grade.data or None
         return None, None
 
+    def use_scale(self, scale: GradeScale) -> None:
+        """Name the grades as the round's tool does (the stored values are always the standard four)."""
+        self.grade.choices = choices(scale.options, blank="Select a grade")
+
 
 class BlindGradeForm(FlaskForm):
     """The moderator's own overall grade in a blind-moderated round, given before the auditor's is shown."""
@@ -109,3 +114,7 @@ class BlindGradeForm(FlaskForm):
         validate_choice=False,  # an unknown grade is refused by the domain, in words
     )
     submit = SubmitField("Save my grade and show the auditor's", widget=GovSubmitInput())
+
+    def use_scale(self, scale: GradeScale) -> None:
+        """Name the grades as the round's tool does, each with what it means when the tool says."""
+        self.blind_grade.choices = choices(scale.options)

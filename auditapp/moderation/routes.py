@@ -9,7 +9,6 @@ from auditapp.domain.concerns import acknowledge, view_concern
 from auditapp.domain.errors import DomainError
 from auditapp.domain.moderation import (
     DECISIONS,
-    GRADE_LABELS,
     blind_pending,
     blinded_sections,
     moderate,
@@ -32,7 +31,9 @@ def moderate_audit(audit: AgencyAudit):
     audit_round = audit.assignment.sampled_case.round
     if blind_pending(audit):
         return _blind_grade(audit)
+    tool = audit_domain.tool_for_audit(audit)  # the questions this audit's agency was asked
     form = ModerationForm()
+    form.use_scale(tool.grade_scale)
     if form.validate_on_submit():
         comment, grade = form.chosen()  # only the chosen decision's fields: the others may hold stale text
         try:
@@ -46,7 +47,6 @@ def moderate_audit(audit: AgencyAudit):
                 return redirect(url_for("main.home"))
             return redirect(url_for("rounds.show", round_id=audit_round.id))
     audit_domain.record_view(audit)
-    tool = audit_domain.tool_for(audit_round)
     return render_template(
         "moderation/moderate.html",
         form=form,
@@ -54,7 +54,7 @@ def moderate_audit(audit: AgencyAudit):
         tool=tool,
         sections=audit_domain.answers_by_section(audit, tool),
         decisions=DECISIONS,
-        grade_labels=GRADE_LABELS,
+        grade_labels=dict(tool.grade_scale.options),
         grades={c.value: c.label for c in form.grade.choices},
         from_home=request.args.get("from") == "home",
         case=audit.assignment.sampled_case.case,
@@ -65,7 +65,9 @@ def moderate_audit(audit: AgencyAudit):
 def _blind_grade(audit: AgencyAudit):
     """A blind-moderated round: the moderator gives their own grade first; the auditor's grade and grade-bearing
     answers are left out of the page until it is saved."""
+    tool = audit_domain.tool_for_audit(audit)
     form = BlindGradeForm()
+    form.use_scale(tool.grade_scale)
     audit_round = audit.assignment.sampled_case.round
     if form.validate_on_submit():
         try:
@@ -77,7 +79,6 @@ def _blind_grade(audit: AgencyAudit):
             again = url_for("moderation.moderate_audit", audit_id=audit.id)
             return redirect(again + "?from=home" if request.args.get("from") == "home" else again)
     audit_domain.record_view(audit)
-    tool = audit_domain.tool_for(audit_round)
     return render_template(
         "moderation/moderate.html",
         form=form,
@@ -86,7 +87,7 @@ def _blind_grade(audit: AgencyAudit):
         tool=tool,
         sections=blinded_sections(audit_domain.answers_by_section(audit, tool), tool),
         decisions=DECISIONS,
-        grade_labels=GRADE_LABELS,
+        grade_labels=dict(tool.grade_scale.options),
         grades={},
         from_home=request.args.get("from") == "home",
         case=audit.assignment.sampled_case.case,

@@ -19,6 +19,7 @@ from auditapp.models.audit_round import AuditRound
 from auditapp.sampling import verify as verifier
 from auditapp.sampling.certificate import iso_utc
 from auditapp.stats import BOOTSTRAP_RESAMPLES, ClusteredProportion
+from auditapp.tools.model import GradeScale
 
 #: The attachments' names in the published PDF (issue 14): exactly these.
 CERTIFICATE_NAME = "certificate.json"
@@ -87,15 +88,23 @@ class Annex:
     clustering: list[ClusterRow]
     # The certificate exactly as stored, attached to the PDF byte for byte (not shown: it can be megabytes).
     certificate_text: str = field(default="", repr=False, compare=False)
+    #: The round's tool's grade scale: its name, the label of each grade and what it means (its descriptor).
+    grade_scale: GradeScale = field(default_factory=GradeScale)
 
     @property
     def certificate_bytes(self) -> bytes:
         return self.certificate_text.encode("utf-8")
 
 
-def build_annex(audit_round: AuditRound, certificate: dict[str, Any], questions: Sequence[_Question]) -> Annex:
+def build_annex(
+    audit_round: AuditRound,
+    certificate: dict[str, Any],
+    questions: Sequence[_Question],
+    grade_scale: GradeScale | None = None,
+) -> Annex:
     """The technical annex of ``audit_round``'s report from its stored certificate (``certificate`` is the same
-    text parsed) and the report's question results."""
+    text parsed), the report's question results and the grade scale of the round's tool (the standard one when
+    not given)."""
     text = audit_round.certificate or ""
     version = int(certificate.get("version", 1))
     witnessed = certificate.get("witnessed_by") or None
@@ -135,6 +144,7 @@ def build_annex(audit_round: AuditRound, certificate: dict[str, Any], questions:
             if q.result.n and q.unit != "child"
         ],
         certificate_text=text,
+        grade_scale=grade_scale or GradeScale(),
     )
 
 

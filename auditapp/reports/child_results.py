@@ -37,6 +37,22 @@ OVERALL_GRADE = "overall_grade"
 
 #: One counted agency audit of a child: (is it the lead audit, its answers).
 Audit = tuple[bool, Mapping[str, str]]
+#: The same with the kind of agency whose file it audits (None: unknown), which says which questions it was asked.
+AskedAudit = tuple[bool, Mapping[str, str], str | None]
+
+
+def asked_only(question: Question, audits: Mapping[int, Sequence[AskedAudit]]) -> dict[int, list[Audit]]:
+    """The audits of each child that were asked ``question`` (its ``agencies``), and only the children with one.
+
+    A question asked only of some agencies is "not asked" in the others' audits, never "not answered": those
+    audits are left out of its count, its denominator and its clustering altogether.
+    """
+    kept: dict[int, list[Audit]] = {}
+    for child, child_audits in audits.items():
+        asked = [(lead, answers) for lead, answers, kind in child_audits if question.asked_of(kind)]
+        if asked:
+            kept[child] = asked
+    return kept
 
 
 def child_answer(answers: Sequence[tuple[bool, str | None]], *, answered: Iterable[str] = YES_NO) -> str | None:
@@ -130,14 +146,16 @@ class GradeRow:
     disagreed: int = 0
 
 
-def agency_grade_rows(tool: AuditTool, audits: Mapping[int, Sequence[Audit]]) -> list[GradeRow]:
+def agency_grade_rows(tool: AuditTool, audits: Mapping[int, Sequence[AskedAudit]]) -> list[GradeRow]:
     """The distribution of each grade question in ``tool`` but the overall grade (the plan-quality grade), over
-    the counted agency audits in ``audits`` (child -> its audits): the auditors' grades, as given."""
+    the counted agency audits in ``audits`` (child -> its audits) that were asked it: the auditors' grades, as
+    given."""
     rows = []
     for question in tool.questions:
         if question.type != GRADE or question.id == OVERALL_GRADE:
             continue
-        by_child = [[(lead, a.get(question.id)) for lead, a in child] for child in audits.values()]
+        asked = asked_only(question, audits)
+        by_child = [[(lead, a.get(question.id)) for lead, a in child] for child in asked.values()]
         if question.unit == UNIT_CHILD:  # no shipped tool has one; counted by the child-level rule if one does
             values = [child_answer(child, answered=GRADES) for child in by_child]
             given = [v for v in values if v in GRADES]

@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from auditapp.domain.audits import tool_for
+from auditapp.domain.audits import agency_kind_for, tool_for
 from auditapp.domain.errors import DomainError
+from auditapp.domain.learning import report_lines
 from auditapp.domain.moderation import joint_tool, moderation_agreement
 from auditapp.domain.sampling import certificate_of
 from auditapp.extensions import db
@@ -27,7 +28,7 @@ from auditapp.models.finding import ACTION_STATUSES, Action, Finding
 from auditapp.models.user import User
 from auditapp.reports.annex import build_annex
 from auditapp.reports.as_it_stood import action_status, audits_as_they_stood
-from auditapp.reports.child_results import agency_grade_rows, count_question, joint_grades
+from auditapp.reports.child_results import AskedAudit, agency_grade_rows, asked_only, count_question, joint_grades
 from auditapp.reports.front import build_front
 from auditapp.reports.other_draws import other_draws
 from auditapp.reports.report_types import (
@@ -88,9 +89,12 @@ def build_report(
     pairs = [pair for s in audited.sampled for pair in audited.audits.get(s.id, [])]  # in sample order
     labels = {s.case.case_ref: f"Case {i}" for i, s in enumerate(audited.sampled, start=1)}
     scrub = _scrubber(labels, {s.case.worker for s in audited.sampled if s.case.worker})
-    by_child: dict[int, list[tuple[bool, dict[str, str]]]] = {}  # child -> (lead audit?, answers) per counted audit
+    # child -> (lead audit?, answers, agency kind) per counted audit: the kind says which questions it was asked
+    by_child: dict[int, list[AskedAudit]] = {}
     for asg, a in pairs:
-        by_child.setdefault(asg.sampled_case_id, []).append((asg.lead, a.answers))
+        kind = agency_kind_for(asg) if tool.has_agency_sections else None
+        by_child.setdefault(asg.sampled_case_id, []).append((asg.lead, a.answers, kind))
+    grade_labels = _grade_labels(tool)
     questions = _question_results(tool, by_child)
     findings, actions = _findings(audit_round, tool, labels, scrub, as_of, until)
     auditor_grades = grade_distribution(a.answers.get("overall_grade") for _, a in pairs)
@@ -116,7 +120,9 @@ def build_report(
             due_on=audit_round.due_date,
             generated_at=as_of,
         ),
-        summary=_summary(counts, auditor_grades, moderated_grades, any(q.result.small_n for q in questions)),
+        summary=_summary(
+            counts, auditor_grades, moderated_grades, any(q.result.small_n for q in questions), grade_labels
+        ),
         headline_findings=[(f.title, f.so_what) for f in findings],
         method=_method(audit_round, certificate, audited, as_of),
         questions=questions,
@@ -126,7 +132,10 @@ def build_report(
         agencies=_agencies(pairs, {q.id: q.meets_standard for q in yes_no_questions(tool)}),
         findings=findings,
         actions=actions,
-        cases=[_case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub) for s in audited.sampled],
+        cases=[
+            _case_summary(labels[s.case.case_ref], s, audited, as_of.date(), scrub, grade_labels)
+            for s in audited.sampled
+        ],
         counts=counts,
         front=build_front(
             audit_round,
@@ -143,7 +152,10 @@ def build_report(
             [audited.joints[s.id].answers for s in audited.sampled if s.id in audited.joints],
             sampled=len(audited.sampled),
         ),
-        annex=build_annex(audit_round, certificate, questions),  # the technical annex (reports/annex.py)
+        annex=build_annex(
+            audit_round, certificate, questions, tool.grade_scale
+        ),  # the technical annex (reports/annex.py)
+        learning=report_lines(audit_round),  # issue 15 (helper E): the priorities and review learning it tests
     )
 
 
@@ -194,13 +206,19 @@ def yes_no_questions(tool) -> list:
     return [q for q in tool.questions if q.type == YES_NO_NA]  # the questions the results and trend count
 
 
-def _question_results(tool, by_child: dict[int, list[tuple[bool, dict[str, str]]]]) -> list[QuestionResult]:
-    """% meeting the standard per yes/no question, from each child's counted audits (lead audit?, answers), at
-    the question's unit (reports/child_results.py): over agency audits, clustered by child, or once per child."""
+def _grade_labels(tool) -> dict[str, str]:
+    """The round's tool's names for the grades (the standard names for any the tool does not rename)."""
+    return GRADE_LABELS | dict(tool.grade_scale.options)
+
+
+def _question_results(tool, by_child: dict[int, list[AskedAudit]]) -> list[QuestionResult]:
+    """% meeting the standard per yes/no question, from each child's counted audits (lead audit?, answers, agency
+    kind) that were asked it, at the question's unit (reports/child_results.py): over agency audits, clustered by
+    child, or once per child."""
     sections = {s.id: s.title for s in tool.sections}
     results = []
     for question in yes_no_questions(tool):
-        counted = count_question(question, by_child)
+        counted = count_question(question, asked_only(question, by_child))
         results.append(
             QuestionResult(
                 question_id=question.id,
@@ -338,6 +356,8 @@ def _findings(
                     status=ACTION_STATUSES.get(status, status),
                     overdue=status != ActionStatus.DONE and action.due_date < as_of.date(),
                     latest_update=(latest.created_at.date(), scrub(latest.note)) if latest else None,
+                    success_measure=scrub(action.success_measure) if action.success_measure else None,  # issue 15
+                    reaudit_on=action.reaudit_date,
                 )
             )
     return findings, actions
@@ -356,13 +376,15 @@ def age_band(born: date | None, today: date) -> str:
     return "16 and over"
 
 
-def _case_summary(label: str, sampled: SampledCase, audited: _Audited, today: date, scrub) -> CaseSummary:
+def _case_summary(
+    label: str, sampled: SampledCase, audited: _Audited, today: date, scrub, grade_labels: dict[str, str]
+) -> CaseSummary:
     case = sampled.case
     grades = [
         (
             agency_of(asg),
-            GRADE_LABELS.get(a.answers.get("overall_grade", ""), "Not graded"),
-            GRADE_LABELS.get(a.moderated_grade or "") if a.state == AuditState.MODERATED else None,
+            grade_labels.get(a.answers.get("overall_grade", ""), "Not graded"),
+            grade_labels.get(a.moderated_grade or "") if a.state == AuditState.MODERATED else None,
         )
         for asg, a in audited.audits.get(sampled.id, [])
     ]
@@ -383,13 +405,19 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
-def _grade_words(grades: dict[str, int]) -> str:
-    parts = [f"{GRADE_LABELS[g].lower()} in {count}" for g, count in grades.items() if count]
+def _grade_words(grades: dict[str, int], labels: dict[str, str]) -> str:
+    parts = [f"{labels.get(g, g).lower()} in {count}" for g, count in grades.items() if count]
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
 
 
-def _summary(counts: dict[str, int], auditor: dict[str, int], moderated: dict[str, int], small_n: bool) -> list[str]:
-    """The executive summary's plain sentences, generated from the counts."""
+def _summary(
+    counts: dict[str, int],
+    auditor: dict[str, int],
+    moderated: dict[str, int],
+    small_n: bool,
+    labels: dict[str, str] = GRADE_LABELS,
+) -> list[str]:
+    """The executive summary's plain sentences, generated from the counts (grades named as the tool names them)."""
     cases = "All" if counts["cases"] == counts["sampled"] and counts["cases"] > 1 else f"{counts['cases']} of the"
     lines = [
         f"{cases} {_plural(counts['sampled'], 'sampled child’s case', 'sampled children’s cases')} "
@@ -397,11 +425,11 @@ def _summary(counts: dict[str, int], auditor: dict[str, int], moderated: dict[st
         f"by {_plural(counts['auditors'], 'auditor')}."
     ]
     if sum(auditor.values()):
-        lines.append(f"Auditors graded the work as {_grade_words(auditor)} of {sum(auditor.values())} audits.")
+        lines.append(f"Auditors graded the work as {_grade_words(auditor, labels)} of {sum(auditor.values())} audits.")
     if sum(moderated.values()):
         lines.append(
             f"After moderation of {_plural(counts[AuditState.MODERATED], 'audit')}, "
-            f"the grades were {_grade_words(moderated)}."
+            f"the grades were {_grade_words(moderated, labels)}."
         )
     if small_n:
         lines.append(

@@ -109,6 +109,8 @@ class ActionItem:
     status: str
     overdue: bool
     latest_update: tuple[date, str] | None
+    success_measure: str | None = None  # issue 15: None for an action from before success measures
+    reaudit_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -160,3 +162,4 @@ class ReportData:
     question_grades: list[GradeRow] = field(default_factory=list)  # the plan-quality grade, per agency audit
     joint_grades: JointGrades | None = None  # the joint discussions' grades, per child
     annex: Annex | None = None  # the technical annex: seed, hashes, verification, kappa, clustering
+    learning: list[str] = field(default_factory=list)  # issue 15: the priorities and review learning it tests

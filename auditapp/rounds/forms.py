@@ -124,6 +124,13 @@ class RoundForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=100)],
     )
     due_date = GovDateField("Audits due by", description="Optional. Four weeks from assignment when left blank")
+    # Issue 15: the views set the choices (active items, plus any already linked); none: the field is not shown.
+    learning_items = SelectMultipleField(
+        "Partnership priorities and review learning this round tests",
+        widget=GovCheckboxesInput(),
+        choices=[],
+        validators=[Optional()],
+    )
     submit = SubmitField("Create round", widget=GovSubmitInput())
 
     def named_exclusions(self) -> list[tuple[str, str]]:
@@ -210,13 +217,16 @@ def fill_round_choices(
     teams: list[str],
     agencies: list[str],
     tools: dict[str, str],
+    learning: list[tuple[str, str]] | None = None,
 ) -> None:
-    """The choices of a RoundForm: the population's localities and teams, the active agencies, the tools."""
+    """The choices of a RoundForm: the population's localities and teams, the active agencies, the tools, and the
+    priorities and review learning it may test."""
     form.localities.choices = choices((v, v) for v in localities)
     form.teams.choices = choices((v, v) for v in teams)
     form.agencies.choices = choices((a, a) for a in agencies)
     form.lead_agency.choices = choices(((a, a) for a in agencies), blank="The first chosen agency")
     form.tool_key.choices = choices(tools.items())
+    form.learning_items.choices = list(learning or [])
 
 
 def exclusions_text(pairs: list[tuple[str, str]]) -> str:

@@ -8,7 +8,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from auditapp.domain import cases as case_domain
-from auditapp.domain import org
+from auditapp.domain import learning, org
 from auditapp.domain.errors import DomainError
 from auditapp.domain.moderation import change_blind_moderation, moderation_setting_refusal
 from auditapp.domain.rounds import (
@@ -17,7 +17,6 @@ from auditapp.domain.rounds import (
     ensure_editable,
     ensure_open,
     settings_of,
-    update_round,
 )
 from auditapp.domain.tool_versions import newest_agency_tools
 from auditapp.forms import add_domain_error, render_form
@@ -35,6 +34,7 @@ from auditapp.rounds.forms import (
 def _edit_form(audit_round: AuditRound) -> EditRoundForm:
     """The creation form, prefilled with the round's settings on a GET (a POST keeps what was sent)."""
     settings = settings_of(audit_round)
+    linked = learning.items_for_round(audit_round)
     form = EditRoundForm(
         data={
             "name": settings.name,
@@ -57,6 +57,7 @@ def _edit_form(audit_round: AuditRound) -> EditRoundForm:
             "blind_moderation": settings.blind_moderation,
             "max_load": settings.max_load,
             "due_date": settings.due_date,
+            "learning_items": [str(i.id) for i in linked],
         }
     )
     options = case_domain.filter_options()
@@ -71,6 +72,7 @@ def _edit_form(audit_round: AuditRound) -> EditRoundForm:
         teams=sorted({*options["team"], *settings.teams}),
         agencies=sorted({*agencies, *settings.agencies, *([settings.lead_agency] if settings.lead_agency else [])}),
         tools=tools,
+        learning=learning.choice_pairs(learning.choosable_items(linked)),
     )
     return form
 
@@ -111,9 +113,10 @@ def edit(round: AuditRound):
             due_date=form.due_date.data,
             named_exclusions=form.named_exclusions(),
             tool_key=form.tool_key.data or round.tool_key,
+            learning_item_ids=learning.ids_from_form(form.learning_items.data),
         )
         try:
-            changed = update_round(round, settings)
+            changed = learning.update_round_linked(round, settings)
         except DomainError as error:
             add_domain_error(form, error)
         else:

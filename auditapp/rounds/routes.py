@@ -6,10 +6,10 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from auditapp.domain import cases as case_domain
-from auditapp.domain import org, round_views
+from auditapp.domain import learning, org, round_views
 from auditapp.domain import round_overview as overview
 from auditapp.domain.errors import DomainError
-from auditapp.domain.rounds import RoundSettings, create_round, list_rounds
+from auditapp.domain.rounds import RoundSettings, list_rounds
 from auditapp.domain.sampling import draw_witnessed, freeze_population
 from auditapp.domain.stratum_warning import blank_stratum_warning
 from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
@@ -51,6 +51,7 @@ def new():
         (key, f"{t.title} (version {t.version})") for key, t in newest_agency_tools().items()
     )
     form.tool_key.data = form.tool_key.data or DEFAULT_TOOL_KEY
+    form.learning_items.choices = learning.choice_pairs(learning.choosable_items())
     if form.validate_on_submit():
         settings = RoundSettings(
             name=form.name.data,
@@ -73,9 +74,10 @@ def new():
             due_date=form.due_date.data,
             named_exclusions=form.named_exclusions(),
             tool_key=form.tool_key.data or DEFAULT_TOOL_KEY,
+            learning_item_ids=learning.ids_from_form(form.learning_items.data),
         )
         try:
-            audit_round = create_round(settings, created_by_id=current_user.id)
+            audit_round = learning.create_round_linked(settings, created_by_id=current_user.id)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -124,6 +126,8 @@ def _show(round: AuditRound, draw_form: DrawForm | None = None):
         remove_form=RemoveAssignmentForm(),
         stratify_label=STRATIFY_FIELDS.get(round.stratify_by, round.stratify_by),
         tool_title=tool_for(round).title,
+        round_learning=learning.items_for_round(round),
+        reaudit_of=learning.reaudit_origin(round),
     )
     return (page, 400) if draw_form is not None else page
 

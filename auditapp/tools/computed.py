@@ -41,19 +41,33 @@ def anniversary(start: date, years: int) -> date:
         return date(start.year + years, 3, 1)
 
 
+def cannot_be_computed(fields: list[str]) -> Proposal:
+    """The proposal for a rule whose date ``fields`` the case population does not carry: no answer, and why."""
+    missing = " or ".join(_label(name) for name in fields)
+    return Proposal(
+        None, f"Cannot be computed: the case population has no {missing} (no import provides it). Answer from the file."
+    )
+
+
 def compute_proposals(*, tool: AuditTool, case_dates: Mapping[str, date | None], as_at: date) -> dict[str, Proposal]:
     """Work out a :class:`Proposal` for every computed question of ``tool``.
 
-    ``case_dates`` maps case date field names (see ``CASE_DATE_FIELDS``) to dates; a missing key or None means
-    the date is not recorded. ``as_at`` is the date the audit looks at the case (used while an end date is
-    blank, for example a plan still open). Working days use the tool's calendar (England and Wales).
+    ``case_dates`` maps case date field names (see ``CASE_DATE_FIELDS``) to dates. A key that is there with None
+    means the date is not recorded for this case; a key that is not there at all means the case population does
+    not carry that date (no import provides it), so the question cannot be computed for any case: the proposal
+    then says so and proposes nothing (never a "no" or late, and ``when_start_missing`` does not apply). ``as_at``
+    is the date the audit looks at the case (used while an end date is blank, for example a plan still open).
+    Working days use the tool's calendar (England and Wales).
     """
     proposals = {}
     for question in tool.computed_questions:
         rule = question.computed
         assert rule is not None  # computed_questions only yields questions with a rule
         start, end = case_dates.get(rule.start), case_dates.get(rule.end)
-        if start is None:
+        absent = [name for name in (rule.start, rule.end) if name not in case_dates]
+        if absent:
+            proposals[question.id] = cannot_be_computed(absent)
+        elif start is None:
             proposals[question.id] = Proposal(
                 rule.when_start_missing, f"No {_label(rule.start)} is recorded for this case."
             )

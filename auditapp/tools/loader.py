@@ -337,6 +337,10 @@ def _builtin() -> tuple[AuditTool, ...]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             tools.append(parse_tool_json(entry.read_text(encoding="utf-8"), name=entry.name))
+        elif entry.name.endswith(".xlsx"):  # tools written as spreadsheets (SPREADSHEETS.md)
+            from .xlsform_read import checked_tool  # openpyxl loads only when a spreadsheet is shipped
+
+            tools.append(checked_tool(entry.read_bytes(), name=entry.name, load=load_tool))
     seen = set()
     for tool in tools:
         if (tool.key, tool.version) in seen:

@@ -57,6 +57,8 @@ CASE_DATE_FIELDS: dict[str, str] = {
     "core_assessment_completed_date": "core assessment completion date",
     "strategy_discussion_date": "strategy discussion date",
     "initial_child_protection_conference_date": "initial child protection conference date",
+    "first_core_group_date": "first core group date",
+    "review_conference_date": "review child protection conference date",
     "cp_plan_start_date": "child protection plan start date",
     "cp_plan_end_date": "child protection plan end date",
     "case_closed_date": "case closure date",

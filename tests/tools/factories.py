@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from auditapp.tools import CASE_DATE_FIELDS
+
 DEFAULT_KEY = "multi_agency_case_file_audit"
 NI_KEY = "multi_agency_case_file_audit_ni59_ni60"
 
 # A case whose dates give a "yes" for timeliness and "not applicable" for a long plan (no plan start date).
 # Referral Mon 8 Jan 2024, assessment completed Fri 19 Jan 2024: 9 working days (9-12 Jan is 4, 15-19 Jan 5).
-CASE_DATES = {"referral_date": date(2024, 1, 8), "assessment_completed_date": date(2024, 1, 19)}
+# Every case date is there (None: not recorded for this case): a date left out is one the population has not got.
+CASE_DATES = dict.fromkeys(CASE_DATE_FIELDS) | {
+    "referral_date": date(2024, 1, 8),
+    "assessment_completed_date": date(2024, 1, 19),
+}
 AS_AT = date(2024, 6, 1)
 
 

@@ -58,7 +58,10 @@ def errors_of(definition: dict[str, Any]) -> list[str]:
 
 def test_the_shipped_tools_all_load() -> None:
     keys = {(t.key, t.version) for t in builtin_tools()}
-    assert keys == {(DEFAULT_KEY, 1), (DEFAULT_KEY, 2), (NI_KEY, 1), (NI_KEY, 2), ("joint_discussion", 1)}
+    assert keys == {
+        (DEFAULT_KEY, 1), (DEFAULT_KEY, 2), (DEFAULT_KEY, 3), (NI_KEY, 1), (NI_KEY, 2), ("joint_discussion", 1),
+        ("domestic_abuse_case_file_audit", 1), ("neglect_case_file_audit", 1),
+    }  # fmt: skip
 
 
 def test_the_joint_discussion_has_its_question_ids() -> None:
@@ -70,7 +73,7 @@ def test_the_joint_discussion_has_its_question_ids() -> None:
 
 
 def test_the_ni59_ni60_variant_differs_only_in_its_assessment_timescales() -> None:
-    default, ni = tool_to_json(builtin_tool(key=DEFAULT_KEY)), tool_to_json(builtin_tool(key=NI_KEY))
+    default, ni = tool_to_json(builtin_tool(key=DEFAULT_KEY, version=2)), tool_to_json(builtin_tool(key=NI_KEY))
     others = [s for s in default["sections"] if s["id"] != "referral_assessment"]
     assert [s for s in ni["sections"] if s["id"] != "referral_assessment"] == others
     ni_tool = builtin_tool(key=NI_KEY)
@@ -211,7 +214,8 @@ def test_computed_rule_on_an_unknown_case_date() -> None:
         "sections[0].questions[1].computed.end: 'birthday' is not a known case date (known: referral_date, "
         "assessment_start_date, assessment_completed_date, initial_assessment_completed_date, "
         "core_assessment_start_date, core_assessment_completed_date, strategy_discussion_date, "
-        "initial_child_protection_conference_date, cp_plan_start_date, cp_plan_end_date, case_closed_date)"
+        "initial_child_protection_conference_date, first_core_group_date, review_conference_date, "
+        "cp_plan_start_date, cp_plan_end_date, case_closed_date)"
     ]
 
 

@@ -108,9 +108,20 @@ ACTIONS: dict[str, str] = {
     "tool_version_loaded": "Loaded an audit tool version",
     "retention_applied": "Applied the retention policy",
     "db_role_granted": "Granted the database role its privileges",
-    # HOOK trail words: tools as spreadsheets (issue 15, helper B)
-    # HOOK trail words: people around the child (issue 15, helper D)
-    # HOOK trail words: learning loop (issue 15, helper E)
+    "tool_exported": "Downloaded an audit tool version as a spreadsheet or JSON file",
+    "people_around_viewed": "Read the conversations with the people around a child",
+    "case_conversation_saved": "Recorded a conversation with someone around a child",
+    "case_conversation_removed": "Removed a conversation with someone around a child",
+    "panel_record_saved": "Recorded the panel of a joint discussion",
+    "feedback_letter_saved": "Wrote the feedback letter to a child's worker and manager",
+    "feedback_letter_downloaded": "Downloaded the feedback letter to a child's worker and manager",
+    "learning_item_added": "Added a partnership priority or review learning",
+    "learning_item_changed": "Changed a partnership priority or review learning",
+    "learning_item_retired": "Retired a partnership priority or review learning",
+    "round_learning_linked": "Changed the priorities and review learning a round tests",
+    "finding_learning_linked": "Changed the priorities and review learning a finding relates to",
+    "reaudit_round_created": "Created a re-audit round from an action",
+    "briefing_downloaded": "Downloaded a round's 7-minute briefing",
 }
 
 OBJECT_WORDS: dict[str, str] = {
