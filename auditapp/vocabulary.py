@@ -41,6 +41,9 @@ class SectionStatus(StrEnum):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    #: Every question of the section is hidden by answers already given elsewhere (a child never on a plan has no
+    #: conference to audit): nothing to do, and the audit can be submitted without it.
+    NOT_NEEDED = "not_needed"
 
 
 class ModerationDecision(StrEnum):

@@ -1,4 +1,5 @@
-"""The demo's audit rounds: a completed, moderated round with realistic variety, and a round in progress."""
+"""The demo's audit rounds: a completed, moderated round with realistic variety, and a round in progress; the people
+around the child and the learning loop (issue 15). One demo load for all of them (loading it costs seconds)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,20 @@ from sqlalchemy import func, select
 from auditapp.demo.audits import COMPLETED_ROUND
 from auditapp.demo.facts import DEMO_ROUND
 from auditapp.demo.load import load_demo
+from auditapp.domain import learning
 from auditapp.domain.context import acting_as
 from auditapp.extensions import db
-from auditapp.models import AgencyAudit, AuditEvent, AuditRound, JointDiscussion, SafeguardingConcern, User
+from auditapp.models import (
+    Action,
+    AgencyAudit,
+    AuditEvent,
+    AuditRound,
+    CaseConversation,
+    JointDiscussion,
+    LearningItem,
+    SafeguardingConcern,
+    User,
+)
 from tests.conftest import bound_session, operator_context, rolled_back_connection, savepoint
 
 
@@ -123,6 +135,7 @@ def test_the_demo_round_is_in_progress(demo):
 def test_a_second_load_creates_nothing(app, demo):
     assert demo.created > 500 and _round(DEMO_ROUND) and _round(COMPLETED_ROUND)
     models = (AuditRound, AgencyAudit, JointDiscussion, SafeguardingConcern, AuditEvent)
+    models += (CaseConversation, LearningItem, Action)  # issue 15: the people around the child, the learning loop
     before = [db.session.scalar(select(func.count()).select_from(m)) for m in models]
     with app.test_request_context():
         again = load_demo()
@@ -230,3 +243,54 @@ def test_the_demos_completed_round_is_moderated_blind_with_blind_grades(demo):
     assert agreement.n == len(audits) and agreement.children == len({a.assignment.sampled_case_id for a in audits})
     assert agreement.agreed < agreement.n  # the near misses and the re-grades: blind grades are not copies
     assert agreement.kappa is not None and agreement.kappa_interval is not None
+
+
+# --- Issue 15: the people around the child ---------------------------------------------------------------------
+
+
+def _cases():
+    audit_round = db.session.scalar(select(AuditRound).where(AuditRound.name == COMPLETED_ROUND))
+    return [s for s in audit_round.sampled if not s.replaced]
+
+
+def test_every_completed_case_has_its_conversations_panel_and_letter(demo):
+    cases = _cases()
+    talks = list(db.session.scalars(select(CaseConversation)))
+    assert {(t.sampled_case_id, t.kind) for t in talks} == {
+        (s.id, k) for s in cases for k in ("worker", "manager", "family")
+    }
+    family = [t for t in talks if t.kind == "family"]
+    assert [t.not_sought_reason is not None for t in family].count(True) == 1
+    assert len({t.name for t in family if t.sought}) >= 3  # varied: mother, father, the young person, a carer
+    joints = [db.session.scalar(select(JointDiscussion).where(JointDiscussion.sampled_case_id == s.id)) for s in cases]
+    assert all(j.panel_date and j.attendees and j.letter_strengths and j.letter_learning for j in joints)
+    for sampled, joint in zip(cases, joints, strict=True):
+        agencies = {a["agency"] for a in joint.attendees}
+        assert {a.agency_name for a in sampled.assignments} <= agencies
+    assert 1 <= sum(bool(j.disagreements) for j in joints) <= 2
+
+
+# --- Issue 15: the learning loop --------------------------------------------------------------------------------
+
+
+def test_the_demo_links_priorities_and_review_learning_to_its_rounds_and_findings(actor):
+    items = list(db.session.scalars(select(LearningItem)))
+    assert 5 <= len(items) <= 7 and {i.kind for i in items} == {"priority", "review_learning"}
+    assert any("Arthur Labinjo-Hughes and Star Hobson" in (i.source or "") for i in items)
+    spring = _round(COMPLETED_ROUND)
+    assert len(learning.items_for_round(spring)) >= 3 and learning.items_for_round(_round(DEMO_ROUND))
+    from auditapp.domain.findings import findings_for
+
+    assert any(learning.items_for_finding(f) for f in findings_for(spring))
+
+
+def test_the_demo_actions_have_success_measures_and_one_has_a_reaudit_round(actor):
+    actions = list(db.session.scalars(select(Action)))
+    measured = [a for a in actions if a.success_measure]
+    assert len(measured) >= len(actions) - 2 and all(a.reaudit_date > a.due_date for a in measured if a.reaudit_date)
+    reaudited = [a for a in actions if a.reaudit_round_id]
+    assert len(reaudited) == 1
+    reaudit = reaudited[0].reaudit_round
+    assert reaudit.name.startswith("Re-audit: ") and reaudit.drawn_at is None
+    assert learning.reaudit_origin(reaudit).id == reaudited[0].id
+    assert reaudit.due_date == reaudited[0].reaudit_date and learning.items_for_round(reaudit)

@@ -33,7 +33,7 @@ ENUMS = (AuditState, SectionStatus, ModerationDecision, ActionStatus, JobStatus,
 # audit-trail details and exports keep meaning the same thing).
 STORED = {
     AuditState: {"not_started", "in_progress", "submitted", "returned", "moderated", "withdrawn"},  # + issue 13
-    SectionStatus: {"not_started", "in_progress", "completed"},
+    SectionStatus: {"not_started", "in_progress", "completed", "not_needed"},  # + issue 15 (never stored: worked out)
     ModerationDecision: {"agreed", "returned", "regraded"},
     ActionStatus: {"open", "in_progress", "done"},
     JobStatus: {"queued", "running", "done", "failed"},

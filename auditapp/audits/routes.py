@@ -15,7 +15,7 @@ from auditapp.domain.mail import MailSettings
 from auditapp.forms import add_domain_error, int_or_none
 from auditapp.models import AgencyKind, Assignment, Role
 from auditapp.security.access import register_loader, requires_role
-from auditapp.tools import AuditTool
+from auditapp.tools import AuditTool, questions_to_ask, waiting_on
 
 bp = Blueprint("audits", __name__)
 register_loader("assignment_id", Assignment)
@@ -105,7 +105,18 @@ def section(assignment: Assignment, section_id: str):
         if not errors:
             return redirect(url_for("audits.task_list", assignment_id=assignment.id))
     form.version.data = audit.version
-    return render_template("audits/section.html", form=form, page=page, answers=answers, errors=errors, **context)
+    asked = questions_to_ask(tool=tool, section_id=section_id, answers=answers)  # routing answers settle some
+    waiting = waiting_on(tool=tool, section_id=section_id, answers=answers)
+    return render_template(
+        "audits/section.html",
+        form=form,
+        page=page,
+        asked=asked,
+        waiting=waiting,
+        answers=answers,
+        errors=errors,
+        **context,
+    )
 
 
 @bp.route("/<int:assignment_id>/check", methods=["GET", "POST"])

@@ -175,7 +175,7 @@ def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Pro
 def incomplete_sections(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> list[Section]:
     """The sections of the audit that are not complete yet, in tool order (empty: the audit can be submitted)."""
     states = section_states(audit, tool, proposals)
-    return [s for s in tool.sections if states[s.id] != SectionStatus.COMPLETED]
+    return [s for s in tool.sections if states[s.id] not in (SectionStatus.COMPLETED, SectionStatus.NOT_NEEDED)]
 
 
 def _section_keys(tool: AuditTool, section_id: str) -> set[str]:

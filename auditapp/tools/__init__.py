@@ -13,10 +13,12 @@ from auditapp.vocabulary import SectionStatus  # the task-list status of a secti
 from .answers import (
     clean_answers,
     is_required,
+    questions_to_ask,
     section_status,
     validate_all,
     validate_section,
     visible_questions,
+    waiting_on,
 )
 from .computed import anniversary, compute_proposals, format_date
 from .loader import (
@@ -84,6 +86,7 @@ __all__ = [
     "load_tool",
     "override_key",
     "parse_tool_json",
+    "questions_to_ask",
     "section_status",
     "tool_fingerprint",
     "tool_schema",
@@ -91,5 +94,6 @@ __all__ = [
     "validate_all",
     "validate_section",
     "visible_questions",
+    "waiting_on",
     "working_days_between",
 ]

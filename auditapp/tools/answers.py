@@ -55,6 +55,63 @@ def _visible_ids(tool: AuditTool, answers: Mapping[str, str]) -> set[str]:
     return visible
 
 
+def _settled_hidden_ids(tool: AuditTool, answers: Mapping[str, str], *, undecided: set[str]) -> set[str]:
+    """The questions already known to be hidden: their condition's question is answered otherwise, or is itself
+    hidden. A condition on a question in ``undecided`` (the page being filled in) is not settled yet."""
+    hidden: set[str] = set()
+    for question in tool.questions:
+        condition = question.show_when
+        if condition is None:
+            continue
+        if condition.question_id in hidden:
+            hidden.add(question.id)
+        elif condition.question_id not in undecided:
+            value = _value(answers, condition.question_id)
+            if value and not condition.is_met(value):
+                hidden.add(question.id)
+    return hidden
+
+
+def _page_plan(tool: AuditTool, section_id: str, answers: Mapping[str, str]) -> tuple[list[Question], set[str]]:
+    """The questions a section's page asks, and the questions on other pages whose answers it still waits for."""
+    section = tool.section(section_id)
+    here = {q.id for q in section.questions}
+    visible = _visible_ids(tool, answers)
+    asked: set[str] = set()
+    waiting: set[str] = set()
+    for question in section.questions:
+        condition = question.show_when
+        if condition is None:
+            asked.add(question.id)
+        elif condition.question_id in here:
+            if condition.question_id in asked:  # decided on this page: asked, its condition shown as a hint
+                asked.add(question.id)
+        elif condition.question_id in visible and _value(answers, condition.question_id):
+            if condition.is_met(_value(answers, condition.question_id)):
+                asked.add(question.id)
+        elif condition.question_id not in _settled_hidden_ids(tool, answers, undecided=set()):
+            waiting.add(condition.question_id)
+    return [q for q in section.questions if q.id in asked], waiting
+
+
+def questions_to_ask(*, tool: AuditTool, section_id: str, answers: Mapping[str, str]) -> list[Question]:
+    """The questions a section's page asks, given the answers saved so far. A question whose condition is on
+    another page is asked only once that page's answer meets it (a routing answer such as "never on a child
+    protection plan" settles a later page); until that answer is given it is not asked, so nothing typed here
+    is dropped for want of it (see :func:`waiting_on`). A condition on a question of the same page is left to
+    the auditor: the page has no script, so the question shows its condition as a hint, and an answer to a
+    question that turns out hidden is dropped on saving. Raises KeyError for an unknown section."""
+    return _page_plan(tool, section_id, answers)[0]
+
+
+def waiting_on(*, tool: AuditTool, section_id: str, answers: Mapping[str, str]) -> list[Section]:
+    """The other sections whose unanswered questions decide whether some of this section's questions are asked
+    (in tool order: the page says "answer these first")."""
+    questions = _page_plan(tool, section_id, answers)[1]
+    ids = {tool.question(qid).section_id for qid in questions}
+    return [s for s in tool.sections if s.id in ids]
+
+
 def visible_questions(*, tool: AuditTool, answers: Mapping[str, str]) -> list[Question]:
     """Return the questions shown for these answers, in form order."""
     visible = _visible_ids(tool, answers)
@@ -189,15 +246,18 @@ def section_status(
     answers: Mapping[str, str],
     computed: Mapping[str, Proposal] | None = None,
 ) -> SectionStatus:
-    """Task-list status of a section: NOT_STARTED when nothing in it is answered (evidence included),
-    COMPLETED when it is answered and has no errors, otherwise IN_PROGRESS. Raises KeyError for an unknown
-    section."""
+    """Task-list status of a section: NOT_NEEDED when answers elsewhere hide every question of it (and its evidence
+    is optional and empty), NOT_STARTED when nothing in it is answered (evidence included), COMPLETED when it is
+    answered and has no errors, otherwise IN_PROGRESS. Raises KeyError for an unknown section."""
     section = tool.section(section_id)
     visible = _visible_ids(tool, answers)
     keys = [q.id for q in section.questions if q.id in visible]
     keys += [override_key(q.id) for q in section.questions if q.id in visible and q.computed]
     keys.append(section.evidence_key)
     if not any(_value(answers, key) for key in keys):
+        hidden = _settled_hidden_ids(tool, answers, undecided=set())
+        if not section.evidence.required and all(q.id in hidden for q in section.questions):
+            return SectionStatus.NOT_NEEDED
         return SectionStatus.NOT_STARTED
     if validate_section(tool=tool, section_id=section_id, answers=answers, computed=computed):
         return SectionStatus.IN_PROGRESS

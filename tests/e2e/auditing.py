@@ -32,21 +32,34 @@ def answer_question(page: Page, question: Question, value: str | None = None) ->
         raise NotImplementedError(question.type)
 
 
+def on_page(page: Page, question: Question) -> bool:
+    """Whether the section page asks the question (a page leaves out questions that answers elsewhere hide)."""
+    return page.locator(f"[name='{question.id}']").count() > 0
+
+
+def _chosen(page: Page, question: Question, value: str | None) -> str | None:
+    if question.type not in ("yes_no_na", "grade", "choice"):
+        return value
+    checked = page.locator(f"input[name='{question.id}']:checked")
+    return checked.first.get_attribute("value") if checked.count() else value
+
+
 def fill_section(
     page: Page, tool: AuditTool, section_id: str, answers: dict[str, str] | None = None, *, skip: tuple[str, ...] = ()
 ) -> None:
-    """Answer every question of a section page (``answers`` by question id override the defaults)."""
+    """Answer every question the section page asks (``answers`` by question id override the defaults), leaving
+    out a question whose condition, on a question of the same page, the answers given here do not meet."""
     answers = answers or {}
     section = tool.section(section_id)
+    given: dict[str, str | None] = {}
     for question in section.questions:
-        if question.id in skip or (
-            question.show_when
-            and not question.show_when.is_met(
-                answers.get(question.show_when.question_id, DEFAULT_CHOICE.get("yes_no_na"))
-            )
-        ):
+        condition = question.show_when
+        if question.id in skip or not on_page(page, question):
+            continue
+        if condition and condition.question_id in given and not condition.is_met(given[condition.question_id] or ""):
             continue
         answer_question(page, question, answers.get(question.id))
+        given[question.id] = _chosen(page, question, answers.get(question.id))
     page.get_by_label(section.evidence.label, exact=True).fill(f"E2E evidence for {section.title.lower()}.")
 
 
@@ -80,8 +93,9 @@ def complete_by_keyboard(page: Page, tool: AuditTool, section_id: str) -> int:
     without arrow keys), type into the evidence box and Enter on "Save and continue". Returns the key presses.
     """
     section = tool.section(section_id)
-    radios = {q.id for q in section.questions if q.type in ("yes_no_na", "grade", "choice")}
-    texts = {q.id for q in section.questions if q.type == "text" and not q.show_when}
+    asked = [q for q in section.questions if on_page(page, q)]
+    radios = {q.id for q in asked if q.type in ("yes_no_na", "grade", "choice")}
+    texts = {q.id for q in asked if q.type == "text" and not q.show_when}
     presses = 0
     for _ in range(200):
         page.keyboard.press("Tab")

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from auditapp.demo.facts import AGENCIES, USERS
+from auditapp.tools import AuditTool
 from auditapp.tools.loader import builtin_tool
 from tests.e2e.annex_a import REFS, annex_a_for_journey
 from tests.e2e.auditing import (
@@ -32,7 +33,14 @@ from tests.e2e.helpers import Accessibility, sign_in
 ROUND = "E2E neglect round, winter 2026"
 SOCIAL_CARE, HEALTH = AGENCIES[0][0], AGENCIES[1][0]
 LOCAL_PART = {name: local for local, name, *_ in USERS}  # "Priya Patel" -> "peer.socialcare"
-TOOL = builtin_tool(key="multi_agency_case_file_audit")
+TOOL = builtin_tool(key="multi_agency_case_file_audit")  # the newest: the 2026 tool, with agency sections
+
+
+def tool_of(auditor: Auditor) -> AuditTool:
+    """The questions this auditor's agency is asked (the 2026 tool has health-only and police-only sections)."""
+    return TOOL.for_agency("health" if auditor.agency == HEALTH else "social_care")
+
+
 JOINT = builtin_tool(key="joint_discussion")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -163,17 +171,19 @@ def raise_concern(auditor: Auditor, a11y: Accessibility) -> None:
 
 def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -> None:
     """ "Not seen alone" with no reason saves for later, but the audit cannot be submitted until the reason is given."""
-    page = auditor.page
-    open_section(page, TOOL, "childs_voice")
+    page, tool = auditor.page, tool_of(auditor)
+    open_section(page, tool, "childs_voice")
     a11y.check(page, "Audit section: the child's voice")
-    fill_section(page, TOOL, "childs_voice", {"child_seen_alone": "no"}, skip=("seen_alone_rationale",))
+    fill_section(page, tool, "childs_voice", {"child_seen_alone": "no"}, skip=("seen_alone_rationale",))
     page.get_by_role("button", name="Save and come back later").click()
     expect(page.get_by_text("Your answers have been saved")).to_be_visible()
     page.goto(auditor.assignment_url)
-    for section in TOOL.sections[1:]:
-        open_section(page, TOOL, section.id)
+    for section in tool.sections:
+        if section.id in ("about_this_child", "childs_voice"):
+            continue  # answered above
+        open_section(page, tool, section.id)
         a11y.check(page, f"Audit section: {section.title}")
-        fill_section(page, TOOL, section.id)
+        fill_section(page, tool, section.id)
         page.get_by_role("button", name="Save and continue").click()
         expect(page.get_by_role("heading", name=re.compile("^Audit of case"))).to_be_visible()
     a11y.check(page, "Audit task list, one section in progress")
@@ -184,12 +194,13 @@ def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -
     a11y.check(page, "Check your answers")
     expect(page.get_by_role("button", name="Submit the audit")).to_have_count(0)
     left = page.locator("#not-complete ~ ul")
-    expect(left.get_by_role("link")).to_have_text(["The child's voice"])
-    left.get_by_role("link", name="The child's voice").click()
-    expect(page.get_by_role("heading", name="The child's voice", level=1)).to_be_visible()
+    voice = tool.section("childs_voice").title
+    expect(left.get_by_role("link")).to_have_text([voice])
+    left.get_by_role("link", name=voice).click()
+    expect(page.get_by_role("heading", name=voice, level=1)).to_be_visible()
     answer_question(
         page,
-        TOOL.question("seen_alone_rationale"),
+        tool.question("seen_alone_rationale"),
         "Visits were announced and the parent was present; no reason was recorded.",
     )
     page.get_by_role("button", name="Save and continue").click()
@@ -201,14 +212,19 @@ def health_audit_stopped_then_submitted(auditor: Auditor, a11y: Accessibility) -
 
 def section_errors_are_summarised(auditor: Auditor, a11y: Accessibility) -> None:
     """Saving and continuing with "No" and no reason keeps the auditor on the section, with the error summary."""
-    page = auditor.page
-    open_section(page, TOOL, "childs_voice")
-    fill_section(page, TOOL, "childs_voice", {"child_seen_alone": "no"}, skip=("seen_alone_rationale",))
+    page, tool = auditor.page, tool_of(auditor)
+    open_section(page, tool, "about_this_child")  # the routing answers first: later pages depend on them
+    a11y.check(page, "Audit section: about this child")
+    fill_section(page, tool, "about_this_child")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=re.compile("^Audit of case"))).to_be_visible()
+    open_section(page, tool, "childs_voice")
+    fill_section(page, tool, "childs_voice", {"child_seen_alone": "no"}, skip=("seen_alone_rationale",))
     page.get_by_role("button", name="Save and continue").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary.get_by_role("link")).to_have_text(["Enter why the child was not seen alone"])
     a11y.check(page, "Audit section: error summary")
-    answer_question(page, TOOL.question("child_seen_alone"), "yes")
+    answer_question(page, tool.question("child_seen_alone"), "yes")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name=re.compile("^Audit of case"))).to_be_visible()
 
@@ -216,14 +232,14 @@ def section_errors_are_summarised(auditor: Auditor, a11y: Accessibility) -> None
 def social_care_audit_by_keyboard_alone(auditor: Auditor, a11y: Accessibility) -> None:
     """The whole audit with the keyboard alone: from the task list, Tab to each section's link and Enter; in the
     section, Tab, Space and typing, then Enter on "Save and continue"; then Tab and Enter to check and submit."""
-    page = auditor.page
+    page, tool = auditor.page, tool_of(auditor)
     page.goto(auditor.assignment_url)
     presses = 0
-    for section in TOOL.sections:
+    for section in tool.sections:
         presses += follow_link_by_keyboard(page, section.title)
         expect(page.get_by_role("heading", name=section.title, level=1)).to_be_visible()
         a11y.check(page, f"Audit section: {section.title} ({auditor.agency})")
-        presses += complete_by_keyboard(page, TOOL, section.id)
+        presses += complete_by_keyboard(page, tool, section.id)
         expect(page.get_by_role("heading", name=re.compile("^Audit of case"))).to_be_visible()
         expect(page.locator(f"#{section.id}-status")).to_have_text("Completed")
     presses += follow_link_by_keyboard(page, "Check your answers and submit")
@@ -231,7 +247,7 @@ def social_care_audit_by_keyboard_alone(auditor: Auditor, a11y: Accessibility) -
     a11y.check(page, f"Check your answers ({auditor.agency})")
     presses += follow_link_by_keyboard(page, "Submit the audit", tag="BUTTON")
     expect(page.get_by_text("Audit submitted. Thank you.")).to_be_visible()
-    assert presses > len(TOOL.sections) * 3  # the audit really was driven key by key
+    assert presses > len(tool.sections) * 3  # the audit really was driven key by key
 
 
 def record_joint_discussion(lead: Auditor, a11y: Accessibility) -> None:
@@ -242,6 +258,13 @@ def record_joint_discussion(lead: Auditor, a11y: Accessibility) -> None:
     for section in JOINT.sections:
         for question in section.questions:
             answer_question(page, question)
+    # Issue 15: the joint discussion is a panel record: when it met, who attended from each agency.
+    met = page.get_by_role("group", name="When did the panel meet?")
+    met.get_by_label("Day").fill("20")
+    met.get_by_label("Month").fill("11")
+    met.get_by_label("Year").fill("2026")
+    attended = f"{lead.name}, lead auditor, {SOCIAL_CARE}\nHana Health, peer auditor, {HEALTH}"
+    page.get_by_label("Who attended?").fill(attended)
     page.get_by_role("button", name="Complete the joint discussion").click()
     expect(page.get_by_text("Joint discussion completed")).to_be_visible()
 
@@ -277,7 +300,7 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     page.get_by_label("Finding", exact=True).fill("E2E: the child's voice is heard but plans do not change")
     page.get_by_label("Evidence", exact=True).fill("Both agency audits found the child's wishes recorded.")
     page.get_by_role("group", name="Questions it rests on").get_by_label(
-        TOOL.question("child_views_on_plan").text
+        TOOL.question("child_consulted_on_plan").text
     ).check()
     page.get_by_role("group", name="Cases it rests on").get_by_label(case_ref).check()
     page.get_by_label("So what?", exact=True).fill("The child told us what would help and nothing changed for them.")
@@ -292,6 +315,12 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     due.get_by_label("Day").fill("31")
     due.get_by_label("Month").fill("3")
     due.get_by_label("Year").fill("2027")
+    # Issue 15: each action says how we will know it worked, and when to audit again.
+    page.get_by_label("How will we know it worked?").fill("E2E: 8 in 10 plans record the child's own words.")
+    reaudit = page.get_by_role("group", name="Re-audit by")
+    reaudit.get_by_label("Day").fill("30")
+    reaudit.get_by_label("Month").fill("9")
+    reaudit.get_by_label("Year").fill("2027")
     page.get_by_role("button", name="Add action").click()
     expect(page.get_by_text("Action added")).to_be_visible()
 

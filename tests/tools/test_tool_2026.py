@@ -389,3 +389,40 @@ def test_marac_is_asked_only_when_the_risk_is_high() -> None:
     themed = builtin_tool(key="domestic_abuse_case_file_audit")
     assert "marac_referral" in shown(themed, {"da_risk_level": "high"})
     assert "marac_referral" not in shown(themed, {"da_risk_level": "medium"})
+
+
+def test_routing_answers_settle_later_pages_and_a_section_with_nothing_to_ask_is_not_needed(tool: AuditTool) -> None:
+    from auditapp.tools import SectionStatus, questions_to_ask, section_status
+
+    social_care = tool.for_agency("social_care")
+    routing = {"child_communication": "pre_verbal", "looked_after": "no", "cp_involvement": "none"}
+    asked = [q.id for q in questions_to_ask(tool=social_care, section_id="childs_voice", answers=routing)]
+    assert "child_observed" in asked and "communication_aids" in asked
+    assert "child_seen_alone" not in asked and "looked_after_seen_alone_away" not in asked
+    # A condition on a question of the same page is left to the auditor: the page asks it, with its condition as a hint.
+    fathers = [q.id for q in questions_to_ask(tool=social_care, section_id="family_and_network", answers=routing)]
+    assert "fathers_assessed" in fathers
+    status = section_status(tool=social_care, section_id="child_protection", answers=routing, computed={})
+    assert status == SectionStatus.NOT_NEEDED
+    assert questions_to_ask(tool=social_care, section_id="child_protection", answers=routing) == []
+    # Until the routing question is answered nothing is settled: the page is still to do.
+    unsettled = section_status(tool=social_care, section_id="child_protection", answers={}, computed={})
+    assert unsettled == SectionStatus.NOT_STARTED
+    on_plan = routing | {"cp_involvement": "current_plan"}
+    assert section_status(tool=social_care, section_id="child_protection", answers=on_plan, computed={}) == (
+        SectionStatus.NOT_STARTED
+    )
+
+
+def test_a_page_waits_for_the_routing_answers_it_depends_on_so_nothing_typed_is_dropped(tool: AuditTool) -> None:
+    from auditapp.tools import questions_to_ask, waiting_on
+
+    health = tool.for_agency("health")
+    asked = [q.id for q in questions_to_ask(tool=health, section_id="childs_voice", answers={})]
+    assert "child_seen_alone" not in asked and "child_observed" not in asked  # verbal or not: not yet known
+    assert "lived_experience_recorded" in asked
+    assert [s.id for s in waiting_on(tool=health, section_id="childs_voice", answers={})] == ["about_this_child"]
+    routed = {"child_communication": "verbal", "looked_after": "no", "cp_involvement": "current_plan"}
+    now = questions_to_ask(tool=health, section_id="childs_voice", answers=routed)
+    assert "child_seen_alone" in [q.id for q in now]
+    assert waiting_on(tool=health, section_id="childs_voice", answers=routed) == []
