@@ -29,6 +29,8 @@ from tests.conftest import post_form, soup
 from tests.factories import complete_answers, make_round
 
 AS_OF = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
+# The rounds here pin version 2 of the default tool: these tests are about publishing, and its 22 questions keep each
+# PDF a few pages long (the 2026 tool's 84 make about 30). The browser journey publishes a 2026-tool report.
 PARTNERSHIP = "Testshire Safeguarding Children Partnership"
 HOSTILE = [
     "<script>alert('x')</script> & <b>bold</b>",
@@ -52,7 +54,7 @@ def _submit(assignment, *, moderated: bool):
 @pytest.fixture
 def complete(actor, org, users):
     """A round of 2 cases, every audit submitted and moderated, a finding with an action, no open concern."""
-    audit_round = make_round(cases=4, size=2)
+    audit_round = make_round(cases=4, size=2, tool_version=2)
     for sampled in audit_round.sampled:
         for assignment in sampled.assignments:
             _submit(assignment, moderated=True)
@@ -69,7 +71,7 @@ def complete(actor, org, users):
 def partial(actor, org, users):
     """A round of 3 cases: one audit moderated, one only submitted, one not started; a finding with no action and
     an open safeguarding concern."""
-    audit_round = make_round(cases=6, size=3)
+    audit_round = make_round(cases=6, size=3, tool_version=2)
     assignments = [a for s in audit_round.sampled for a in s.assignments]
     _submit(assignments[0], moderated=True)
     submitted = _submit(assignments[1], moderated=False)
@@ -115,7 +117,7 @@ def test_a_complete_round_has_nothing_missing(complete):
 
 
 def test_a_round_with_nothing_audited_lists_every_case_and_no_findings(actor, org, users):
-    audit_round = make_round(cases=4, size=2)
+    audit_round = make_round(cases=4, size=2, tool_version=2)
     check = publishing.readiness(audit_round)
     assert len(check.unsubmitted) == 2 and check.no_actions[0].text == "No findings have been written for this round"
     assert "2 of the 2 sampled cases do not have every agency’s audit submitted" in check.missing()
@@ -414,7 +416,7 @@ def test_the_board_sees_actions_only_once_their_round_has_a_current_report(clien
 
 
 def test_the_method_page_has_no_commands_or_codes_and_the_annex_has_them(app, actor, org, users):
-    audit_round = make_round(cases=8, size=2, statuses=["cin", "cp"])
+    audit_round = make_round(cases=8, size=2, statuses=["cin", "cp"], tool_version=2)
     with app.app_context():
         pdf, _ = render_report_pdf(audit_round, as_of=AS_OF, partnership=PARTNERSHIP)
         html = render_report_html(audit_round, as_of=AS_OF, partnership=PARTNERSHIP)
