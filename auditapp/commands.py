@@ -98,8 +98,9 @@ def demo_command() -> None:
     summary = _load_demo()  # committed before anything is printed: a closed pipe cannot undo it
     click.echo(f"Demo data ready: {summary.created} records created, {summary.existing} already present.")
     click.echo("Demo sign-ins (password for every demo user: " + DEMO_PASSWORD + "):")
+    width = max((len(label) for _, label in summary.sign_ins), default=0)
     for email, label in summary.sign_ins:
-        click.echo(f"  {label:<60} {email}")
+        click.echo(f"  {label:<{width}}  {email}")
 
 
 class _Migrations(click.Group):

@@ -59,7 +59,8 @@ def errors_of(definition: dict[str, Any]) -> list[str]:
 def test_the_shipped_tools_all_load() -> None:
     keys = {(t.key, t.version) for t in builtin_tools()}
     assert keys == {
-        (DEFAULT_KEY, 1), (DEFAULT_KEY, 2), (DEFAULT_KEY, 3), (NI_KEY, 1), (NI_KEY, 2), ("joint_discussion", 1),
+        (DEFAULT_KEY, 1), (DEFAULT_KEY, 2), (DEFAULT_KEY, 3), (NI_KEY, 1), (NI_KEY, 2),
+        ("joint_discussion", 1), ("joint_discussion", 2),
         ("domestic_abuse_case_file_audit", 1), ("neglect_case_file_audit", 1),
     }  # fmt: skip
 
