@@ -12,6 +12,7 @@ from auditapp.domain.briefing import build_briefing, shorten
 from auditapp.domain.findings import add_action, add_finding
 from auditapp.extensions import db
 from auditapp.models import AuditEvent
+from tests.conftest import soup
 from tests.factories import make_round
 
 LONG = (
@@ -119,7 +120,10 @@ def test_the_briefing_route_is_for_the_coordinator_and_the_board_once_published_
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "briefing_downloaded")).all()
     assert [(e.object_type, e.object_id) for e in events] == [("round", str(audit_round.id))]
     publish(audit_round, pdf=b"%PDF-1.7 test", pages=1, as_of=utcnow())
-    assert client_for("board_member").get(url).status_code == 200
+    board = client_for("board_member")
+    links = [a["href"] for a in soup(board.get("/reports")).select("a")]
+    assert url in links  # the published reports page offers it beside the report
+    assert board.get(url).status_code == 200
     assert client_for("auditor").get(url).status_code == 403
 
 

@@ -3,6 +3,7 @@ measures and re-audit dates on actions, and the re-audit round made from an acti
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -83,6 +84,10 @@ def test_the_admin_adds_changes_and_retires_items_and_each_is_in_the_trail(clien
         1,
     ]
     assert _events("learning_item_changed")[0].details["changed"]["title"][1] == "Child L: the adults around the baby"
+    trail = soup(admin.get("/admin/audit-trail"))
+    assert "Changed a partnership priority or review learning" in trail.get_text()
+    named = trail.find("a", string=re.compile("Child L: the adults around the baby"))
+    assert named and named["href"] == f"/admin/learning/{item.id}"  # the trail names the item and opens it
 
 
 def test_the_coordinator_reads_the_list_but_only_the_admin_changes_it(client_for, users, actor):

@@ -22,6 +22,7 @@ from auditapp.models import (
     AuditEvent,
     AuditRound,
     Case,
+    LearningItem,
     Locality,
     Role,
     SafeguardingConcern,
@@ -146,6 +147,7 @@ OBJECT_WORDS: dict[str, str] = {
     "retention": "retention",
     "db_role": "database role",
     "request": "page",
+    "learning_item": "partnership priority or review learning",
 }
 
 #: The admin pages an object opens (the admin may open only these).
@@ -154,6 +156,7 @@ LINKS: dict[str, tuple[str, str]] = {
     "agency": ("admin.agency_edit", "agency_id"),
     "locality": ("admin.locality_edit", "locality_id"),
     "team": ("admin.team_edit", "team_id"),
+    "learning_item": ("admin.learning_edit", "learning_item_id"),
 }
 
 
@@ -206,6 +209,7 @@ NAMERS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "case": (Case, lambda c: c.case_ref),
     "agency_audit": (AgencyAudit, _audit_label),
     "safeguarding_concern": (SafeguardingConcern, lambda c: f"about case {c.sampled_case.case.case_ref}"),
+    "learning_item": (LearningItem, lambda i: i.title),
 }
 
 
