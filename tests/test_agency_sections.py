@@ -258,6 +258,21 @@ def test_the_reports_annex_tables_the_tools_grade_scale(agency_round, client_for
         ("Not yet good", DESCRIPTORS["requires_improvement"]),
         ("Poor", DESCRIPTORS["inadequate"]),
     ]
+    # The grades section and its charts name the grades as the tool does, not as Ofsted would.
+    grades = page.select_one("#grades")
+    headers = [th.get_text(strip=True) for th in grades.select("thead th")]
+    assert {"Excellent", "Not yet good", "Poor"} <= set(headers) and "Outstanding" not in headers
+    from auditapp.reports.charts import grade_chart
+
+    chart = grade_chart({"requires_improvement": 2}, title="Grades", chart_id="g", options=report_options(agency_round))
+    assert "Not yet good 2" in chart.alt and "Requires improvement" not in chart.alt
+
+
+def report_options(audit_round) -> tuple[tuple[str, str], ...]:
+    from auditapp.models.types import utcnow
+    from auditapp.reports.report_data import build_report
+
+    return build_report(audit_round, as_of=utcnow()).grade_options
 
 
 def test_an_annex_for_a_tool_without_descriptors_says_so(actor, org, users, client_for):

@@ -99,11 +99,18 @@ def _config(title: str) -> dict:
     }
 
 
-def grade_chart(counts: dict[str, int], *, title: str, chart_id: str, y_max: int | None = None) -> Chart:
-    """A bar chart of how many audits had each Ofsted grade (best first, at the top); give charts to compare the
-    same ``y_max``."""
-    labels = [label for _, label in GRADE_OPTIONS]
-    values = [counts.get(value, 0) for value, _ in GRADE_OPTIONS]
+def grade_chart(
+    counts: dict[str, int],
+    *,
+    title: str,
+    chart_id: str,
+    y_max: int | None = None,
+    options: tuple[tuple[str, str], ...] = GRADE_OPTIONS,
+) -> Chart:
+    """A bar chart of how many audits had each grade (best first, at the top), named as the tool names them
+    (``options``: its grade scale's value and label pairs); give charts to compare the same ``y_max``."""
+    labels = [label for _, label in options]
+    values = [counts.get(value, 0) for value, _ in options]
     # Horizontal, so that "Requires improvement" has room; pygal draws the first label at the bottom, hence [::-1].
     config = {**_config(title), "width": 420, "height": 260, "print_values": False}  # the table has the numbers
     import pygal

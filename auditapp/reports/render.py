@@ -162,12 +162,21 @@ def _context(data: ReportData, *, for_pdf: bool) -> dict[str, Any]:
     at = data.cover.generated_at
     generated = at.astimezone(UTC) if at.tzinfo else at  # a naive as_of is taken to be UTC, as the database does
     top = max([1, *data.auditor_grades.values(), *data.moderated_grades.values()])  # one scale, to compare
+    names = data.grade_options  # the tool's own names for its grades
     grade_charts = [
         charts.grade_chart(
-            data.auditor_grades, title="Auditors’ overall grades", chart_id="report-auditor-grades", y_max=top
+            data.auditor_grades,
+            title="Auditors’ overall grades",
+            chart_id="report-auditor-grades",
+            y_max=top,
+            options=names,
         ),
         charts.grade_chart(
-            data.moderated_grades, title="Moderated grades", chart_id="report-moderated-grades", y_max=top
+            data.moderated_grades,
+            title="Moderated grades",
+            chart_id="report-moderated-grades",
+            y_max=top,
+            options=names,
         ),
     ]
     trend = data.trend

@@ -10,6 +10,7 @@ from auditapp.reports.child_results import GradeRow, JointGrades
 from auditapp.reports.front_types import BoardFront
 from auditapp.reports.other_draws import OtherDraws
 from auditapp.stats import Agreement, ClusteredProportion, ProportionResult
+from auditapp.tools import GRADE_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,8 @@ class ReportData:
     joint_grades: JointGrades | None = None  # the joint discussions' grades, per child
     annex: Annex | None = None  # the technical annex: seed, hashes, verification, kappa, clustering
     learning: list[str] = field(default_factory=list)  # issue 15: the priorities and review learning it tests
+
+    @property
+    def grade_options(self) -> tuple[tuple[str, str], ...]:
+        """The grades as the round's tool names them, best first (the standard names without an annex)."""
+        return self.annex.grade_scale.options if self.annex else GRADE_OPTIONS
