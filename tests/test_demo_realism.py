@@ -230,12 +230,9 @@ def test_on_the_2026_tool_children_under_two_are_observed_and_every_agency_can_s
 ) -> None:
     import auditapp.domain.audits as domain
     from auditapp.demo.answers import _agency_answers
-    from auditapp.tools import ToolDefinitionError, builtin_tool
+    from auditapp.tools import builtin_tool
 
-    try:
-        tool = builtin_tool(key="multi_agency_case_file_audit", version=3)
-    except (KeyError, LookupError, ToolDefinitionError):
-        pytest.skip("the 2026 tool is not shipped yet")
+    tool = builtin_tool(key="multi_agency_case_file_audit", version=3)
     monkeypatch.setattr(domain, "proposals_for", lambda audit: {})
     for name, kind in AGENCIES[:4]:
         for months, communication in ((8, "pre_verbal"), (100, "verbal")):
