@@ -192,7 +192,7 @@ def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement
     """The completed and in-progress rounds are drawn as real rounds are (hashrank-v2, frozen, witnessed, one
     attempt); their certificates verify; and the figures the demo's Board statement quotes are the report's."""
     from auditapp.demo.board import STATEMENT
-    from auditapp.demo.facts import DEMO_WITNESS
+    from auditapp.demo.facts import DEMO_DRAWN_AT, DEMO_WITNESS
     from auditapp.domain.sampling import certificate_of, verify
     from auditapp.models import PublishedReport
     from auditapp.reports.render import render_data_html
@@ -200,6 +200,8 @@ def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement
 
     for name in (COMPLETED_ROUND, DEMO_ROUND):
         audit_round = _round(name)
+        # Drawn on fixed dates, not the day of loading: the figures below (worked out to the draw) never drift.
+        assert audit_round.drawn_at == audit_round.created_at == DEMO_DRAWN_AT[name], name
         certificate = certificate_of(audit_round)
         assert (certificate["algorithm"], certificate["version"]) == ("hashrank", 2), name
         assert len(certificate["draw_attempts"]) == 1, name
@@ -215,21 +217,21 @@ def test_the_later_rounds_are_drawn_witnessed_and_verify_and_the_board_statement
         annex = render_data_html(report, for_pdf=True).split('id="annex"')[1]
     assert "Not random: this is demonstration data" in annex
     assert results["plan_smart"] == (8, 12) and results["child_views_on_plan"] == (8, 12)
-    assert results["multi_agency_strategy"] == (5, 12) and results["assessment_timely"] == (9, 12)
+    assert results["multi_agency_strategy"] == (6, 12) and results["assessment_timely"] == (10, 12)
     assert results["cp_plan_over_two_years"] == (5, 5)  # "none of the five children ... two years or more"
-    assert results["chronology_present"] == (13, 24)  # "11 of the 24 audits found no chronology"
+    assert results["chronology_present"] == (15, 24)  # "9 of the 24 audits found no chronology"
     assert report.moderated_grades["requires_improvement"] + report.moderated_grades["inadequate"] == 14
     for quoted in (
         "8 of the 12 children",
-        "Only 5 of the 12",
+        "Only 6 of the 12",
         "none of the five children",
-        "11 of the 24 audits found no",
-        "3 of the 12 took longer",
+        "9 of the 24 audits found no",
+        "2 of the 12 took longer",
         "14 of the 24 audits",
     ):
         assert quoted in STATEMENT.statement, quoted
-    assert "8 of the 12 reflected" in STATEMENT.working and "7 of the 12 children had no" in STATEMENT.worried
-    assert "11 of the 24 audits found no chronology" in STATEMENT.worried
+    assert "8 of the 12 reflected" in STATEMENT.working and "6 of the 12 children had no" in STATEMENT.worried
+    assert "9 of the 24 audits found no chronology" in STATEMENT.worried
 
 
 def test_the_demos_completed_round_is_moderated_blind_with_blind_grades(demo):

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from auditapp.demo.answers import GRADES, _agency_answers, _shift, tool_for_audit
-from auditapp.demo.facts import DEMO_DRAWS, DEMO_WITNESS
+from auditapp.demo.facts import DEMO_DRAWN_AT, DEMO_DRAWS, DEMO_WITNESS
 from auditapp.demo.texts import EVIDENCE, SUMMARIES
 from auditapp.domain.context import ActorContext, acting_as, current_actor
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, SampledCase, User
 from auditapp.models import SafeguardingConcern as Concern
+from auditapp.models.types import clock_set_to
 from auditapp.vocabulary import ModerationDecision, RoundMode
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def _completed_round(summary: DemoSummary) -> None:
 
     coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DOMAIN}"))
     rng = random.Random(TEXT_SEED)
-    with _as(coordinator):
+    with _as(coordinator), clock_set_to(lambda: DEMO_DRAWN_AT[COMPLETED_ROUND]):  # created and drawn then
         audit_round = create_round(
             RoundSettings(
                 name=COMPLETED_ROUND,
@@ -217,6 +218,7 @@ def _completed_round(summary: DemoSummary) -> None:
             created_by_id=coordinator.id,
         )
         witnessed_draw(audit_round)
+    with _as(coordinator):
         assign_automatically(audit_round)
     cases = sorted((s for s in audit_round.sampled if not s.replaced), key=lambda s: (s.stratum, s.position))
     filled = _fill_completed(audit_round, cases, rng)

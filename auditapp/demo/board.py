@@ -15,9 +15,9 @@ STATEMENT = BoardWords(
         "Much of the planning is sound. The plans of 8 of the 12 children were specific and time-bound, most "
         "reflected what the child had said, and none of the five children on a child protection plan had been on "
         "one for two years or more.\n"
-        "But too many decisions are made by one or two agencies alone, and the history is often missing. Only 5 of "
-        "the 12 children had the multi-agency strategy discussion they needed, 11 of the 24 audits found no "
-        "chronology on the file, and the assessments of 3 of the 12 took longer than 45 working days. After "
+        "But too many decisions are made by one or two agencies alone, and the history is often missing. Only 6 of "
+        "the 12 children had the multi-agency strategy discussion they needed, 9 of the 24 audits found no "
+        "chronology on the file, and the assessments of 2 of the 12 took longer than 45 working days. After "
         "moderation, 14 of the 24 audits found the work required improvement or was inadequate.\n"
         "The assurance will be reasonable when health and education join every strategy discussion about neglect "
         "and every child's file has a chronology that is used. We will audit both in the autumn."
@@ -31,11 +31,11 @@ STATEMENT = BoardWords(
         "and the plan changed when the child's circumstances did."
     ),
     worried=(
-        "Decisions are made without all the agencies. 7 of the 12 children had no multi-agency strategy "
+        "Decisions are made without all the agencies. 6 of the 12 children had no multi-agency strategy "
         "discussion when one was needed, and there the decision rested on what police and social care knew.\n"
-        "The history is not on the file. 11 of the 24 audits found no chronology, and there earlier referrals "
+        "The history is not on the file. 9 of the 24 audits found no chronology, and there earlier referrals "
         "were not considered, so families had to tell their story again.\n"
-        "Some help starts late. The assessments of 3 of the 12 children took longer than 45 working days."
+        "Some help starts late. The assessments of 2 of the 12 children took longer than 45 working days."
     ),
     voices=(
         "Children told their workers about hunger, cold homes and missing school, often more plainly than the "

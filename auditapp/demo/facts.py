@@ -7,6 +7,7 @@ from here rather than from each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from auditapp.models import AgencyKind, AuditorType, Role
 
@@ -81,14 +82,22 @@ DEMO_ROUND = "Child protection plans, autumn 2026"
 #   in November 2025; most of its actions were done by the spring, one is still in progress and one is overdue.
 # - "Neglect, spring 2026" (demo/audits.py COMPLETED_ROUND): the same theme and tool, moderated blind, published.
 # - DEMO_ROUND: the round in progress.
-# Drawn more than 12 months before the demo is loaded, the earlier round's cases are not left out of the later
-# rounds' draws (their samples are as they were before it was added).
+# Drawn more than 12 months before the later rounds' draws (DEMO_DRAWN_AT), the earlier round's cases are not left
+# out of them (their samples are as they were before it was added).
 EARLIER_ROUND = "Neglect, autumn 2025"
 
 # The demo's witnessed draws (hashrank-v2): the Board's independent scrutineer witnesses them. A real draw's server
 # value comes from ``secrets`` at the moment of the draw; the demo fixes it (``demo_server_random``) only so that
 # the demo tells the same story every time it is loaded. Its certificates verify like any other.
 DEMO_WITNESS = ("Dr Rana Haddad", "Independent Scrutineer, Northshire Safeguarding Children Partnership")
+# When the later rounds were created and drawn. Fixed, like the earlier round's dates, so that what the demo says does
+# not drift with the day it is loaded: computed answers (a plan of two years or more, an assessment overdue) are worked
+# out to the date of the draw, and each draw leaves out the cases audited in the 12 months before it.
+DEMO_DRAWN_AT = {
+    "Neglect, spring 2026": datetime(2026, 10, 5, 10, 0, tzinfo=UTC),
+    DEMO_ROUND: datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
+}
+
 DEMO_DRAWS = {  # round name -> (the witness's value, the demo's fixed server value)
     "Neglect, spring 2026": ("kingfisher 4127", "5e1f0c3a9d7b2e48a6c1f09b3d5e7a2c4b6d8f0e1a3c5e7f9b1d3f5a7c9e1b3d"),
     DEMO_ROUND: ("harbour 8853", "a3c9e1b7d5f3a1c8e6b4d2f0a9c7e5b3d1f8a6c4e2b0d9f7a5c3e1b8d6f4a2c0"),

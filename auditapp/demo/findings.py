@@ -19,8 +19,8 @@ FINDINGS = [
     {
         "title": "Strategy discussions about neglect were too often held without health and education",
         "question_ids": ["multi_agency_strategy", "core_group_attendance"],
-        "evidence": "Only 5 of the 12 children had the multi-agency strategy discussion they needed. For most of "
-        "the others police and social care decided alone, without the school or the health visitor.",
+        "evidence": "Only 6 of the 12 children had the multi-agency strategy discussion they needed. For the "
+        "others police and social care decided alone, without the school or the health visitor.",
         "so_what": "Decisions about whether a child was suffering significant harm were made without what the "
         "people who saw the child every week knew, so for some children neglect was judged a lesser concern than "
         "it was, and help came later.",

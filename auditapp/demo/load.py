@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from auditapp.demo.facts import (
     AGENCIES,
+    DEMO_DRAWN_AT,
     DEMO_PASSWORD,
     DEMO_ROUND,
     DOMAIN,
@@ -22,7 +23,8 @@ from auditapp.domain import org
 from auditapp.domain.errors import DomainError
 from auditapp.domain.users import create_user
 from auditapp.extensions import db
-from auditapp.models import Agency, AgencyKind, Locality, SiteSetting, Team, User
+from auditapp.models import Agency, AgencyKind, AuditRound, Locality, SiteSetting, Team, User
+from auditapp.models.types import clock_set_to
 from auditapp.vocabulary import RoundMode
 
 
@@ -129,15 +131,22 @@ def load_demo() -> DemoSummary:
 
 def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
     """A multi-agency round over children on plans, drawn witnessed (hashrank-v2) and assigned automatically."""
-    from auditapp.demo.audits import _as, witnessed_draw
-    from auditapp.demo.earlier import _coordinator
     from auditapp.domain.assignments import assign_automatically
-    from auditapp.domain.rounds import RoundSettings, create_round
-    from auditapp.models import AuditRound
 
     if db.session.scalar(select(AuditRound.id).where(AuditRound.name == DEMO_ROUND)):
         summary.existing += 1
         return
+    with clock_set_to(lambda: DEMO_DRAWN_AT[DEMO_ROUND]):  # created and drawn then (facts.DEMO_DRAWN_AT)
+        audit_round = _create_and_draw_demo_round(agencies)
+    assign_automatically(audit_round)
+    summary.created += 1
+
+
+def _create_and_draw_demo_round(agencies: list[Agency]) -> AuditRound:
+    from auditapp.demo.audits import _as, witnessed_draw
+    from auditapp.demo.earlier import _coordinator
+    from auditapp.domain.rounds import RoundSettings, create_round
+
     audit_round = create_round(
         RoundSettings(
             name=DEMO_ROUND,
@@ -156,8 +165,7 @@ def _draw_demo_round(summary: DemoSummary, agencies: list[Agency]) -> None:
     )
     with _as(_coordinator()):  # the coordinator freezes the population; the scrutineer witnesses the draw
         witnessed_draw(audit_round)
-    assign_automatically(audit_round)
-    summary.created += 1
+    return audit_round
 
 
 def _load_population(summary: DemoSummary) -> None:
