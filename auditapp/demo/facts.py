@@ -76,7 +76,7 @@ class DemoSummary:
 
 DEMO_ROUND = "Child protection plans, autumn 2026"
 
-# The demo's story, in order (the rounds drawn when the demo is loaded carry that date; the earlier round, played
+# The demo's story, in order (the later rounds carry the fixed dates of DEMO_DRAWN_AT; the earlier round, played
 # out on a demo clock by demo/earlier.py, carries its own dates):
 # - EARLIER_ROUND: drawn 15 September 2025, audited, moderated (openly: blind moderation came later) and published
 #   in November 2025; most of its actions were done by the spring, one is still in progress and one is overdue.
