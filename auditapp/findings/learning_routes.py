@@ -16,68 +16,17 @@ from auditapp.domain import cases as case_domain
 from auditapp.domain import learning, org
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import RoundSettings
-from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
+from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY
 from auditapp.findings.routes import bp, coordinator
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import Action, AuditRound, Role
 from auditapp.models.types import utcnow
-from auditapp.rounds.forms import RoundForm, exclusions_text, fill_round_choices
+from auditapp.rounds.forms import RoundForm, fill_round_choices, form_data, settings_fields, tool_choices
 from auditapp.security.access import requires_role
 
 
-def _settings_from(form: RoundForm) -> RoundSettings:
-    """The round the coordinator asked for, as the new-round form left it."""
-    return RoundSettings(
-        name=form.name.data or "",
-        theme=form.theme.data,
-        mode=form.mode.data or "",
-        statuses=form.statuses.data or [],
-        localities=form.localities.data or [],
-        teams=form.teams.data or [],
-        open_from=form.open_from.data,
-        open_to=form.open_to.data,
-        sample_size=form.sample_size.data or 0,
-        stratify_by=form.stratify_by.data or "none",
-        min_per_stratum=bool(form.min_per_stratum.data),
-        exclude_audited_within_months=form.exclude_audited_within_months.data or 0,
-        peers_not_from_case_locality=bool(form.peers_not_from_case_locality.data),
-        blind_moderation=bool(form.blind_moderation.data),
-        max_load=form.max_load.data,
-        agencies=form.agencies.data or [],
-        lead_agency=form.lead_agency.data or None,
-        due_date=form.due_date.data,
-        named_exclusions=form.named_exclusions(),
-        tool_key=form.tool_key.data or DEFAULT_TOOL_KEY,
-        learning_item_ids=learning.ids_from_form(form.learning_items.data),
-    )
-
-
 def _reaudit_form(action: Action, settings: RoundSettings) -> RoundForm:
-    form = RoundForm(
-        data={
-            "name": settings.name,
-            "theme": settings.theme,
-            "tool_key": settings.tool_key,
-            "mode": settings.mode,
-            "statuses": settings.statuses,
-            "localities": settings.localities,
-            "teams": settings.teams,
-            "open_from": settings.open_from,
-            "open_to": settings.open_to,
-            "exclusions": exclusions_text(settings.named_exclusions),
-            "exclude_audited_within_months": settings.exclude_audited_within_months,
-            "sample_size": settings.sample_size,
-            "stratify_by": settings.stratify_by,
-            "min_per_stratum": settings.min_per_stratum,
-            "agencies": settings.agencies,
-            "lead_agency": settings.lead_agency or "",
-            "peers_not_from_case_locality": settings.peers_not_from_case_locality,
-            "blind_moderation": settings.blind_moderation,
-            "max_load": settings.max_load,
-            "due_date": settings.due_date,
-            "learning_items": [str(i) for i in settings.learning_item_ids],
-        }
-    )
+    form = RoundForm(data=form_data(settings))
     options = case_domain.filter_options()
     agencies = [a.name for a in org.list_agencies(active_only=True)]
     fill_round_choices(
@@ -85,7 +34,7 @@ def _reaudit_form(action: Action, settings: RoundSettings) -> RoundForm:
         localities=sorted({*options["locality"], *settings.localities}),
         teams=sorted({*options["team"], *settings.teams}),
         agencies=sorted({*agencies, *settings.agencies, *([settings.lead_agency] if settings.lead_agency else [])}),
-        tools={key: f"{t.title} (version {t.version})" for key, t in newest_agency_tools().items()},
+        tools=tool_choices(),
         learning=learning.choice_pairs(learning.choosable_items(learning.reaudit_items_for(action))),
     )
     return form
@@ -102,7 +51,11 @@ def reaudit_round(action: Action):
     form.submit.label.text = "Create the re-audit round"
     if form.validate_on_submit():
         try:
-            audit_round = learning.create_reaudit_round(action, _settings_from(form), created_by_id=current_user.id)
+            audit_round = learning.create_reaudit_round(
+                action,
+                RoundSettings(**settings_fields(form), tool_key=form.tool_key.data or DEFAULT_TOOL_KEY),
+                created_by_id=current_user.id,
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:

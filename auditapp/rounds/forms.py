@@ -1,5 +1,7 @@
 """Forms for audit rounds: creating a round, drawing its sample, replacing a case, assigning auditors."""
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -21,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from auditapp.domain.rounds import RoundSettings
 from auditapp.forms import GovDateField, GovIntegerField, choices
 from auditapp.models import MODES, STATUS_LABELS, STRATIFY_FIELDS
 from auditapp.vocabulary import RoundMode
@@ -227,6 +230,69 @@ def fill_round_choices(
     form.lead_agency.choices = choices(((a, a) for a in agencies), blank="The first chosen agency")
     form.tool_key.choices = choices(tools.items())
     form.learning_items.choices = list(learning or [])
+
+
+def settings_fields(form: RoundForm) -> dict[str, Any]:
+    """The round settings a RoundForm holds, as ``RoundSettings`` keyword arguments (the tool's key aside: a new
+    round falls back to the default tool, an edited one keeps its own)."""
+    from auditapp.domain.learning import ids_from_form
+
+    return dict(
+        name=form.name.data or "",
+        theme=form.theme.data,
+        mode=form.mode.data or "",
+        statuses=form.statuses.data or [],
+        localities=form.localities.data or [],
+        teams=form.teams.data or [],
+        open_from=form.open_from.data,
+        open_to=form.open_to.data,
+        sample_size=form.sample_size.data or 0,
+        stratify_by=form.stratify_by.data or "none",
+        min_per_stratum=bool(form.min_per_stratum.data),
+        exclude_audited_within_months=form.exclude_audited_within_months.data or 0,
+        peers_not_from_case_locality=bool(form.peers_not_from_case_locality.data),
+        blind_moderation=bool(form.blind_moderation.data),
+        max_load=form.max_load.data,
+        agencies=form.agencies.data or [],
+        lead_agency=form.lead_agency.data or None,
+        due_date=form.due_date.data,
+        named_exclusions=form.named_exclusions(),
+        learning_item_ids=ids_from_form(form.learning_items.data),
+    )
+
+
+def form_data(settings: RoundSettings) -> dict[str, Any]:
+    """A RoundForm's data, prefilled from ``settings`` (editing a round, or a re-audit of an action)."""
+    return {
+        "name": settings.name,
+        "theme": settings.theme,
+        "tool_key": settings.tool_key,
+        "mode": settings.mode,
+        "statuses": settings.statuses,
+        "localities": settings.localities,
+        "teams": settings.teams,
+        "open_from": settings.open_from,
+        "open_to": settings.open_to,
+        "exclusions": exclusions_text(settings.named_exclusions),
+        "exclude_audited_within_months": settings.exclude_audited_within_months,
+        "sample_size": settings.sample_size,
+        "stratify_by": settings.stratify_by,
+        "min_per_stratum": settings.min_per_stratum,
+        "agencies": settings.agencies,
+        "lead_agency": settings.lead_agency or "",
+        "peers_not_from_case_locality": settings.peers_not_from_case_locality,
+        "blind_moderation": settings.blind_moderation,
+        "max_load": settings.max_load,
+        "due_date": settings.due_date,
+        "learning_items": [str(i) for i in settings.learning_item_ids],
+    }
+
+
+def tool_choices() -> dict[str, str]:
+    """The newest version of each tool a round can use, by key, labelled with its title and version."""
+    from auditapp.domain.tool_versions import newest_agency_tools
+
+    return {key: f"{t.title} (version {t.version})" for key, t in newest_agency_tools().items()}
 
 
 def exclusions_text(pairs: list[tuple[str, str]]) -> str:

@@ -18,7 +18,6 @@ from auditapp.domain.rounds import (
     ensure_open,
     settings_of,
 )
-from auditapp.domain.tool_versions import newest_agency_tools
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import AUDIT_STATES, AuditRound
 from auditapp.rounds.blueprint import bp, coordinator
@@ -26,43 +25,21 @@ from auditapp.rounds.forms import (
     CancelRoundForm,
     EditRoundForm,
     ModerationSettingForm,
-    exclusions_text,
     fill_round_choices,
+    form_data,
+    settings_fields,
+    tool_choices,
 )
 
 
 def _edit_form(audit_round: AuditRound) -> EditRoundForm:
     """The creation form, prefilled with the round's settings on a GET (a POST keeps what was sent)."""
-    settings = settings_of(audit_round)
     linked = learning.items_for_round(audit_round)
-    form = EditRoundForm(
-        data={
-            "name": settings.name,
-            "theme": settings.theme,
-            "tool_key": settings.tool_key,
-            "mode": settings.mode,
-            "statuses": settings.statuses,
-            "localities": settings.localities,
-            "teams": settings.teams,
-            "open_from": settings.open_from,
-            "open_to": settings.open_to,
-            "exclusions": exclusions_text(settings.named_exclusions),
-            "exclude_audited_within_months": settings.exclude_audited_within_months,
-            "sample_size": settings.sample_size,
-            "stratify_by": settings.stratify_by,
-            "min_per_stratum": settings.min_per_stratum,
-            "agencies": settings.agencies,
-            "lead_agency": settings.lead_agency or "",
-            "peers_not_from_case_locality": settings.peers_not_from_case_locality,
-            "blind_moderation": settings.blind_moderation,
-            "max_load": settings.max_load,
-            "due_date": settings.due_date,
-            "learning_items": [str(i.id) for i in linked],
-        }
-    )
+    settings = replace(settings_of(audit_round), learning_item_ids=[i.id for i in linked])
+    form = EditRoundForm(data=form_data(settings))
     options = case_domain.filter_options()
     agencies = [a.name for a in org.list_agencies(active_only=True)]
-    tools = {key: f"{t.title} (version {t.version})" for key, t in newest_agency_tools().items()}
+    tools = tool_choices()
     if audit_round.tool_key not in tools:  # a tool no longer offered: the round keeps it unless changed
         tools = {audit_round.tool_key: f"The round's tool (version {audit_round.tool_version})", **tools}
     # Values the round already holds stay choosable, even if they have since left the population or the agencies.
@@ -91,30 +68,7 @@ def edit(round: AuditRound):
         return _refused(round, error)
     form = _edit_form(round)
     if form.validate_on_submit():
-        settings = replace(
-            settings_of(round),
-            name=form.name.data or "",
-            theme=form.theme.data,
-            mode=form.mode.data or "",
-            statuses=form.statuses.data or [],
-            localities=form.localities.data or [],
-            teams=form.teams.data or [],
-            open_from=form.open_from.data,
-            open_to=form.open_to.data,
-            sample_size=form.sample_size.data or 0,
-            stratify_by=form.stratify_by.data or "none",
-            min_per_stratum=bool(form.min_per_stratum.data),
-            exclude_audited_within_months=form.exclude_audited_within_months.data or 0,
-            peers_not_from_case_locality=bool(form.peers_not_from_case_locality.data),
-            blind_moderation=bool(form.blind_moderation.data),
-            max_load=form.max_load.data,
-            agencies=form.agencies.data or [],
-            lead_agency=form.lead_agency.data or None,
-            due_date=form.due_date.data,
-            named_exclusions=form.named_exclusions(),
-            tool_key=form.tool_key.data or round.tool_key,
-            learning_item_ids=learning.ids_from_form(form.learning_items.data),
-        )
+        settings = replace(settings_of(round), **settings_fields(form), tool_key=form.tool_key.data or round.tool_key)
         try:
             changed = learning.update_round_linked(round, settings)
         except DomainError as error:

@@ -12,7 +12,7 @@ from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import RoundSettings, list_rounds
 from auditapp.domain.sampling import draw_witnessed, freeze_population
 from auditapp.domain.stratum_warning import blank_stratum_warning
-from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY, newest_agency_tools
+from auditapp.domain.tool_versions import DEFAULT_TOOL_KEY
 from auditapp.forms import add_domain_error, choices, render_form
 from auditapp.models import STRATIFY_FIELDS, AuditRound
 from auditapp.rounds.blueprint import bp, coordinator
@@ -22,6 +22,8 @@ from auditapp.rounds.forms import (
     FreezeForm,
     RemoveAssignmentForm,
     RoundForm,
+    settings_fields,
+    tool_choices,
 )
 from auditapp.sampling.certificate import certificate_json
 
@@ -47,35 +49,11 @@ def new():
     agencies = [a.name for a in org.list_agencies(active_only=True)]
     form.agencies.choices = choices((a, a) for a in agencies)
     form.lead_agency.choices = choices(((a, a) for a in agencies), blank="The first chosen agency")
-    form.tool_key.choices = choices(
-        (key, f"{t.title} (version {t.version})") for key, t in newest_agency_tools().items()
-    )
+    form.tool_key.choices = choices(tool_choices().items())
     form.tool_key.data = form.tool_key.data or DEFAULT_TOOL_KEY
     form.learning_items.choices = learning.choice_pairs(learning.choosable_items())
     if form.validate_on_submit():
-        settings = RoundSettings(
-            name=form.name.data,
-            theme=form.theme.data,
-            mode=form.mode.data,
-            statuses=form.statuses.data or [],
-            localities=form.localities.data or [],
-            teams=form.teams.data or [],
-            open_from=form.open_from.data,
-            open_to=form.open_to.data,
-            sample_size=form.sample_size.data,
-            stratify_by=form.stratify_by.data,
-            min_per_stratum=form.min_per_stratum.data,
-            exclude_audited_within_months=form.exclude_audited_within_months.data,
-            peers_not_from_case_locality=form.peers_not_from_case_locality.data,
-            blind_moderation=bool(form.blind_moderation.data),
-            max_load=form.max_load.data,
-            agencies=form.agencies.data or [],
-            lead_agency=form.lead_agency.data or None,
-            due_date=form.due_date.data,
-            named_exclusions=form.named_exclusions(),
-            tool_key=form.tool_key.data or DEFAULT_TOOL_KEY,
-            learning_item_ids=learning.ids_from_form(form.learning_items.data),
-        )
+        settings = RoundSettings(**settings_fields(form), tool_key=form.tool_key.data or DEFAULT_TOOL_KEY)
         try:
             audit_round = learning.create_round_linked(settings, created_by_id=current_user.id)
         except DomainError as error:
