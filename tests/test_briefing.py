@@ -72,14 +72,14 @@ def _busy_round(org):
 
 
 def test_the_briefing_is_one_page_with_the_findings_and_actions_and_no_child_data(app, actor, org, users):
-    from auditapp.findings.learning_routes import briefing_pdf_bytes
+    from auditapp.reports.documents import render_briefing_pdf
 
     audit_round = _busy_round(org)
     refs = {s.case.case_ref for s in audit_round.sampled}
     workers = {s.case.worker for s in audit_round.sampled if s.case.worker}
     briefing = build_briefing(audit_round)
     with app.app_context():
-        pdf, pages = briefing_pdf_bytes(audit_round, partnership="Testshire Safeguarding Children Partnership")
+        pdf, pages = render_briefing_pdf(audit_round, partnership="Testshire Safeguarding Children Partnership")
     count, text = _text(pdf)
     assert pages == count == 1
     assert text.startswith("7-minute briefing: Neglect and the child's lived experience")

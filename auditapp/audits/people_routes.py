@@ -183,24 +183,11 @@ def feedback_letter_pdf(sampled: SampledCase):
     except DomainError as error:
         flash(error.message)
         return redirect(url_for("audits.feedback_letter", sampled_id=sampled.id))
+    from auditapp.reports.documents import render_letter_pdf
+
     pdf = render_letter_pdf(letter)
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f"attachment; filename=feedback-letter-case-{sampled.id}.pdf"},
     )
-
-
-def render_letter_pdf(letter: letter_domain.FeedbackLetter) -> bytes:
-    """The letter as a tagged PDF/UA-1 document (the Board report's renderer and options)."""
-    from auditapp.reports.render import PRINT_CSS, PROTECTIVE_MARKING, html_to_pdf
-
-    html = current_app.jinja_env.get_template("letters/feedback_letter.html").render(
-        letter=letter,
-        css_url=PRINT_CSS.as_uri(),
-        marking=PROTECTIVE_MARKING,
-        title=f"Feedback letter: case {letter.case_ref}",
-        dated_iso=letter.dated.strftime("%Y-%m-%dT00:00:00Z"),
-    )
-    pdf, _pages = html_to_pdf(html)
-    return pdf

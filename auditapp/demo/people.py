@@ -8,16 +8,14 @@ here is invented.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from auditapp.demo.audits import _as
 from auditapp.demo.facts import DemoSummary
 from auditapp.domain import feedback_letter as letters
 from auditapp.domain import people_around as people
-from auditapp.domain.context import ActorContext, acting_as, current_actor
 from auditapp.domain.moderation import joint_for
 from auditapp.extensions import db
 from auditapp.models import AuditRound, SampledCase, User
@@ -111,17 +109,6 @@ LEARNING = {
         "when the caseload stops you visiting as the plan says.",
     ),
 }
-
-
-@contextmanager
-def _as(user: User) -> Iterator[None]:
-    """Act as ``user`` within the command's context (same request id and channel, so the run can be traced)."""
-    outer = current_actor()
-    ctx = ActorContext(
-        user_id=user.id, email=user.email, role=user.role.value, request_id=outer.request_id, channel=outer.channel
-    )
-    with acting_as(ctx):
-        yield
 
 
 def _held(drawn: date, today: date, days: int) -> date:

@@ -6,8 +6,6 @@ On the findings blueprint (``findings.routes.bp``); registered in ``app._registe
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import Response, current_app, flash, redirect, url_for
 from flask_login import current_user
 
@@ -71,24 +69,12 @@ def _published_for_the_board(user, round: AuditRound, **_objects) -> bool:
     return user.role != Role.BOARD_MEMBER or current_report(round) is not None
 
 
-def briefing_pdf_bytes(audit_round: AuditRound, *, partnership: str) -> tuple[bytes, int]:
-    """The round's 7-minute briefing as a tagged PDF (PDF/UA-1, as the Board report), and its page count."""
-    from auditapp.reports.render import fmt_date, html_to_pdf
-
-    data = briefing_domain.build_briefing(audit_round)
-    html = current_app.jinja_env.get_template("briefings/seven_minute.html").render(
-        b=data,
-        partnership=partnership,
-        fmt_date=fmt_date,
-        generated_iso=utcnow().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-    return html_to_pdf(html)
-
-
 @bp.route("/rounds/<int:round_id>/briefing.pdf")
 @requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER, check=_published_for_the_board)
 def briefing_pdf(round: AuditRound):
-    pdf, _pages = briefing_pdf_bytes(round, partnership=current_app.config["PARTNERSHIP_NAME"])
+    from auditapp.reports.documents import render_briefing_pdf
+
+    pdf, _pages = render_briefing_pdf(round, partnership=current_app.config["PARTNERSHIP_NAME"])
     briefing_domain.record_download(round)
     name = f"7-minute-briefing-round-{round.id}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
