@@ -77,6 +77,26 @@ class BaseConfig:
         self.HASHING_CONCURRENCY = _int("HASHING_CONCURRENCY", max(1, os.cpu_count() or 1))
         self.HASHING_WAIT_SECONDS = float(env.get("HASHING_WAIT_SECONDS") or 2.0)
         self.ARGON2_PARAMETERS: dict = {}  # the library's defaults (RFC 9106 low-memory profile)
+        # The task queue (issue 16): redis://host:6379/0 in production, sqlite:////path/tasks.db for a file; unset,
+        # instance/tasks.db. ``auditapp worker`` runs its tasks.
+        self.TASK_QUEUE_URL = env.get("TASK_QUEUE_URL") or ""
+        # Links in messages are made absolute with this (the address users reach the service at).
+        self.SERVICE_URL = (env.get("SERVICE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        # Messages go through GOV.UK Notify when NOTIFY_API_KEY is set (NOTIFY_BASE_URL for another endpoint; one
+        # template id per kind of message, NOTIFY_TEMPLATE_<EVENT>, or NOTIFY_TEMPLATE_ID for all), else through
+        # SMTP when MAIL_SERVER is set, else nowhere (the delivery log says so).
+        self.NOTIFY_API_KEY = env.get("NOTIFY_API_KEY") or None
+        self.NOTIFY_BASE_URL = env.get("NOTIFY_BASE_URL") or "https://api.notifications.service.gov.uk"
+        self.NOTIFY_TEMPLATE_ID = env.get("NOTIFY_TEMPLATE_ID") or None
+        self.NOTIFY_TEMPLATES = {
+            name.removeprefix("NOTIFY_TEMPLATE_").lower(): value
+            for name, value in env.items()
+            if name.startswith("NOTIFY_TEMPLATE_") and name != "NOTIFY_TEMPLATE_ID" and value
+        }
+        # Single sign-on (issue 16): a JSON list of OpenID Connect providers, one per agency's tenant (see
+        # docs/single-sign-on.md): name, label, issuer, client_id, client_secret, agency, domains, create_users.
+        self.OIDC_PROVIDERS = env.get("OIDC_PROVIDERS") or "[]"
+        self.FRESH_SIGN_IN_SECONDS = _int("FRESH_SIGN_IN_SECONDS", 300)
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = env.get("MAIL_FROM") or "auditapp@localhost"

@@ -1,7 +1,6 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi run``."""
+"""The WSGI entry point for a production server (gunicorn wsgi:app). Background work runs in ``auditapp worker``,
+a process of its own, which also takes back the jobs a killed worker left running."""
 
 from auditapp.app import create_app
-from auditapp.unit_of_work import recover_at_start
 
 app = create_app()
-recover_at_start(app)  # jobs left running by a killed or restarted server are marked failed, not left spinning

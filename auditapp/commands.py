@@ -138,8 +138,10 @@ def register_commands(app: Flask) -> None:
     from auditapp.operations.cli import audit_trail_cli, db_role_cli, retention_cli
     from auditapp.reports.cli import report_cli
     from auditapp.rounds.cli import assign_cli, export_command, rounds_cli, sample_cli
+    from auditapp.worker.cli import worker_command
 
     app.cli.add_command(migrations_cli)
+    app.cli.add_command(worker_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(cases_cli)

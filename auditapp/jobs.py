@@ -1,11 +1,11 @@
-"""Background jobs for work that takes longer than a page should wait for (large imports, report builds).
+"""Background jobs for work that takes longer than a page should wait for (imports, publishing, PDFs).
 
-A view calls ``submit``: the job row is written in the request's transaction and its thread starts only once that
-transaction commits. The thread works as the user who asked, in its own transaction, which
-``unit_of_work.run_job`` commits (as ``unit_of_work.finish_request`` does for requests). Progress is kept in
-memory (read by the status page of the same process) and, on PostgreSQL, also written to the job row through a
-separate connection so every worker can show it. With ``JOBS_SYNCHRONOUS`` (tests) the job runs inside the
-request instead.
+A view calls ``submit``: the job row is written in the request's transaction and the job is put on the task queue
+(``auditapp.worker.queue``) only once that transaction commits. The worker runs it as the user who asked, in its
+own transaction, which ``unit_of_work.run_job`` commits. A job that fails unexpectedly, or whose worker died, is
+tried again, up to ``MAX_ATTEMPTS`` times; a refusal (a ``DomainError``, a bad file) is not retried. Progress is
+kept in the queue's storage, which every web process sees. With ``JOBS_SYNCHRONOUS`` (most tests) the job runs
+inside the request instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditapp.domain.context import ActorContext
@@ -27,6 +27,8 @@ from auditapp.importers import ImportFailed
 from auditapp.models import Job, User
 from auditapp.models.types import utcnow
 from auditapp.vocabulary import JobStatus
+from auditapp.worker.queue import forget_progress as forget_shared
+from auditapp.worker.queue import get_progress, put_progress
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -34,6 +36,8 @@ JobFunction = Callable[[dict[str, Any], Progress], tuple[str, str | None]]  # ->
 _FUNCTIONS: dict[str, JobFunction] = {}
 _PROGRESS: dict[int, tuple[int, int]] = {}
 TO_START = "auditapp_jobs_to_start"
+MAX_ATTEMPTS = 3
+RETRY_DELAYS = (30.0, 120.0)  # seconds before the second and third attempts
 
 
 def job(kind: str) -> Callable[[JobFunction], JobFunction]:
@@ -48,10 +52,11 @@ def job(kind: str) -> Callable[[JobFunction], JobFunction]:
 
 def submit(*, kind: str, payload: dict[str, Any], user_id: int) -> Job:
     """Record a job and start it once the current transaction commits (or now, in synchronous mode)."""
-    record = Job(kind=kind, payload=payload, user_id=user_id, status=JobStatus.QUEUED, owner=this_process())
+    record = Job(kind=kind, payload=payload, user_id=user_id, status=JobStatus.QUEUED)
     db.session.add(record)
     db.session.flush()
     if current_app.config.get("JOBS_SYNCHRONOUS"):
+        record.attempts, record.started_at = 1, utcnow()
         _execute(record, progress=lambda done, total: None)
     else:
         db.session.info.setdefault(TO_START, []).append((current_app._get_current_object(), record.id))
@@ -92,28 +97,38 @@ def _owner_gone(owner: str | None) -> bool:
     return _started(int(pid)) != started
 
 
-INTERRUPTED = "Interrupted: the server stopped while this was running, so nothing from it was saved. Start it again."
+INTERRUPTED = (
+    "Interrupted: the worker stopped while this was running, so nothing from it was saved, and it was tried "
+    f"{MAX_ATTEMPTS} times. Start it again."
+)
+RETRYING = "Attempt {attempt} did not finish ({why}). It will be tried again in {delay:.0f} seconds."
 
 
-def recover_interrupted(jobs: list[Job] | None = None) -> int:
-    """Mark as failed the queued or running jobs whose process has gone (the caller commits); how many."""
-    if jobs is None:
-        jobs = list(db.session.scalars(select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))))
-    gone = [
-        record
-        for record in jobs
-        if record.status in (JobStatus.QUEUED, JobStatus.RUNNING) and _owner_gone(record.owner)
-    ]
-    for record in gone:
-        record.status, record.message, record.finished_at = JobStatus.FAILED, INTERRUPTED, utcnow()
-        log.warning("Job interrupted by a restart", extra={"job_id": record.id, "kind": record.kind})
-    if gone:
-        db.session.flush()
-    return len(gone)
+def recover_interrupted() -> list[int]:
+    """The running jobs whose worker has gone (killed, restarted): put back to queued, to run again, or failed once
+    they have had ``MAX_ATTEMPTS`` (the caller commits, then enqueues the ids returned)."""
+    running = db.session.scalars(select(Job).where(Job.status == JobStatus.RUNNING))
+    again: list[int] = []
+    for record in running:
+        if not _owner_gone(record.owner):
+            continue
+        log.warning("Job interrupted: its worker stopped", extra={"job_id": record.id, "kind": record.kind})
+        if record.attempts >= MAX_ATTEMPTS:
+            record.status, record.message, record.finished_at = JobStatus.FAILED, INTERRUPTED, utcnow()
+        else:
+            record.status, record.owner = JobStatus.QUEUED, None
+            record.message = f"Attempt {record.attempts} was interrupted: the worker stopped. Trying again."
+            again.append(record.id)
+    db.session.flush()
+    return again
 
 
 def progress_of(record: Job) -> tuple[int, int]:
-    recover_interrupted([record])
+    """How far the job has got: from the queue's storage while it runs (every process sees it), else the row."""
+    if record.status == JobStatus.RUNNING and not current_app.config.get("JOBS_SYNCHRONOUS"):
+        shared = get_progress(current_app._get_current_object(), record.id)
+        if shared is not None:
+            return shared
     return _PROGRESS.get(record.id, (record.done, record.total))
 
 
@@ -125,22 +140,24 @@ def _execute(record: Job, *, progress: Progress) -> None:
 
 
 def _progress_writer(job_id: int) -> Progress:
-    shared = db.engine.dialect.name != "sqlite"  # SQLite has one writer: the job's own transaction
+    app = current_app._get_current_object()
 
     def report(done: int, total: int) -> None:
         _PROGRESS[job_id] = (done, total)
-        if shared:
-            with db.engine.begin() as connection:
-                connection.execute(update(Job).where(Job.id == job_id).values(done=done, total=total))
+        put_progress(app, job_id, done, total)
 
     return report
 
 
-def start(job_id: int) -> ActorContext:
-    """Mark a submitted job running (the caller commits); the actor it runs as: the user who asked."""
+def start(job_id: int) -> ActorContext | None:
+    """Mark a queued job running in this process, one attempt more (the caller commits); the actor it runs as (the
+    user who asked), or None when the job is not queued (already done, failed, or taken by another worker)."""
     record = db.session.get(Job, job_id)
+    if record is None or record.status != JobStatus.QUEUED:
+        return None
     user = db.session.get(User, record.user_id) if record.user_id else None
-    record.status = JobStatus.RUNNING
+    record.status, record.owner, record.started_at = JobStatus.RUNNING, this_process(), utcnow()
+    record.attempts += 1
     return ActorContext(
         user_id=user.id if user else None,
         email=user.email if user else None,
@@ -155,18 +172,32 @@ def execute(job_id: int) -> None:
     _execute(db.session.get(Job, job_id), progress=_progress_writer(job_id))
 
 
-def record_failure(job_id: int, error: Exception) -> None:
-    """Record why a job failed, after its work was rolled back (the caller commits)."""
+def record_failure(job_id: int, error: Exception) -> float | None:
+    """Record why a job's attempt failed, after its work was rolled back (the caller commits). A refusal (a
+    ``DomainError``, a bad file) fails the job at once; anything else is retried until ``MAX_ATTEMPTS``: the
+    seconds to wait before the next attempt, or None when the job has failed for good."""
     failed = db.session.get(Job, job_id)
-    failed.status, failed.finished_at = JobStatus.FAILED, utcnow()
     expected = isinstance(error, DomainError | ImportFailed)
-    failed.message = str(error) if expected else "Something went wrong: nothing was saved. Try again."
     if not expected:
-        log.error("Job failed", exc_info=error, extra={"job_id": job_id, "kind": failed.kind})
+        log.error("Job attempt failed", exc_info=error, extra={"job_id": job_id, "kind": failed.kind})
+    if not expected and failed.attempts < MAX_ATTEMPTS and not current_app.config.get("JOBS_SYNCHRONOUS"):
+        delay = RETRY_DELAYS[min(failed.attempts, len(RETRY_DELAYS)) - 1]
+        failed.status, failed.owner = JobStatus.QUEUED, None
+        failed.message = RETRYING.format(attempt=failed.attempts, why=type(error).__name__, delay=delay)
+        return delay
+    failed.status, failed.finished_at = JobStatus.FAILED, utcnow()
+    failed.message = (
+        str(error)
+        if expected
+        else f"Something went wrong ({failed.attempts} attempts): nothing was saved. Try again, or ask an admin."
+    )
+    return None
 
 
 def forget_progress(job_id: int) -> None:
     _PROGRESS.pop(job_id, None)
+    if not current_app.config.get("JOBS_SYNCHRONOUS"):
+        forget_shared(current_app._get_current_object(), job_id)
 
 
 def take_committed(session: Session) -> list[tuple[Flask, int]]:

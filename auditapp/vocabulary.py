@@ -146,3 +146,73 @@ class AssuranceLevel(StrEnum):
             "no_assurance": "There are fundamental weaknesses: children may be left at risk, and urgent action is "
             "needed.",
         }[self.value]
+
+
+class NotifyEvent(StrEnum):
+    """What a message tells someone (issue 16). Each carries a prompt and a link, never a child's data."""
+
+    AUDIT_ASSIGNED = "audit_assigned"  # assigned or reassigned: its auditor
+    AUDIT_DUE_SOON = "audit_due_soon"  # due in 3 working days: its auditor
+    AUDIT_OVERDUE = "audit_overdue"  # overdue: its auditor, at most once a day
+    AUDIT_RETURNED = "audit_returned"  # returned by the moderator: its auditor
+    CONCERN_RAISED = "concern_raised"  # at once: the coordinators and the agency's named safeguarding lead
+    CONCERN_ESCALATED = "concern_escalated"  # not acknowledged within a working day
+    CONCERN_ACKNOWLEDGED = "concern_acknowledged"  # the person who raised it
+    JOINT_DISCUSSION_READY = "joint_discussion_ready"  # the lead auditor
+    ACTION_DUE_SOON = "action_due_soon"  # due in 5 working days: its owner
+    ACTION_OVERDUE = "action_overdue"  # overdue: its owner, at most once a week
+    REPORT_PUBLISHED = "report_published"  # board members
+
+    @property
+    def label(self) -> str:
+        return {
+            "audit_assigned": "An audit is assigned to you",
+            "audit_due_soon": "An audit of yours is due in 3 working days",
+            "audit_overdue": "An audit of yours is overdue",
+            "audit_returned": "The moderator returned an audit to you",
+            "concern_raised": "An immediate safeguarding concern was raised",
+            "concern_escalated": "An immediate safeguarding concern has not been acknowledged",
+            "concern_acknowledged": "A concern you raised was acknowledged",
+            "joint_discussion_ready": "A joint discussion is ready to arrange",
+            "action_due_soon": "An action you own is due in 5 working days",
+            "action_overdue": "An action you own is overdue",
+            "report_published": "A board report was published",
+        }[self.value]
+
+    @property
+    def optional(self) -> bool:
+        """Whether a user may turn the message off (concerns about a child's safety always reach their people)."""
+        return self not in (NotifyEvent.CONCERN_RAISED, NotifyEvent.CONCERN_ESCALATED)
+
+
+class DeliveryStatus(StrEnum):
+    """Where a message stands: waiting for the worker, being sent, sent, failed after its retries, or not sent
+    (the recipient turned it off, or no mail service is configured)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    NOT_SENT = "not_sent"
+
+    @property
+    def label(self) -> str:
+        return {
+            "queued": "Waiting to send",
+            "sending": "Sending",
+            "sent": "Sent",
+            "failed": "Failed",
+            "not_sent": "Not sent",
+        }[self.value]
+
+
+class Rag(StrEnum):
+    """An action owner's own rating of an action: red (off track), amber (at risk), green (on track)."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+    @property
+    def label(self) -> str:
+        return {"red": "Red: off track", "amber": "Amber: at risk", "green": "Green: on track"}[self.value]

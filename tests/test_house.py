@@ -98,12 +98,16 @@ def test_only_the_unit_of_work_commits_or_rolls_back():
 
 def test_the_commit_steps_are_one_ordered_list():
     from auditapp import jobs, unit_of_work
-    from auditapp.domain import mail
+    from auditapp.domain import mail, notifications
     from auditapp.domain.trail import chain
 
     assert (chain.seal,) == unit_of_work.BEFORE_COMMIT
-    assert [step.__name__ for step in unit_of_work.AFTER_COMMIT] == ["_start_jobs", "send_outbox"]
-    assert (chain.forget, jobs.forget_submitted, mail.discard_outbox) == unit_of_work.ON_ROLLBACK
+    assert [step.__name__ for step in unit_of_work.AFTER_COMMIT] == [
+        "_enqueue_jobs",
+        "_enqueue_notifications",
+        "send_outbox",
+    ]
+    assert (chain.forget, jobs.forget_submitted, notifications.forget, mail.discard_outbox) == unit_of_work.ON_ROLLBACK
     # No module attaches a commit listener of its own.
     listeners = [
         f"{p.relative_to(PACKAGE)}: {m.group(0)}"

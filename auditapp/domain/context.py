@@ -52,3 +52,8 @@ def cli_actor(email: str | None = None) -> ActorContext:
     except Exception:
         os_user = "unknown"
     return ActorContext(email=email or f"cli:{os_user}", role="cli", request_id=str(uuid.uuid4()), channel="cli")
+
+
+def worker_actor() -> ActorContext:
+    """The context of the worker's own work (sending a message, the sweep): no person, the worker itself."""
+    return ActorContext(email="worker", role="worker", request_id=f"worker-{uuid.uuid4()}", channel="worker")

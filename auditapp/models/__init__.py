@@ -8,6 +8,7 @@ from auditapp.models.case import STATUS_LABELS, Case, ImportBatch, PendingFile, 
 from auditapp.models.finding import ACTION_STATUSES, Action, ActionUpdate, Finding, PublishedReport
 from auditapp.models.job import Job
 from auditapp.models.learning import LEARNING_KINDS, LearningItem, finding_learning_items, round_learning_items  # noqa: F401
+from auditapp.models.notification import Notification, NotificationPreference
 from auditapp.models.org import Agency, AgencyKind, Locality, Team
 from auditapp.models.people_around import CaseConversation, ConversationKind, ConversationMethod  # noqa: F401
 from auditapp.models.user import AuditorType, Role, SignInCounter, SiteSetting, User, UserSession
@@ -17,6 +18,8 @@ __all__ = [
     "AuditChainLink",
     "BoardStatement",
     "Job",
+    "Notification",
+    "NotificationPreference",
     "ACTION_STATUSES",
     "Action",
     "ActionUpdate",

@@ -45,6 +45,8 @@ class Action(Model):
     description: Mapped[str] = mapped_column(Text)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     owner_name: Mapped[str] = mapped_column(String(120))
+    # Issue 16: the user who owns the action and records its progress (None: an action from before, named only).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     due_date: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -56,6 +58,7 @@ class Action(Model):
 
     finding: Mapped[Finding] = relationship(back_populates="actions")
     agency: Mapped[Agency] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     reaudit_round: Mapped[AuditRound | None] = relationship(foreign_keys=[reaudit_round_id])
     updates: Mapped[list[ActionUpdate]] = relationship(order_by="ActionUpdate.id")
 
@@ -77,6 +80,9 @@ class ActionUpdate(Model):
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
     note: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
+    # Issue 16: the owner's RAG rating (a Rag) and the evidence of progress (what, where it can be seen).
+    rag: Mapped[str | None] = mapped_column(String(10))
+    evidence: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

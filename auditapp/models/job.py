@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from auditapp.extensions import Model
 from auditapp.models.types import UTCDateTime, utcnow
@@ -28,3 +28,10 @@ class Job(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     owner: Mapped[str | None] = mapped_column(String(80))  # host:pid:start of the process that runs it
+    # Issue 16: jobs run in the worker. Each start is an attempt (a worker killed mid-job is retried); a job that
+    # makes a file (a PDF) keeps it here until it is downloaded or the job is removed by retention.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_mimetype: Mapped[str | None] = mapped_column(String(100))
+    file_content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,6 +43,15 @@ class Agency(Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[AgencyKind] = mapped_column(str_enum(AgencyKind))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Issue 16: the agency's named safeguarding lead, told at once of an immediate concern about one of its cases;
+    # and whether its staff may sign in with a password (off: only through the agency's identity provider).
+    safeguarding_lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_agencies_safeguarding_lead_id_users")
+    )
+    password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    # A User or None, named as a string: models.user imports this module (an import back would be a cycle).
+    safeguarding_lead: Mapped[Any] = relationship("User", foreign_keys=[safeguarding_lead_id])
 
     def __repr__(self) -> str:
         return f"<Agency {self.name}>"

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditapp.extensions import Model
@@ -20,6 +20,7 @@ class Role(enum.StrEnum):
     QA_COORDINATOR = "qa_coordinator"
     AUDITOR = "auditor"
     BOARD_MEMBER = "board_member"
+    ACTION_OWNER = "action_owner"  # issue 16: sees and updates only the actions they own
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ class Role(enum.StrEnum):
             "qa_coordinator": "QA coordinator",
             "auditor": "Auditor",
             "board_member": "Board member",
+            "action_owner": "Action owner",
         }[self.value]
 
 
@@ -50,6 +52,11 @@ class User(UserMixin, Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Single sign-on (issue 16): a user created at their first sign-in waits, inactive, for an admin's approval;
+    # once signed in through a provider, its issuer and subject bind the account to that identity.
+    pending_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sso_issuer: Mapped[str | None] = mapped_column(String(300))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
     agency: Mapped[Agency | None] = relationship(foreign_keys=[agency_id])
     team: Mapped[Team | None] = relationship(foreign_keys=[team_id])
@@ -98,6 +105,12 @@ class UserSession(Model):
     #: A secret offered for enrolment during a pending sign-in (kept here, never in the cookie).
     totp_secret_offered: Mapped[str | None] = mapped_column(String(64))
     next_url: Mapped[str | None] = mapped_column(String(500))
+    # How the user signed in (issue 16): "password" or "sso", the provider's name, the provider's ``amr`` values,
+    # and when they last proved who they are (sign-in, or a fresh sign-in for publishing or changing roles).
+    method: Mapped[str] = mapped_column(String(16), default="password", server_default="password")
+    provider: Mapped[str | None] = mapped_column(String(60))
+    amr: Mapped[list[str] | None] = mapped_column(JSON)
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_reason: Mapped[str | None] = mapped_column(String(32))
 
