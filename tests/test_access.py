@@ -134,6 +134,21 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "findings.briefing_pdf": {QA, BOARD},  # the board once the round's report is published (it is, in the fixture)
 }
 
+# Issue 16: each part's routes are in a file of its own (tests/access_rows_*.py: ROWS, and extra_objects(org, users)
+# for the objects its routes need), merged here.
+ROW_MODULES = ["worker", "notify", "actions", "sso"]
+
+
+def _row_modules():
+    import importlib
+
+    return [importlib.import_module(f"tests.access_rows_{name}") for name in ROW_MODULES]
+
+
+for _module in _row_modules():
+    assert not set(_module.ROWS) & set(ACCESS), f"{_module.__name__} repeats a route of the table"
+    ACCESS.update(_module.ROWS)
+
 FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_dist": "govuk-frontend.min.css"}
 
 
@@ -217,7 +232,11 @@ def objects(org, users):
     user_session = db.session.scalars(db.select(UserSession)).first()
     from auditapp.domain.learning import save_item as learning_save_item
 
+    extra = {}
+    for module in _row_modules():
+        extra.update(module.extra_objects(org, users))
     return {
+        **extra,
         "user_session_id": user_session.id,
         "user_id": users["board_member"].id,
         "agency_id": org.health.id,
