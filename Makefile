@@ -1,11 +1,12 @@
-# auditapp: `make run` sets everything up and serves the demo; `make test` runs the tests.
+# auditapp: `make run` sets everything up and serves the demo with a worker; `make test` runs the tests.
+SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run system-deps install assets db demo test test-postgres lint check-migrations clean e2e
+.PHONY: run serve worker system-deps install assets db demo test test-postgres lint check-migrations clean e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +36,22 @@ demo: db
 	$(BIN)/auditapp demo
 
 run: install assets demo
-	@echo "Serving auditapp on http://$(HOST):$(PORT) (Ctrl+C to stop)"
-	$(BIN)/auditapp run --host $(HOST) --port $(PORT)
+	@$(MAKE) --no-print-directory serve
+
+# The web server and a worker (background work: imports, publishing, PDFs, messages) together, without setting up
+# first. Ctrl+C stops both; if either exits, the other is stopped too (and make reports the first one's status).
+serve:
+	@echo "Serving auditapp on http://$(HOST):$(PORT) with a worker for background work (Ctrl+C stops both)"
+	@$(BIN)/auditapp worker & worker=$$!; \
+	$(BIN)/auditapp run --host $(HOST) --port $(PORT) & server=$$!; \
+	trap 'kill $$server $$worker 2>/dev/null' INT TERM; \
+	wait -n $$server $$worker; status=$$?; \
+	kill $$server $$worker 2>/dev/null; wait; \
+	exit $$status
+
+# A worker on its own (as a second process beside `gunicorn wsgi:app` in a deployment).
+worker: install
+	$(BIN)/auditapp worker
 
 test: install assets
 	$(BIN)/python -m pytest

@@ -124,19 +124,27 @@ def _register_assets(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from auditapp.admin import learning_routes as _learning_admin  # noqa: F401 - priorities and review learning
+    from auditapp.admin import notification_routes as _delivery_log  # noqa: F401 - issue 16: the messages sent
+    from auditapp.admin import sso_routes as _sso_approval  # noqa: F401 - issue 16: approving new SSO users
     from auditapp.admin import tool_routes as _tool_routes  # noqa: F401 - the audit tool pages, on admin
     from auditapp.admin.routes import bp as admin_bp
     from auditapp.audits import people_routes as _people_around  # noqa: F401 - conversations, feedback letter
     from auditapp.audits.routes import bp as audits_bp
     from auditapp.auth import account as _account  # noqa: F401 - the account pages, on the auth blueprint
+    from auditapp.auth import notification_prefs as _notification_prefs  # noqa: F401 - issue 16: emails you get
     from auditapp.auth import routes as _sign_in  # noqa: F401 - sign-in and sign-out, on the auth blueprint
+    from auditapp.auth import sso as sso_providers
+    from auditapp.auth import sso_confirm as _sso_confirm  # noqa: F401 - issue 16: confirm who you are
+    from auditapp.auth import sso_routes as _sso_sign_in  # noqa: F401 - issue 16: single sign-on
     from auditapp.auth.blueprint import bp as auth_bp
     from auditapp.cases import mapping_routes as _case_mapping  # noqa: F401 - the worker and team mapping
     from auditapp.cases.routes import bp as cases_bp
     from auditapp.findings import board_routes as _board_statement  # noqa: F401 - the statement for the Board
     from auditapp.findings import change_routes as _finding_changes  # noqa: F401 - editing, deleting findings
     from auditapp.findings import learning_routes as _learning_loop  # noqa: F401 - re-audit rounds, the briefing
+    from auditapp.findings import owner_routes as _action_owners  # noqa: F401 - issue 16: your actions, exports
     from auditapp.findings.routes import bp as findings_bp
+    from auditapp.main import job_files as _job_files  # noqa: F401 - issue 16: documents made in the worker
     from auditapp.main.routes import bp as main_bp
     from auditapp.moderation.routes import bp as moderation_bp
     from auditapp.reports.routes import bp as reports_bp
@@ -145,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.rounds import routes as _rounds  # noqa: F401 - the round pages, on the rounds blueprint
     from auditapp.rounds.blueprint import bp as rounds_bp
 
+    sso_providers.init_app(app)  # issue 16: OIDC_PROVIDERS, checked once at start
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, current_app
@@ -37,6 +38,7 @@ _FUNCTIONS: dict[str, JobFunction] = {}
 _PROGRESS: dict[int, tuple[int, int]] = {}
 TO_START = "auditapp_jobs_to_start"
 MAX_ATTEMPTS = 3
+_RUNNING: ContextVar[Job | None] = ContextVar("auditapp_running_job", default=None)
 RETRY_DELAYS = (30.0, 120.0)  # seconds before the second and third attempts
 
 
@@ -132,9 +134,21 @@ def progress_of(record: Job) -> tuple[int, int]:
     return _PROGRESS.get(record.id, (record.done, record.total))
 
 
+def running_job() -> Job:
+    """The job whose function is running now (for a function that keeps a file on its job: a document)."""
+    record = _RUNNING.get()
+    if record is None:
+        raise RuntimeError("no job is running")
+    return record
+
+
 def _execute(record: Job, *, progress: Progress) -> None:
     """Run the job's function in the current transaction and record how it ended (the caller commits)."""
-    message, url = _FUNCTIONS[record.kind](record.payload, progress)
+    running = _RUNNING.set(record)
+    try:
+        message, url = _FUNCTIONS[record.kind](record.payload, progress)
+    finally:
+        _RUNNING.reset(running)
     record.status, record.message, record.result_url, record.finished_at = JobStatus.DONE, message, url, utcnow()
     db.session.flush()
 

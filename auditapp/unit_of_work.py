@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,7 @@ def _enqueue_notifications(session: Session) -> None:
     """Put the committed transaction's messages on the queue; in synchronous mode keep them for ``commit`` to send
     (SQLAlchemy allows no SQL inside this hook, and sending records its outcome)."""
     committed = notifications.take_committed(session)
-    if not committed:
+    if not committed or not has_app_context():  # no app (a test's direct commit): the sweep's recovery queues them
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("JOBS_SYNCHRONOUS"):
@@ -80,6 +80,8 @@ ON_ROLLBACK: tuple[Step, ...] = (chain.forget, jobs.forget_submitted, notificati
 
 def _run_all(steps: tuple[Step, ...]) -> Step:
     def run(session: Session) -> None:
+        if session.in_nested_transaction():  # a SAVEPOINT (``notify``'s, say) ends: the transaction goes on
+            return
         for step in steps:
             step(session)
 

@@ -1,9 +1,11 @@
-"""Load benchmark: 50 auditors saving audit sections while a coordinator builds the board report PDF, on gunicorn.
+"""Load benchmark: 50 auditors saving audit sections while coordinators ask for draft board report PDFs (made by
+the worker), on gunicorn.
 
 Run from the repository root (PostgreSQL on 127.0.0.1:5432, trust authentication for ``postgres``)::
 
     .venv/bin/python -m benchmarks.load [--users 50] [--duration 60] [--think 1.0-3.0]
-                                        [--workers 3 --threads 8] [--keep-db] [--database URL]
+                                        [--workers 3 --threads 8] [--coordinators 2] [--queue URL]
+                                        [--keep-db] [--database URL]
 
 What it does, all in one run:
 
@@ -11,12 +13,16 @@ What it does, all in one run:
    loads the demo partnership and adds ``--users`` independent auditors, each assigned one case of a drawn round
    (``benchmarks/load_setup.py``, in its own process).
 2. Starts ``gunicorn wsgi:app`` (gthread workers, ``AUDITAPP_ENV=demo``: no two-factor, plain-HTTP cookies, one
-   ``SECRET_KEY`` for every worker) on a free port of 127.0.0.1 and waits for ``/healthz``.
+   ``SECRET_KEY`` for every worker) on a free port of 127.0.0.1 and waits for ``/healthz``, and ``auditapp worker``
+   beside it on the same database and task queue (``--queue``: a SQLite file of the run's own by default, or
+   ``redis://...``), as a deployment runs them (issue 16: no PDF is rendered in a web request).
 3. Signs every simulated user in (spread over ``--ramp`` seconds, not measured with the rest), then for
    ``--duration`` seconds: each auditor, with its own cookie session, opens its audit's task list, opens a random
    section, thinks, saves the section with valid answers (CSRF token and version from the page, as a browser
-   would), thinks, and again; one QA coordinator opens the board report preview of the demo's completed round,
-   thinks, downloads its draft PDF (rendered by WeasyPrint in the request), thinks, and again; one baseline client
+   would), thinks, and again; ``--coordinators`` QA coordinators (sessions of the demo's coordinator) each open the
+   board report preview of the demo's completed round, think, press "Make a draft PDF" (a POST: the worker renders
+   it with WeasyPrint), follow the job as its status page's script does (``/jobs/<id>.json`` every second) until it
+   is made, download it from the status page's link, think, and again; one baseline client
    requests a static file (``/static/app.css``: the trivial endpoint, no database) and ``/healthz`` (which runs
    ``SELECT 1``, shown for comparison) every ``--baseline-interval`` seconds.
 4. Prints p50/p95/p99/max latency per endpoint (by route template), errors, and each p95's ratio to the trivial
@@ -41,12 +47,9 @@ import math
 import os
 import random
 import re
-import secrets
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -54,10 +57,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from benchmarks.load_client import TIMEOUT, Client, Stats, answers, section_form, sign_in, summarise
+from benchmarks.load_client import TIMEOUT, Client, Response, Stats, answers, section_form, sign_in, summarise
 from benchmarks.load_monitor import Activity, cpu_snapshot
-from benchmarks.load_setup import app_env, database_name, drop_database
+from benchmarks.load_server import BenchmarkError, Server, cpu_seconds
+from benchmarks.load_setup import database_name, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/auditapp_load"
@@ -68,16 +73,20 @@ TASK_LIST = "GET /audits/<id>"
 SECTION = "GET /audits/<id>/section/<section>"
 SAVE = "POST /audits/<id>/section/<section>"
 PREVIEW = "GET /rounds/<id>/report"
-PDF = "GET /rounds/<id>/report.pdf"
+PDF = "POST /rounds/<id>/report.pdf"
+JOB_JSON = "GET /jobs/<id>.json"
+JOB_PAGE = "GET /jobs/<id>"
+JOB_FILE = "GET /jobs/<id>/file"
+MADE = "draft PDF asked for -> made"  # not a request: from the POST until the status says done
+POLL_SECONDS = 1.0
 TRIVIAL = "GET /static/app.css"
 HEALTHZ = "GET /healthz"
 AUDITOR_ENDPOINTS = (TASK_LIST, SECTION, SAVE)
-ORDER = (*AUDITOR_ENDPOINTS, PREVIEW, PDF, HEALTHZ, TRIVIAL)
-NOTES = {PREVIEW: "coordinator", PDF: "coordinator", HEALTHZ: "SELECT 1", TRIVIAL: "trivial"}
-
-
-class BenchmarkError(RuntimeError):
-    """The run itself broke (as opposed to a goal not met)."""
+COORDINATOR_ENDPOINTS = (PREVIEW, PDF, JOB_JSON, JOB_PAGE, JOB_FILE, MADE)
+ORDER = (*AUDITOR_ENDPOINTS, *COORDINATOR_ENDPOINTS, HEALTHZ, TRIVIAL)
+NOTES = {**dict.fromkeys(COORDINATOR_ENDPOINTS, "coordinator"), MADE: "worker", HEALTHZ: "SELECT 1", TRIVIAL: "trivial"}
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FILE_LINK = re.compile(r'id="job-file" href="([^"]+)"')
 
 
 # ---------------------------------------------------------------------------------------------------- the users
@@ -92,6 +101,7 @@ class Run:
     think: tuple[float, float]
     ramp: float
     interval: float
+    coordinators: int = 1
     stats: Stats = field(default_factory=Stats)
     setup: Stats = field(default_factory=Stats)
     signed_in: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
@@ -155,22 +165,58 @@ def auditor(run: Run, number: int, email: str, assignment_id: int) -> None:
             run.pause(rng)
 
 
-def coordinator(run: Run) -> None:
-    rng = random.Random(0)
+def draft_pdf(run: Run, client: Client, preview: Response) -> None:
+    """Press "Make a draft PDF" on the preview, wait for the worker as the status page's script does, download it."""
+    token = CSRF.search(preview.text)
+    if token is None:
+        run.stats.error(PREVIEW, "no CSRF token on the preview")
+        return
+    asked_at = time.perf_counter()
+    base = f"/rounds/{run.fixture['report_round']}/report"
+    asked = client.call("POST", f"{base}.pdf", PDF, form=[("csrf_token", token.group(1))], ok=(302, 303))
+    location = (asked.headers.get("Location") or "") if asked else ""
+    if "/jobs/" not in location:
+        run.stats.error(PDF, f"not sent to the job's page: {location!r}")
+        return
+    page = urlsplit(location).path
+    state, deadline = None, time.monotonic() + TIMEOUT
+    while not run.over() and time.monotonic() < deadline:
+        status = client.call("GET", f"{page}.json", JOB_JSON)
+        state = json.loads(status.body).get("status") if status else None
+        if state in ("done", "failed"):
+            break
+        time.sleep(POLL_SECONDS)
+    if state not in ("done", "failed"):
+        return  # the run ended (or the job took longer than TIMEOUT) before the PDF was made
+    if state != "done":
+        run.stats.error(JOB_JSON, f"the job ended {state}")
+        return
+    run.stats.add(MADE, (time.perf_counter() - asked_at) * 1000, 200, None)
+    shown = client.call("GET", page, JOB_PAGE)
+    link = FILE_LINK.search(shown.text) if shown else None
+    if link is None:
+        run.stats.error(JOB_PAGE, "no download link on the finished job's page")
+        return
+    pdf = client.call("GET", link.group(1), JOB_FILE)
+    if pdf is not None and not pdf.body.startswith(b"%PDF"):
+        run.stats.error(JOB_FILE, "the file is not a PDF")
+
+
+def coordinator(run: Run, number: int) -> None:
+    rng = random.Random(-number)
     fixture = run.fixture
     base = f"/rounds/{fixture['report_round']}/report"
     client = run.start_as(
         fixture["coordinator"],
         fixture["coordinator_password"],
         rng,
-        lambda warm: (warm.call("GET", base, PREVIEW), warm.call("GET", f"{base}.pdf", PDF)),
+        lambda warm: warm.call("GET", base, PREVIEW),
     )
     while client is not None and not run.over():
-        client.call("GET", base, PREVIEW)
+        preview = client.call("GET", base, PREVIEW)
         run.pause(rng)
-        pdf = client.call("GET", f"{base}.pdf", PDF)
-        if pdf is not None and not pdf.body.startswith(b"%PDF"):
-            run.stats.error(PDF, "the response is not a PDF")
+        if preview is not None and not run.over():
+            draft_pdf(run, client, preview)
         run.pause(rng)
 
 
@@ -197,16 +243,19 @@ def drive(run: Run, duration: float, cpu: Callable[[], dict[str, float]]) -> tup
         for n, (email, assignment) in enumerate(auditors, start=1)
     ]
     threads += [
-        threading.Thread(target=coordinator, args=(run,), daemon=True, name="coordinator"),
-        threading.Thread(target=baseline, args=(run,), daemon=True, name="baseline"),
+        threading.Thread(target=coordinator, args=(run, n), daemon=True, name=f"coordinator-{n}")
+        for n in range(1, run.coordinators + 1)
     ]
+    threads.append(threading.Thread(target=baseline, args=(run,), daemon=True, name="baseline"))
     for thread in threads:
         thread.start()
-    for _ in range(len(auditors) + 1):
+    for _ in range(len(auditors) + run.coordinators):
         if not run.signed_in.acquire(timeout=run.ramp + TIMEOUT):
             raise BenchmarkError("the sign-ins did not finish")
     if len(run.failed_sign_ins) > len(auditors) // 2:
-        raise BenchmarkError(f"{len(run.failed_sign_ins)} of {len(auditors) + 1} users could not sign in")
+        raise BenchmarkError(
+            f"{len(run.failed_sign_ins)} of {len(auditors) + run.coordinators} users could not sign in"
+        )
     before = cpu()
     run.started = time.monotonic()
     run.go.set()
@@ -218,84 +267,6 @@ def drive(run: Run, duration: float, cpu: Callable[[], dict[str, float]]) -> tup
 
 
 # ---------------------------------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``gunicorn wsgi:app`` in its own process group, stopped (and its log checked) on leaving."""
-
-    def __init__(self, database: str, workers: int, threads: int) -> None:
-        self.database, self.workers, self.threads = database, workers, threads
-        self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="auditapp-load-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "wsgi:app",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--threads",
-            str(self.threads),
-            "--worker-class",
-            "gthread",
-            "--timeout",
-            str(TIMEOUT),
-            "--log-level",
-            "warning",
-        ]
-        env = {**app_env(self.database), "SECRET_KEY": secrets.token_hex(32)}  # one key for every worker
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self._wait_ready()
-        return self
-
-    def _wait_ready(self, seconds: float = 60) -> None:
-        until = time.monotonic() + seconds
-        while time.monotonic() < until:
-            if self.process.poll() is not None:
-                raise BenchmarkError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
-            probe = Client(self.port, Stats()).call("GET", "/healthz", "probe")
-            if probe is not None:
-                return
-            time.sleep(0.2)
-        raise BenchmarkError(f"gunicorn did not answer /healthz within {seconds:.0f} s:\n{self.log_tail()}")
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
-
-    def log_problems(self) -> int:
-        text = Path(self.log.name).read_text(errors="replace")
-        return sum(1 for line in text.splitlines() if re.search(r"Traceback|\[ERROR\]|\[CRITICAL\]", line))
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
-        if self.alive():
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-        if exc_type is None and not self.log_problems():
-            Path(self.log.name).unlink()  # kept only when there is something to read in it
 
 
 # ---------------------------------------------------------------------------------------------------- report
@@ -319,6 +290,18 @@ def print_table(stats: Stats, endpoints: Sequence[str], trivial_p95: float) -> N
         print(_row(endpoint, stats, trivial_p95))
 
 
+def auditors_line(stats: Stats, trivial_p95: float) -> str:
+    """The auditors' p95 over all their requests together, against the static file's in the same run."""
+    together = [ms for endpoint in AUDITOR_ENDPOINTS for ms in stats.latencies.get(endpoint, [])]
+    p95 = summarise(together)["p95"]
+    made = summarise(stats.latencies.get(MADE, []))
+    return (
+        f"auditors' p95 (all their requests, n={len(together)}): {p95:.1f} ms = {p95 / trivial_p95:.1f}x the static "
+        f"file's p95 of {trivial_p95:.1f} ms; draft PDFs made by the worker: {made['n']}, "
+        f"asked -> made p50 {made['p50']:.0f} ms, p95 {made['p95']:.0f} ms"
+    )
+
+
 def verdict(stats: Stats, trivial_p95: float, failed_sign_ins: list[str]) -> str:
     p95 = {endpoint: summarise(stats.latencies.get(endpoint, []))["p95"] for endpoint in AUDITOR_ENDPOINTS}
     worst = max(p95, key=lambda endpoint: p95[endpoint])
@@ -336,10 +319,11 @@ def verdict(stats: Stats, trivial_p95: float, failed_sign_ins: list[str]) -> str
 def print_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
     cores = os.cpu_count() or 1
     used = {name: (after[name] - before[name]) / seconds * 100 for name in before}
-    other = used["machine"] - used["gunicorn"] - used["postgres"] - used["load generator"]
+    other = used["machine"] - used["gunicorn"] - used["worker"] - used["postgres"] - used["load generator"]
     print(
         f"CPU over the measured window ({cores} cores = {cores * 100}%): machine busy {used['machine']:.0f}%, "
-        f"gunicorn {used['gunicorn']:.0f}%, PostgreSQL (all databases) {used['postgres']:.0f}%, "
+        f"gunicorn {used['gunicorn']:.0f}%, worker {used['worker']:.0f}%, PostgreSQL (all databases) "
+        f"{used['postgres']:.0f}%, "
         f"load generator {used['load generator']:.0f}%, other {max(other, 0):.0f}%; "
         f"steal {used['steal']:.0f}% (the host kept the CPUs from this machine)"
     )
@@ -365,7 +349,8 @@ def report(
     )
     print_table(stats, [endpoint for endpoint in ORDER if endpoint in stats.latencies], trivial_p95)
     print(
-        "\nsign-in and warm-up (one task list and section per auditor, one preview and PDF), before the measured "
+        "\nsign-in and warm-up (one task list and section per auditor, one preview per coordinator), before the "
+        "measured "
         "window, not in the verdict:"
     )
     print_table(
@@ -380,6 +365,7 @@ def report(
         print(f"error: {sample}")
     problems = server.log_problems()
     print(f"gunicorn log: {problems} error lines" + (f", kept in {server.log.name}" if problems else ""))
+    print(auditors_line(stats, trivial_p95))
     print(verdict(stats, trivial_p95, run.failed_sign_ins))
 
 
@@ -408,6 +394,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=0.2,
         help="seconds between the baseline client's requests (default 0.2)",
     )
+    parser.add_argument("--coordinators", type=int, default=2, help="QA coordinators asking for PDFs (default 2)")
+    parser.add_argument("--queue", help="the task queue (default: a SQLite file of the run's own; or redis://...)")
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="its name must start with auditapp_load")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     return parser.parse_args(argv)
@@ -430,17 +418,21 @@ def setup_database(url: str, users: int) -> dict[str, Any]:
 
 def benchmark(args: argparse.Namespace) -> None:
     fixture = setup_database(args.database, args.users)
-    with Server(args.database, args.workers, args.threads) as server:
+    with Server(args.database, args.workers, args.threads, args.queue) as server:
         print(
-            f"server: gunicorn on 127.0.0.1:{server.port}, pid {server.process.pid}; signing in "
-            f"{args.users + 1} users over {args.ramp:g} s",
+            f"server: gunicorn on 127.0.0.1:{server.port}, pid {server.process.pid}; worker pid {server.worker.pid} "
+            f"on {server.queue}; signing in {args.users + args.coordinators} users over {args.ramp:g} s",
             flush=True,
         )
-        run = Run(server.port, fixture, args.think, args.ramp, args.baseline_interval)
+        run = Run(server.port, fixture, args.think, args.ramp, args.baseline_interval, args.coordinators)
         activity = Activity(args.database, run)
         activity.start()
         try:
-            seconds, cpu = drive(run, args.duration, lambda: cpu_snapshot(server.process.pid))
+            seconds, cpu = drive(
+                run,
+                args.duration,
+                lambda: {**cpu_snapshot(server.process.pid), "worker": cpu_seconds(server.worker.pid)},
+            )
         finally:
             run.stop.set()
             run.go.set()  # threads still waiting for the start (the run broke before it) end at once
@@ -459,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_name(args.database)  # refuses any database but the benchmark's own
     signal.signal(signal.SIGTERM, _interrupt)
     print(
-        f"load benchmark: {args.users} auditors + 1 coordinator (board report PDF) + 1 baseline client; "
+        f"load benchmark: {args.users} auditors + {args.coordinators} coordinators (draft board report PDFs, made by "
+        f"the worker) + 1 baseline client; "
         f"{args.duration:g} s measured after sign-in; think {args.think[0]:g}-{args.think[1]:g} s"
     )
     print(

@@ -44,6 +44,7 @@ def make_users(org: SimpleNamespace) -> dict[str, User]:
         "auditor": make_user("auditor", Role.AUDITOR, auditor_type=AuditorType.INDEPENDENT, agency=org.social),
         "peer": make_user("peer", Role.AUDITOR, auditor_type=AuditorType.PEER, agency=org.health, team=org.hv_north),
         "board_member": make_user("board", Role.BOARD_MEMBER),
+        "action_owner": make_user("owner", Role.ACTION_OWNER, agency=org.health),  # issue 16
     }
 
 

@@ -13,27 +13,29 @@ from auditapp.extensions import db
 from tests.conftest import csrf_token
 
 ANON, ADMIN, QA, AUDITOR, BOARD = "anonymous", "admin", "qa_coordinator", "auditor", "board_member"
-SIGNED_IN = {ADMIN, QA, AUDITOR, BOARD}
+OWNER = "action_owner"  # issue 16: owns the fixture's action
+SIGNED_IN = {ADMIN, QA, AUDITOR, BOARD, OWNER}
 EVERYONE = SIGNED_IN | {ANON}
-ROLES = [ANON, ADMIN, QA, AUDITOR, BOARD]
+ROLES = [ANON, ADMIN, QA, AUDITOR, BOARD, OWNER]
 
 # endpoint -> roles allowed (a set), or an explicit answer per role (a dict) where the rule is not a role rule.
 ACCESS: dict[str, set[str] | dict[str, str]] = {
     "static": EVERYONE,
     "govuk_assets": EVERYONE,
     "govuk_dist": EVERYONE,
-    "main.index": {ANON: "login", ADMIN: "ok", QA: "ok", AUDITOR: "ok", BOARD: "ok"},  # a redirect to home
+    "main.index": {ANON: "login", ADMIN: "ok", QA: "ok", AUDITOR: "ok", BOARD: "ok", OWNER: "ok"},  # to home
     "main.healthz": EVERYONE,
     "main.accessibility": EVERYONE,
     "main.home": SIGNED_IN,
     # A job's status is for the person who started it; everyone else gets a 404.
     "main.job_status": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "status 404"},
     "main.job_status_json": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "status 404"},
+    # (the action owner's answers on these two: the auditor's, see expected())
     "auth.sign_in": EVERYONE,
     # Only reachable half-way through signing in (after the password): anyone else is sent to sign in.
-    "auth.two_factor": {ANON: "login", ADMIN: "login", QA: "login", AUDITOR: "login", BOARD: "login"},
+    "auth.two_factor": {ANON: "login", ADMIN: "login", QA: "login", AUDITOR: "login", BOARD: "login", OWNER: "login"},
     # Signed-in users may enrol voluntarily; signed-out visitors only half-way through signing in.
-    "auth.two_factor_setup": {ANON: "login", ADMIN: "ok", QA: "ok", AUDITOR: "ok", BOARD: "ok"},
+    "auth.two_factor_setup": {ANON: "login", ADMIN: "ok", QA: "ok", AUDITOR: "ok", BOARD: "ok", OWNER: "ok"},
     "auth.sign_out_view": SIGNED_IN,
     "auth.account": SIGNED_IN,
     "auth.password": SIGNED_IN,
@@ -100,8 +102,17 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
     "moderation.concern": {QA},
     "findings.round_findings": {QA},
     "findings.add_action": {QA},
-    "findings.action": {QA, BOARD},
-    "findings.action_update": {QA},
+    # Issue 16: an action's page and its progress form are open to its owner too (the fixture's action is the
+    # action owner's); anyone else who may not see it gets a 404 (an owner does not learn of others' actions).
+    "findings.action": {ANON: "login", ADMIN: "status 404", QA: "ok", AUDITOR: "status 404", BOARD: "ok", OWNER: "ok"},
+    "findings.action_update": {
+        ANON: "login",
+        ADMIN: "status 404",
+        QA: "ok",
+        AUDITOR: "status 404",
+        BOARD: "forbidden",  # the board reads the (published) action but does not record progress
+        OWNER: "ok",
+    },
     "findings.action_plan": {QA, BOARD},
     # issue 13: changing findings and actions (findings/change_routes.py); the fixture's report is published, so
     # these answer with a redirect that says why (the GET pages themselves are tested in test_changes.py).
@@ -155,7 +166,9 @@ FILENAMES = {"static": "app.css", "govuk_assets": "images/favicon.ico", "govuk_d
 def expected(endpoint: str, role: str) -> str:
     rule = ACCESS[endpoint]
     if isinstance(rule, dict):
-        return rule[role]
+        # Issue 16: a dict row written without the action owner answers them as it answers the auditor: both are
+        # signed-in users with rights over their own objects only (the owner's own action is in the rows above).
+        return rule[role] if role in rule or role != OWNER else rule[AUDITOR]
     if role in rule:
         return "ok"
     return "login" if role == ANON else "forbidden"
@@ -219,7 +232,9 @@ def objects(org, users):
     from auditapp.models.types import utcnow
 
     finding = add_finding(audit_round, title="F", so_what="S")
-    action = add_action(finding, description="A", agency_id=org.social.id, owner_name="O", due_date=date(2030, 1, 1))
+    action = add_action(  # issue 16: owned by the action owner, so "own action" pages answer them
+        finding, description="A", agency_id=org.social.id, owner_id=users[OWNER].id, due_date=date(2030, 1, 1)
+    )
     report = publish(audit_round, pdf=b"%PDF-1.7 test", pages=1, as_of=utcnow())
     from auditapp.models import Job
 

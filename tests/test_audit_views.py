@@ -14,6 +14,7 @@ from sqlalchemy import select
 from auditapp.extensions import db
 from auditapp.models import AuditEvent
 from tests.conftest import post_form
+from tests.documents import ask_for
 from tests.factories import make_round
 
 
@@ -48,7 +49,6 @@ def _assert_one_event_naming_the_round_only(action: str, audit_round, users) -> 
         ("/rounds/{id}/findings", "findings_viewed"),
         ("/rounds/{id}/certificate.json", "certificate_downloaded"),
         ("/rounds/{id}/report", "report_previewed"),
-        ("/rounds/{id}/report.pdf", "report_draft_downloaded"),
     ],
 )
 def test_each_view_of_a_rounds_data_is_an_audit_event(client_for, users, audit_round, path, action):
@@ -65,11 +65,17 @@ def test_the_certificate_event_says_what_was_downloaded_without_the_case_referen
     assert event.details["sample_size"] == len(body["sample"]) == 4
 
 
-def test_the_draft_pdf_event_records_its_pages(client_for, users, audit_round):
-    response = client_for("qa_coordinator").get(f"/rounds/{audit_round.id}/report.pdf")
+def test_the_draft_pdf_is_recorded_when_it_is_downloaded_with_its_pages(client_for, users, audit_round):
+    client = client_for("qa_coordinator")
+    page = ask_for(client, f"/rounds/{audit_round.id}/report.pdf", on=f"/rounds/{audit_round.id}/report")
+    assert _events("report_draft_downloaded") == []  # made by the worker, not yet seen
+    response = client.get(page.select_one("a#job-file")["href"])
     assert response.data.startswith(b"%PDF")
+    assert response.headers["Content-Disposition"] == f"attachment; filename=draft-report-round-{audit_round.id}.pdf"
     event = _assert_one_event_naming_the_round_only("report_draft_downloaded", audit_round, users)
     assert event.details["pages"] >= 1 and event.details["as_of"]
+    client.get(page.select_one("a#job-file")["href"])
+    assert len(_events("report_draft_downloaded")) == 2  # each download is a view
 
 
 def test_every_view_is_recorded_not_only_the_first(client_for, users, audit_round):

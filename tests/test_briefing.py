@@ -12,7 +12,8 @@ from auditapp.domain.briefing import build_briefing, shorten
 from auditapp.domain.findings import add_action, add_finding
 from auditapp.extensions import db
 from auditapp.models import AuditEvent
-from tests.conftest import soup
+from tests.conftest import post_form, soup
+from tests.documents import download
 from tests.factories import make_round
 
 LONG = (
@@ -111,20 +112,25 @@ def test_the_briefing_route_is_for_the_coordinator_and_the_board_once_published_
     audit_round = make_round()
     add_finding(audit_round, title="Children's words were in their plans", so_what="Plans fitted their lives")
     url = f"/rounds/{audit_round.id}/briefing.pdf"
-    assert client_for("board_member").get(url).status_code == 404  # not published: not revealed
+    board = client_for("board_member")
+    assert post_form(board, url, token_from="/home").status_code == 404  # not published: not revealed
     qa = client_for("qa_coordinator")
-    response = qa.get(url)
+    page, response = download(qa, url, on=f"/rounds/{audit_round.id}/findings")
+    assert page.select_one("#job-title").get_text() == f"7-minute briefing: {audit_round.name}"
+    assert (
+        page.select_one("a#job-file").get_text()
+        == f"Download 7-minute-briefing-round-{audit_round.id}.pdf (PDF, 1 page)"
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     assert _text(response.data)[1].count("Children's words were in their plans") == 1
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "briefing_downloaded")).all()
     assert [(e.object_type, e.object_id) for e in events] == [("round", str(audit_round.id))]
     publish(audit_round, pdf=b"%PDF-1.7 test", pages=1, as_of=utcnow())
-    board = client_for("board_member")
-    links = [a["href"] for a in soup(board.get("/reports")).select("a")]
-    assert url in links  # the published reports page offers it beside the report
-    assert board.get(url).status_code == 200
-    assert client_for("auditor").get(url).status_code == 403
+    buttons = [form["action"] for form in soup(board.get("/reports")).select("form")]
+    assert url in buttons  # the published reports page offers it beside the report
+    assert download(board, url, on="/reports")[1].mimetype == "application/pdf"
+    assert post_form(client_for("auditor"), url, token_from="/home").status_code == 403
 
 
 def test_shorten_cuts_at_a_word_with_an_ellipsis():

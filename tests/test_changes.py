@@ -304,7 +304,7 @@ def test_after_cancellation_every_action_on_the_round_is_refused_with_a_message(
         (f"/rounds/{drawn.id}/cancel", {"reason": "again"}),
         (f"/findings/{finding.id}/edit", {"title": "New", "so_what": "S"}),
         (f"/findings/{finding.id}/delete", {}),
-        (f"/actions/{action.id}/edit", {"description": "D", "agency_id": str(org.social.id), "owner_name": "O"}),
+        (f"/actions/{action.id}/edit", {"description": "D", "agency_id": str(org.social.id)}),
         (f"/actions/{action.id}/delete", {}),
     ):
         response = post_form(client, path, data, token_from=home, follow_redirects=True)
@@ -312,7 +312,9 @@ def test_after_cancellation_every_action_on_the_round_is_refused_with_a_message(
         assert refused in _text(response), path
     added = post_form(client, f"/rounds/{drawn.id}/findings", {"title": "T", "so_what": "S"}, token_from=home)
     assert added.status_code == 400 and refused in _text(added)
-    update = post_form(client, f"/actions/{action.id}/updates", {"status": "done", "note": "n"}, token_from=home)
+    update = post_form(
+        client, f"/actions/{action.id}/updates", {"status": "done", "note": "n", "rag": "green"}, token_from=home
+    )
     assert update.status_code == 400 and refused in _text(update)
     assert db.session.scalar(select(Finding).where(Finding.id == finding.id)) is not None
     findings_page = _text(client.get(f"/rounds/{drawn.id}/findings"))
@@ -417,30 +419,33 @@ def test_deleting_a_finding_says_its_actions_go_too_and_deletes_them(client_for,
     assert "deleted" in _text(client.get(f"/rounds/{round_id}/findings"))
 
 
-def test_an_action_is_edited_keeping_its_progress_history(client_for, org, finding):
+def test_an_action_is_edited_keeping_its_progress_history(client_for, org, users, finding):
     action = finding.actions[0]
     client = client_for("qa_coordinator")
     page = client.get(f"/actions/{action.id}/edit")
-    assert page.status_code == 200 and soup(page).find("input", {"name": "owner_name"})["value"] == "Sam"
+    # Issue 16: an action named only says so, and keeps its name unless a user is chosen as its owner.
+    assert page.status_code == 200 and "Named owner: Sam (no account)" in soup(page).get_text()
     response = post_form(
         client,
         f"/actions/{action.id}/edit",
         {
             "description": "Chronology training for every team",
             "agency_id": str(org.health.id),
-            "owner_name": "Sam Patel",
+            "owner_id": str(users["peer"].id),
             "due_date": ["31", "3", "2031"],
         },
     )
     assert response.status_code == 302
     action = db.session.get(Action, action.id)
     assert (
-        action.owner_name == "Sam Patel" and action.agency_id == org.health.id and action.due_date == date(2031, 3, 31)
+        action.owner_name == users["peer"].name
+        and action.agency_id == org.health.id
+        and action.due_date == date(2031, 3, 31)
     )
     assert action.status == ActionStatus.IN_PROGRESS and [u.note for u in action.updates] == ["Training booked"]
     (event,) = _events("action_edited")
     assert event.details["changed"]["due_date"] == ["2030-01-01", "2031-03-31"]
-    assert set(event.details["changed"]) == {"description", "agency_id", "owner_name", "due_date"}
+    assert set(event.details["changed"]) == {"description", "agency_id", "owner_name", "owner_id", "due_date"}
     assert "Training booked" in _text(client.get(f"/actions/{action.id}"))
 
 
@@ -448,8 +453,8 @@ def test_an_action_is_edited_keeping_its_progress_history(client_for, org, findi
     "overrides, message",
     [
         ({"description": ""}, "Enter what will be done"),
-        ({"description": "\x00", "owner_name": "\x00"}, "Enter what will be done"),
-        ({"owner_name": "x" * 121}, "120"),
+        ({"description": "\x00"}, "Enter what will be done"),
+        ({"owner_id": "99999999999999999999"}, "Not a valid choice"),  # issue 16: the owner is a user
         ({"agency_id": "99999999999999999999"}, "Not a valid choice"),
         ({"due_date": ["30", "2", "2030"]}, "must be a real date"),
         ({"due_date": ["", "", ""]}, "Enter the date the action is due"),
@@ -461,7 +466,6 @@ def test_hostile_or_wrong_action_edits_are_refused_never_a_500(client_for, org, 
     data = {
         "description": "D",
         "agency_id": str(org.social.id),
-        "owner_name": "O",
         "due_date": ["1", "1", "2031"],
         **overrides,
     }
@@ -626,7 +630,7 @@ def test_nul_characters_are_dropped_not_stored(client_for, org, finding):
         == 302
     )
     assert db.session.get(Finding, finding.id).so_what == "Lost histories"
-    update = post_form(client, f"/actions/{action_id}/updates", {"status": "done", "note": "Done\x00"})
+    update = post_form(client, f"/actions/{action_id}/updates", {"status": "done", "note": "Done\x00", "rag": "green"})
     assert update.status_code == 302
     assert [u.note for u in db.session.get(Action, action_id).updates] == ["Training booked", "Done"]
 

@@ -16,8 +16,9 @@ from auditapp.domain.context import ActorContext, acting_as
 from auditapp.domain.errors import DomainError
 from auditapp.domain.moderation import joint_tool
 from auditapp.extensions import db
-from auditapp.models import AuditEvent
+from auditapp.models import AuditEvent, Job
 from tests.conftest import post_form, soup
+from tests.documents import download
 from tests.factories import complete_answers, make_round
 
 TODAY = date(2026, 12, 2)
@@ -74,8 +75,15 @@ def test_the_letter_is_written_only_once_the_joint_discussion_is_complete(client
     assert page.select_one("textarea[name=strengths]") is None
     with pytest.raises(DomainError):
         letters.save_letter(second, letters.LetterWords(worker_name="A", strengths="S", learning="L"))
-    pdf = client_for("auditor").get(f"/audits/cases/{second.id}/feedback-letter.pdf")
+    pdf = post_form(
+        client_for("auditor"),
+        f"/audits/cases/{second.id}/feedback-letter.pdf",
+        token_from=f"/audits/cases/{second.id}/feedback-letter",
+    )
     assert pdf.status_code == 302 and pdf.headers["Location"].endswith(f"/cases/{second.id}/feedback-letter")
+    assert (
+        db.session.scalars(select(Job).where(Job.kind == "document")).all() == []
+    )  # nothing is made before the letter is written
 
 
 def test_the_letter_page_names_the_recipients_from_the_conversations_and_needs_strengths_and_learning(
@@ -108,7 +116,9 @@ def test_the_letter_pdf_carries_this_childs_case_only_and_is_tagged(client_for, 
         {"worker_name": "Priya Shah", "manager_name": "Tom Reid", "strengths": STRENGTHS, "learning": LEARNING},
     )
     assert saved.status_code == 302 and events("feedback_letter_saved")[-1].details["case_ref"] == first.case.case_ref
-    response = lead.get(f"{url}.pdf")
+    assert soup(lead.get(url)).select_one("button#letter-pdf")["formaction"] == f"{url}.pdf"
+    page, response = download(lead, f"{url}.pdf", on=url)
+    assert page.select_one("a#job-file").get_text() == f"Download feedback-letter-case-{first.id}.pdf (PDF, 1 page)"
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())

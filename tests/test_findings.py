@@ -61,7 +61,7 @@ def test_coordinator_adds_a_finding_and_an_action_on_the_web(client_for, org, us
         {
             "description": "Train",
             "agency_id": str(org.social.id),
-            "owner_name": "Head of service",
+            "owner_id": str(users["peer"].id),  # issue 16: the owner is a user
             "due_date": ["", "", ""],
         },
     )
@@ -72,7 +72,7 @@ def test_coordinator_adds_a_finding_and_an_action_on_the_web(client_for, org, us
         {
             "description": "Train staff in SMART planning",
             "agency_id": str(org.social.id),
-            "owner_name": "Head of service",
+            "owner_id": str(users["peer"].id),  # issue 16: the owner is a user
             "due_date": ["31", "3", "2027"],
             "success_measure": "8 in 10 plans are SMART at the re-audit",  # required since issue 15
         },
@@ -80,6 +80,7 @@ def test_coordinator_adds_a_finding_and_an_action_on_the_web(client_for, org, us
     assert ok.status_code == 302
     action = db.session.scalar(select(Action))
     assert action.due_date == date(2027, 3, 31) and action.status == "open"
+    assert action.owner_id == users["peer"].id and action.owner_name == users["peer"].name
 
 
 def test_overdue_is_by_date_and_done_is_never_overdue(actor, org, users):
@@ -115,7 +116,8 @@ def test_board_members_read_the_action_plan_but_cannot_record_progress(client_fo
     page = soup(board.get("/actions")).get_text()
     assert "Audit chronologies" in page and "Overdue" in page
     url = f"/actions/{action.id}"
-    response = board.post(f"{url}/updates", data={"csrf_token": csrf_token(board, url), "status": "done", "note": "x"})
+    data = {"csrf_token": csrf_token(board, url), "status": "done", "note": "x", "rag": "green"}
+    response = board.post(f"{url}/updates", data=data)
     assert response.status_code == 403
     assert "Record progress" not in soup(board.get(url)).get_text()
     assert db.session.get(Action, action.id).status == "open"
@@ -181,7 +183,12 @@ def test_the_coordinator_records_progress_on_an_action(client_for, org, users):
     assert empty.status_code == 400 and "Enter the progress made" in soup(empty).get_text()
     done = client.post(
         f"{url}/updates",
-        data={"csrf_token": csrf_token(client, url), "status": "in_progress", "note": "Two sessions held"},
+        data={
+            "csrf_token": csrf_token(client, url),
+            "status": "in_progress",
+            "note": "Two sessions held",
+            "rag": "amber",
+        },
     )
     assert done.status_code == 302
     assert db.session.get(Action, action.id).status == "in_progress"

@@ -197,7 +197,10 @@ def test_a_finding_records_what_it_relates_to_and_the_findings_page_shows_it(cli
     page = soup(qa.get(url))
     assert "Neglect: recognising cumulative harm" in page.select_one(".app-finding-learning").get_text()
     assert "Neglect: recognising cumulative harm" in page.select_one(".app-round-learning").get_text()
-    assert page.find("a", id="briefing-link")["href"] == f"/rounds/{audit_round.id}/briefing.pdf"
+    assert (
+        page.find("button", id="briefing-link").find_parent("form")["action"]
+        == f"/rounds/{audit_round.id}/briefing.pdf"
+    )
     finding_event = _events("finding_learning_linked")[-1]
     assert finding_event.details["items"] == [[], ["Neglect: recognising cumulative harm"]]
 
@@ -224,7 +227,7 @@ def test_a_new_action_needs_its_success_measure_and_a_reaudit_after_it_is_due(cl
     data = {
         "description": "Train staff in SMART planning",
         "agency_id": str(org.social.id),
-        "owner_name": "Head of service",
+        "owner_id": str(users["peer"].id),  # issue 16: the owner is a user
         "due_date": ["31", "3", "2027"],
         "success_measure": "",
         "reaudit_date": ["", "", ""],

@@ -91,6 +91,20 @@ class AgencyForm(FlaskForm):
         validators=[DataRequired(message="Select the type of agency")],
     )
     active = BooleanField("Active", widget=GovCheckboxInput(), default=True)
+    # Issue 16: told at once of an immediate safeguarding concern raised about one of the agency's files.
+    safeguarding_lead_id = SelectField(
+        "Named safeguarding lead",
+        widget=GovSelect(),
+        validators=[Optional()],
+        description="Told at once when an auditor raises an immediate safeguarding concern about one of this "
+        "agency's files, and again if it is not acknowledged within a working day",
+    )
+    password_sign_in = BooleanField(
+        "Staff may sign in with a password",
+        widget=GovCheckboxInput(),
+        default=True,
+        description="Turn this off once the agency's staff sign in with their organisation's account",
+    )
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
 

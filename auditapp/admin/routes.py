@@ -22,6 +22,7 @@ from auditapp.domain.errors import DomainError
 from auditapp.domain.trail.events import list_events
 from auditapp.forms import add_domain_error, choices, int_or_none, page_number, render_form
 from auditapp.models import Agency, AgencyKind, AuditorType, Locality, Role, Team, User
+from auditapp.security import fresh
 from auditapp.security.access import register_loader, requires_role
 
 bp = Blueprint("admin", __name__)
@@ -49,6 +50,8 @@ def user_new():
     form = UserForm()
     _fill_user_choices(form)
     if form.validate_on_submit():
+        if form.role.data == Role.ADMIN.value and (stale := fresh.confirm_first()) is not None:  # issue 16
+            return stale
         if not form.password.data:
             form.password.errors = ["Enter an initial password"]
         else:
@@ -84,6 +87,8 @@ def user_edit(user: User):
         form.agency_id.data = str(user.agency_id or "")
         form.team_id.data = str(user.team_id or "")
     if form.validate_on_submit():
+        if form.role.data != user.role.value and (stale := fresh.confirm_first()) is not None:  # issue 16
+            return stale
         if user.id == current_user.id and (not form.active.data or form.role.data != Role.ADMIN.value):
             form.active.errors = ["You cannot deactivate yourself or remove your own admin role"]
         else:
@@ -165,12 +170,20 @@ def agencies():
 @admin_only
 def agency_edit(agency: Agency | None):
     form = AgencyForm(obj=agency) if request.method == "GET" and agency else AgencyForm()
+    people = ((u.id, f"{u.name} ({u.email})") for u in user_domain.list_users() if u.active)
+    form.safeguarding_lead_id.choices = choices(people, blank="None named")
     if request.method == "GET" and agency:
         form.kind.data = agency.kind.value
+        form.safeguarding_lead_id.data = str(agency.safeguarding_lead_id or "")
     if form.validate_on_submit():
         try:
             saved = org.save_agency(
-                agency=agency, name=form.name.data, kind=AgencyKind(form.kind.data), active=bool(form.active.data)
+                agency=agency,
+                name=form.name.data,
+                kind=AgencyKind(form.kind.data),
+                active=bool(form.active.data),
+                safeguarding_lead_id=int_or_none(form.safeguarding_lead_id.data),
+                password_sign_in=bool(form.password_sign_in.data),
             )
         except DomainError as error:
             add_domain_error(form, error)

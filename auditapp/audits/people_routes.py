@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auditapp.audits.people_forms import ConversationForm, FamilyForm, LetterForm, RemoveForm
@@ -23,6 +23,8 @@ from auditapp.forms import add_domain_error, render_form
 from auditapp.models import Role, SampledCase
 from auditapp.models.people_around import ConversationKind
 from auditapp.models.types import utcnow
+from auditapp.reports import documents as _documents  # noqa: F401 - registers the letter, made in the worker
+from auditapp.reports.document_jobs import request_document
 from auditapp.security.access import requires_role
 
 
@@ -172,22 +174,22 @@ def feedback_letter(sampled: SampledCase):
     )
 
 
-@bp.route("/cases/<int:sampled_id>/feedback-letter.pdf")
+@bp.route("/cases/<int:sampled_id>/feedback-letter.pdf", methods=["POST"])
 @people_access
 def feedback_letter_pdf(sampled: SampledCase):
-    """The feedback letter as a tagged PDF; audited. Before it can be made, back to the letter page."""
+    """Ask the worker for the feedback letter as a tagged PDF (its download is audited); the job's page offers it.
+    Before it can be made, back to the letter page."""
     try:
-        letter = letter_domain.letter_for_download(
+        letter_domain.letter_for_download(
             sampled, partnership=current_app.config["PARTNERSHIP_NAME"], today=utcnow().date()
         )
     except DomainError as error:
         flash(error.message)
         return redirect(url_for("audits.feedback_letter", sampled_id=sampled.id))
-    from auditapp.reports.documents import render_letter_pdf
-
-    pdf = render_letter_pdf(letter)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=feedback-letter-case-{sampled.id}.pdf"},
+    job = request_document(
+        "feedback_letter",
+        payload={"sampled_id": sampled.id},
+        user_id=current_user.id,
+        title="Feedback letter to the worker and manager",
     )
+    return redirect(url_for("main.job_status", job_id=job.id))

@@ -147,11 +147,11 @@ def check(assignment: Assignment):
 @own_audit
 def concern(assignment: Assignment):
     form = ConcernForm()
-    mail = MailSettings.from_config(current_app.config)
-    who = who_is_told(moderation.concern_recipients(), by_email=bool(mail.server))
+    by_email = bool(MailSettings.from_config(current_app.config).server or current_app.config.get("NOTIFY_API_KEY"))
+    who = who_is_told(moderation.concern_recipients(), by_email=by_email)  # issue 16: messages by Notify or mail
     if form.validate_on_submit():
         try:
-            raise_concern(assignment.sampled_case, description=form.description.data, mail=mail)
+            raise_concern(assignment.sampled_case, description=form.description.data)
         except DomainError as error:
             add_domain_error(form, error)
         else:

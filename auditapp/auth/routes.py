@@ -13,6 +13,7 @@ from flask_login import current_user
 from auditapp.auth.blueprint import bp, policy
 from auditapp.auth.forms import SignInForm, SignOutForm, TwoFactorForm
 from auditapp.domain import auth as auth_domain
+from auditapp.domain import sso as sso_domain
 from auditapp.domain.user_sessions import end_session
 from auditapp.models import UserSession
 from auditapp.security.access import public, signed_in
@@ -74,6 +75,8 @@ def sign_in():
         status = 429 if result.locked else 200
         return render_template("auth/sign_in.html", form=form), status
     user = result.user
+    if refusal := sso_domain.password_sign_in_refused(user):  # issue 16: the agency signs in only through SSO
+        return render_template("auth/sign_in.html", form=form, password_off=refusal), 403
     next_url = safe_next(request.args.get("next"))
     if user.totp_secret or current_app.config["TOTP_REQUIRED"]:
         begin_pending(user, next_url=next_url)

@@ -179,6 +179,26 @@ def _agency_of_kind() -> dict[AgencyKind, Agency]:
     return found
 
 
+def demo_owner(post: str) -> User | None:
+    """Issue 16: the demo user who holds ``post`` and owns its actions (facts.ACTION_OWNERS), or None (named only)."""
+    from auditapp.demo.facts import ACTION_OWNERS
+
+    local = ACTION_OWNERS.get(post)
+    return db.session.scalar(select(User).where(User.email == f"{local}@{DOMAIN}")) if local else None
+
+
+def demo_progress(action, *, status: str, note: str) -> None:
+    """A progress update as its owner records it (the coordinator for an action named only), with the RAG and
+    evidence the demo gives it (facts.ACTION_RAG, facts.ACTION_EVIDENCE)."""
+    from auditapp.demo.facts import ACTION_EVIDENCE, ACTION_RAG
+    from auditapp.domain.findings import add_update
+    from auditapp.models.types import utcnow
+
+    rag = "red" if status != ActionStatus.DONE and action.due_date < utcnow().date() else ACTION_RAG[status]
+    with _as(action.owner or _coordinator()):
+        add_update(action, status=status, note=note, rag=rag, evidence=ACTION_EVIDENCE.get(note))
+
+
 def _coordinator() -> User:
     coordinator = db.session.scalar(select(User).where(User.email == f"coordinator@{DOMAIN}"))
     if coordinator is None:  # load_demo creates the demo's people first
@@ -269,7 +289,7 @@ def _findings_and_report(audit_round: AuditRound, clock: _Clock) -> None:
     progress updates at their own dates."""
     from flask import current_app
 
-    from auditapp.domain.findings import add_action, add_finding, add_update
+    from auditapp.domain.findings import add_action, add_finding
     from auditapp.domain.publishing import publish
     from auditapp.reports.render import render_report_pdf
 
@@ -289,8 +309,14 @@ def _findings_and_report(audit_round: AuditRound, clock: _Clock) -> None:
             )
             finding.created_at = clock.now
             for description, kind, owner, due, progress in actions:
+                owner_user = demo_owner(owner)
                 action = add_action(
-                    finding, description=description, agency_id=agencies[kind].id, owner_name=owner, due_date=due
+                    finding,
+                    description=description,
+                    agency_id=agencies[kind].id,
+                    owner_name=owner,
+                    owner_id=owner_user.id if owner_user else None,
+                    due_date=due,
                 )
                 action.created_at = clock.now
                 updates += [(day, action, status, note) for day, status, note in progress]
@@ -300,5 +326,5 @@ def _findings_and_report(audit_round: AuditRound, clock: _Clock) -> None:
         publish(audit_round, pdf=pdf, pages=pages, as_of=as_of)
         for day, action, status, note in sorted(updates, key=lambda u: (u[0], u[1].id)):
             clock.at(day, hour=16)
-            add_update(action, status=status, note=note)
+            demo_progress(action, status=status, note=note)
     db.session.flush()

@@ -64,7 +64,48 @@ USERS = [
     ("peer.hospital", "Helen Marsh", Role.AUDITOR, AuditorType.PEER, 5, ("South", 9)),
     ("peer.probation", "Owen Price", Role.AUDITOR, AuditorType.PEER, 6, ("East", 10)),
     ("peer.housing", "Nadia Haddou", Role.AUDITOR, AuditorType.PEER, 7, ("West", 11)),
+    # Issue 16: the people who own the action plan's actions and record their progress.
+    ("owner.qa", "Olivia Grant", Role.ACTION_OWNER, None, 0, None),
+    ("owner.cp", "Dana Whitfield", Role.ACTION_OWNER, None, 0, None),
+    ("owner.health", "Marcus Bell", Role.ACTION_OWNER, None, 1, None),
+    ("owner.inclusion", "Ruth Okoye", Role.ACTION_OWNER, None, 3, None),
+    ("owner.police", "Kiran Shah", Role.ACTION_OWNER, None, 2, None),
 ]
+
+# Issue 16: each agency's named safeguarding lead (agency index -> email local part), told at once of an immediate
+# concern about one of its files: existing demo people in a fitting post (social care's is the QA coordinator).
+SAFEGUARDING_LEADS = {
+    0: "coordinator",
+    1: "owner.health",
+    2: "owner.police",
+    3: "owner.inclusion",
+    4: "peer.gp",
+    5: "peer.hospital",
+    6: "peer.probation",
+    7: "peer.housing",
+}
+
+# Issue 16: the action plan's owners by the post named in the demo's actions (email local part). The posts left out
+# (the Principal Social Worker, the Service Manager for Assessment) have no account: those actions keep the name.
+ACTION_OWNERS = {
+    "Head of Quality Assurance": "owner.qa",
+    "Service Manager, Child Protection": "owner.cp",
+    "Named Nurse for Safeguarding": "owner.health",
+    "Head of Inclusion": "owner.inclusion",
+    "Detective Inspector, Public Protection": "owner.police",
+}
+# The evidence the owners give with some progress notes (by the note), and the RAG each status is given (an
+# overdue action's update is red: demo/earlier.py demo_progress).
+ACTION_EVIDENCE = {
+    "New template in use in all four localities.": "The template on the procedures site, version 4 (January 2026)",
+    "Dip sample: summaries at 9 of 10 core groups.": "The Named Nurse's dip-sample report to the QA group, March",
+    "Awaiting sign-off by two academy trusts; the others share attendance already.": "The signed agreements, "
+    "held by the Schools Inclusion Team",
+    "Pilot running in the South since May.": "The pilot's request log, kept by the Public Protection Unit",
+    "Rota drafted; cover for school holidays still to agree.": "The draft rota on the health safeguarding team's "
+    "shared drive",
+}
+ACTION_RAG = {"done": "green", "in_progress": "amber", "open": "green"}
 
 
 @dataclass

@@ -15,6 +15,7 @@ from auditapp.demo.facts import (
     DEMO_ROUND,
     DOMAIN,
     LOCALITIES,
+    SAFEGUARDING_LEADS,
     TEAM_PATTERNS,
     USERS,
     DemoSummary,
@@ -23,7 +24,7 @@ from auditapp.domain import org
 from auditapp.domain.errors import DomainError
 from auditapp.domain.users import create_user
 from auditapp.extensions import db
-from auditapp.models import Agency, AgencyKind, AuditRound, Locality, SiteSetting, Team, User
+from auditapp.models import Agency, AgencyKind, AuditRound, Locality, Role, SiteSetting, Team, User
 from auditapp.models.types import clock_set_to
 from auditapp.vocabulary import RoundMode
 
@@ -92,6 +93,8 @@ def load_demo() -> DemoSummary:
     for local, name, role, auditor_type, agency_index, team_key in USERS:
         email = f"{local}@{DOMAIN}"
         label = role.label + (f" ({auditor_type.label.lower()}, {agencies[agency_index].name})" if auditor_type else "")
+        if role is Role.ACTION_OWNER:  # issue 16: whose actions they are
+            label += f" ({name}, {agencies[agency_index].name})"
         summary.sign_ins.append((email, label))
         if db.session.scalar(select(User.id).where(User.email == email)):
             summary.existing += 1
@@ -108,6 +111,7 @@ def load_demo() -> DemoSummary:
             must_change_password=False,
         )
     _set_demo_team_managers(teams)
+    _name_safeguarding_leads(agencies)
     _load_population(summary)
     _load_worker_mapping(summary)
     from auditapp.demo.audits import COMPLETED_ROUND, load_completed_round, load_in_progress_audits
@@ -196,6 +200,22 @@ def _load_worker_mapping(summary: DemoSummary) -> None:
     rows += [MappingRow(None, team, locality) for team, locality in sorted(set(WORKER_TEAMS.values()))]
     replace_mapping(rows, file_name="demo-worker-team-mapping.csv")
     summary.created += len(rows)
+
+
+def _name_safeguarding_leads(agencies: list[Agency]) -> None:
+    """Name each agency's safeguarding lead (issue 16), unless it has one already."""
+    for index, local in SAFEGUARDING_LEADS.items():
+        agency = agencies[index]
+        lead = db.session.scalar(select(User).where(User.email == f"{local}@{DOMAIN}"))
+        if lead is not None and agency.safeguarding_lead_id is None:
+            org.save_agency(
+                agency=agency,
+                name=agency.name,
+                kind=agency.kind,
+                active=agency.active,
+                safeguarding_lead_id=lead.id,
+                password_sign_in=agency.password_sign_in,
+            )
 
 
 def _set_demo_team_managers(teams: dict[tuple[str, int], Team]) -> None:

@@ -20,6 +20,7 @@ from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import ensure_open
 from auditapp.domain.sampling import person_details, replace_case, withdraw_assignment
+from auditapp.domain.telling import audit_assigned
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditEvent, AuditRound, Role, SampledCase, User
@@ -186,6 +187,7 @@ def reassign(
             "justification": why,
         },
     )
+    audit_assigned(holder)  # issue 16: the new auditor is told
     return holder
 
 

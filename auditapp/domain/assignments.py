@@ -28,6 +28,7 @@ from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import ensure_open
 from auditapp.domain.sampling import withdraw_assignment
+from auditapp.domain.telling import audit_assigned
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, Role, SampledCase, Team, User
@@ -150,6 +151,7 @@ def _add(
             "justification": justification,
         },
     )
+    audit_assigned(assignment)  # issue 16: its auditor is told
     return assignment
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.telling import joint_discussion_ready
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, Case, SampledCase
@@ -255,6 +256,7 @@ def submit_audit(audit: AgencyAudit, *, loaded_version: int) -> list[FieldError]
         object_id=audit.id,
         details={"overall_grade": audit.answers.get("overall_grade")},
     )
+    joint_discussion_ready(audit.assignment.sampled_case)  # issue 16: the lead auditor, once the last is in
     return []
 
 

@@ -6,16 +6,17 @@ from sqlalchemy import select
 
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
-from auditapp.domain.mail import MailSettings, queue_mail
+from auditapp.domain.telling import concern_acknowledged, concern_raised
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
-from auditapp.models import Role, SafeguardingConcern, SampledCase, User
+from auditapp.models import SafeguardingConcern, SampledCase
 from auditapp.models.types import utcnow
 
 
-def raise_concern(sampled: SampledCase, *, description: str, mail: MailSettings | None = None) -> SafeguardingConcern:
-    """Record a concern about the child's current safety; the QA coordinators see it at once (and get an email
-    when ``mail`` has a server). Audited. Raises DomainError only when the description is empty."""
+def raise_concern(sampled: SampledCase, *, description: str) -> SafeguardingConcern:
+    """Record a concern about the child's current safety; the QA coordinators see it at once, and they and the
+    agency's named safeguarding lead are sent a message (issue 16). Audited. Raises DomainError only when the
+    description is empty."""
     if not description.strip():
         raise DomainError("Describe your concern about the child's safety", field="description")
     concern = SafeguardingConcern(
@@ -32,19 +33,7 @@ def raise_concern(sampled: SampledCase, *, description: str, mail: MailSettings 
         object_id=concern.id,
         details={"case_ref": sampled.case.case_ref, "round_id": sampled.round_id},
     )
-    if mail is not None and mail.server:
-        coordinators = db.session.scalars(
-            select(User.email).where(User.role == Role.QA_COORDINATOR, User.active.is_(True))
-        )
-        queue_mail(
-            to=list(coordinators),
-            subject="Immediate safeguarding concern raised in a case file audit",
-            body=(
-                f"An auditor raised an immediate safeguarding concern about case {sampled.case.case_ref}.\n"
-                "Sign in to auditapp to read it and record the action taken."
-            ),
-            settings=mail,
-        )
+    concern_raised(concern)
     return concern
 
 
@@ -68,6 +57,7 @@ def acknowledge(concern: SafeguardingConcern, *, action_taken: str) -> None:
         object_id=concern.id,
         details={"action_taken": concern.action_taken},
     )
+    concern_acknowledged(concern)  # issue 16: the person who raised it
 
 
 def view_concern(concern: SafeguardingConcern) -> SafeguardingConcern:

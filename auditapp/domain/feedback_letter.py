@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from auditapp.domain import moderation
 from auditapp.domain.errors import DomainError
@@ -128,7 +129,7 @@ def _lead(sampled: SampledCase) -> tuple[str, str | None]:
 
 def letter_for_download(sampled: SampledCase, *, partnership: str, today: date) -> FeedbackLetter:
     """The letter to render, for the complete joint discussion whose letter has been written. Raises DomainError
-    before then. Audited ("feedback_letter_downloaded")."""
+    before then. Made in the worker (``reports.documents``); its download records :func:`download_trail`."""
     joint = completed_joint(sampled)
     if joint is None:
         raise DomainError("The feedback letter can be written once the joint discussion is complete")
@@ -151,10 +152,15 @@ def letter_for_download(sampled: SampledCase, *, partnership: str, today: date) 
         lead_agency=lead_agency,
         dated=today,
     )
-    record_event(
-        "feedback_letter_downloaded",
-        object_type="joint_discussion",
-        object_id=joint.id,
-        details={"case_ref": sampled.case.case_ref},
-    )
     return letter
+
+
+def download_trail(sampled: SampledCase) -> tuple[str, str, int | None, dict[str, Any]]:
+    """The audit-trail event its download records (issue 16: when the file is fetched, not when it is made)."""
+    joint = completed_joint(sampled)
+    return (
+        "feedback_letter_downloaded",
+        "joint_discussion",
+        joint.id if joint else None,
+        {"case_ref": sampled.case.case_ref},
+    )

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from auditapp.domain import learning
+from auditapp.domain import action_progress, learning
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.publishing import current_report, rounds_with_current_report
@@ -97,16 +97,20 @@ def add_action(
     *,
     description: str,
     agency_id: int,
-    owner_name: str,
+    owner_name: str = "",
     due_date: date,
     success_measure: str | None = None,
     reaudit_date: date | None = None,
+    owner_id: int | None = None,
 ) -> Action:
     """Turn a recommendation into an action with an owning agency, a named owner, a due date, how we will know it
     worked and when to re-audit. The web form always asks for the success measure (``None`` is left only to
-    callers recording an older action plan, which had none). Raises DomainError naming the field at fault, or
-    when the round was cancelled."""
+    callers recording an older action plan, which had none). ``owner_id``: the user who owns it (issue 16; active,
+    any role), whose name fills ``owner_name``. Raises DomainError naming the field at fault, or when the round
+    was cancelled."""
     ensure_open(finding.audit_round)
+    if owner_id is not None:
+        owner_name = action_progress.resolve_owner(owner_id).name
     description, owner_name = without_nul(description), without_nul(owner_name)
     success_measure = without_nul(success_measure) if success_measure is not None else None
     _check_action(description=description, agency_id=agency_id, owner_name=owner_name)
@@ -116,6 +120,7 @@ def add_action(
         description=description.strip(),
         agency_id=agency_id,
         owner_name=owner_name.strip(),
+        owner_id=owner_id,
         due_date=due_date,
         status=ActionStatus.OPEN,
         success_measure=success_measure.strip() if success_measure is not None else None,
@@ -129,6 +134,7 @@ def add_action(
         object_id=action.id,
         details={
             "finding_id": finding.id,
+            "owner_id": owner_id,
             "due_date": due_date.isoformat(),
             "reaudit_date": reaudit_date.isoformat() if reaudit_date else None,
         },
@@ -136,11 +142,15 @@ def add_action(
     return action
 
 
-def add_update(action: Action, *, note: str, status: str) -> ActionUpdate:
-    """Add a dated progress update, which may change the action's status. Refused (DomainError) once the round
-    was cancelled."""
+def add_update(
+    action: Action, *, note: str, status: str, rag: str | None = None, evidence: str | None = None
+) -> ActionUpdate:
+    """Add a dated progress update, which may change the action's status, with the RAG rating and the evidence
+    of progress (issue 16: what shows it and where it can be seen). Refused (DomainError) once the round was
+    cancelled. Audited ("action_updated": the status before and after, and the RAG)."""
     ensure_open(action.finding.audit_round)
-    note = without_nul(note)
+    note, evidence = without_nul(note), without_nul(evidence or "").strip() or None
+    action_progress.check_rag(rag)
     if status not in ACTION_STATUSES:
         raise DomainError("Select the action's status", field="status")
     if not note.strip():
@@ -149,6 +159,8 @@ def add_update(action: Action, *, note: str, status: str) -> ActionUpdate:
         action_id=action.id,
         note=note.strip(),
         status=status,
+        rag=rag,
+        evidence=evidence,
         created_by_id=current_actor().user_id,
         created_at=utcnow(),
     )
@@ -157,7 +169,9 @@ def add_update(action: Action, *, note: str, status: str) -> ActionUpdate:
     action.completed_at = utcnow() if status == ActionStatus.DONE else None
     db.session.add(update)
     db.session.flush()
-    record_event("action_updated", object_type="action", object_id=action.id, details={"status": [before, status]})
+    record_event(
+        "action_updated", object_type="action", object_id=action.id, details={"status": [before, status], "rag": rag}
+    )
     return update
 
 
@@ -175,6 +189,8 @@ class ActionFilter:
     status: str | None = None
     overdue_only: bool = False
     published_only: bool = False  # the board's view: only rounds with a current published report
+    round_id: int | None = None  # issue 16: one round's actions (the action plan's exports)
+    owner_id: int | None = None  # issue 16: one owner's actions
 
 
 def action_plan(*, filters: ActionFilter, today: date) -> list[Action]:
@@ -184,6 +200,10 @@ def action_plan(*, filters: ActionFilter, today: date) -> list[Action]:
         query = query.where(Finding.round_id.in_(rounds_with_current_report()))
     if filters.agency_id:
         query = query.where(Action.agency_id == filters.agency_id)
+    if filters.round_id:
+        query = query.where(Finding.round_id == filters.round_id)
+    if filters.owner_id:
+        query = query.where(Action.owner_id == filters.owner_id)
     if filters.status:
         query = query.where(Action.status == filters.status)
     if filters.overdue_only:
@@ -292,6 +312,7 @@ def _action_fields(action: Action) -> dict[str, object]:
         "description": action.description,
         "agency_id": action.agency_id,
         "owner_name": action.owner_name,
+        "owner_id": action.owner_id,
         "due_date": action.due_date.isoformat(),
         "success_measure": action.success_measure,
         "reaudit_date": action.reaudit_date.isoformat() if action.reaudit_date else None,
@@ -303,10 +324,11 @@ def edit_action(
     *,
     description: str,
     agency_id: int,
-    owner_name: str,
+    owner_name: str = "",
     due_date: date,
     success_measure: str | None = None,
     reaudit_date: date | None = None,
+    owner_id: int | None = None,
 ) -> dict[str, list[object]]:
     """Change what an action is, who owns it, when it is due, how we will know it worked and when to re-audit,
     until the round's report is published. A blank success measure is accepted only for an action that never had
@@ -315,6 +337,8 @@ def edit_action(
     the field at fault, or when the round is cancelled or its report published. Audited ("action_edited", with
     the changed fields)."""
     ensure_changeable(action.finding.audit_round)
+    if owner_id is not None:  # issue 16: the owner is a user (an action named only keeps its name until changed)
+        owner_name = action_progress.resolve_owner(owner_id, current=action.owner).name
     description, owner_name = without_nul(description), without_nul(owner_name)
     measure = without_nul(success_measure or "").strip() or None
     _check_action(description=description, agency_id=agency_id, owner_name=owner_name)
@@ -324,10 +348,12 @@ def edit_action(
     before = _action_fields(action)
     action.description, action.agency_id = description.strip(), agency_id
     action.owner_name, action.due_date = owner_name.strip(), due_date
+    if owner_id is not None:
+        action.owner_id = owner_id
     action.success_measure, action.reaudit_date = measure, reaudit_date
     changed = _changes(before, _action_fields(action))
     db.session.flush()
-    db.session.refresh(action, ["agency"])
+    db.session.refresh(action, ["agency", "owner"])
     if changed:
         record_event(
             "action_edited",

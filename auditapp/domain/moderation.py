@@ -10,6 +10,8 @@ from sqlalchemy import func, or_, select
 from auditapp.domain.audits import SectionAnswers
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
+from auditapp.domain.telling import audit_returned
+from auditapp.domain.telling import joint_ready as joint_ready  # the joint discussion opens (kept here for views)
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AgencyAudit, Assignment, AuditRound, JointDiscussion, Role, SampledCase, User
@@ -55,6 +57,8 @@ def moderate(audit: AgencyAudit, *, decision: str, comment: str | None = None, g
     if decision == ModerationDecision.RETURNED:
         audit.submitted_at = None
     db.session.flush()
+    if decision == ModerationDecision.RETURNED:
+        audit_returned(audit)  # issue 16: its auditor is told
     record_event(
         "audit_moderated",
         object_type="agency_audit",
@@ -238,21 +242,6 @@ def change_blind_moderation(audit_round: AuditRound, *, blind: bool) -> bool:
 
 def joint_tool() -> AuditTool:
     return builtin_tool(key="joint_discussion")
-
-
-def joint_ready(sampled: SampledCase) -> bool:
-    """True when every agency audit of the case has been submitted (or moderated)."""
-    audits = {
-        a.assignment_id: a
-        for a in db.session.scalars(
-            select(AgencyAudit).join(Assignment).where(Assignment.sampled_case_id == sampled.id)
-        )
-    }
-    # A withdrawn audit (its auditor changed, or removed after starting) holds no place: it is not waited for.
-    places = [a for a in sampled.assignments if a.id not in audits or audits[a.id].state != AuditState.WITHDRAWN]
-    return bool(places) and all(
-        a.id in audits and audits[a.id].state in (AuditState.SUBMITTED, AuditState.MODERATED) for a in places
-    )
 
 
 def joint_for(sampled: SampledCase) -> JointDiscussion | None:

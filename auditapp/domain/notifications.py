@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from auditapp.extensions import db
 from auditapp.models import Notification, NotificationPreference, User
+from auditapp.models.types import utcnow
 from auditapp.vocabulary import DeliveryStatus, NotifyEvent
 
 TO_SEND = "auditapp_notifications_to_send"
@@ -81,6 +82,15 @@ def notify_all(event: NotifyEvent, *, to: list[User], key: str, link: str) -> li
         if message is not None:
             made.append(message)
     return made
+
+
+def requeue(message: Notification) -> None:
+    """Queue a failed message again, with its attempts counted afresh, to send once the transaction commits (the
+    admins' "Send again"; ``claimed_at`` is then when it was put back, for ``notify.recovery``)."""
+    message.status, message.attempts, message.owner, message.error = DeliveryStatus.QUEUED, 0, None, None
+    message.claimed_at = utcnow()
+    db.session.flush()
+    db.session.info.setdefault(TO_SEND, []).append(message.id)
 
 
 def take_committed(session: Session) -> list[int]:

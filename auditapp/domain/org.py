@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from auditapp.domain.errors import DomainError, NotFound
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
-from auditapp.models import Agency, AgencyKind, Locality, Team
+from auditapp.models import Agency, AgencyKind, Locality, Team, User
 
 
 def get(model: type, object_id: int) -> Any:
@@ -64,19 +64,38 @@ def _audit(kind: str, obj: Any, before: dict[str, Any] | None, after: dict[str, 
         record_event(f"{kind}_updated", object_type=kind, object_id=obj.id, details={"changes": changes})
 
 
-def save_agency(*, agency: Agency | None, name: str, kind: AgencyKind, active: bool = True) -> Agency:
-    """Create (agency=None) or update an agency. Raises DomainError when the name is taken."""
+def save_agency(
+    *,
+    agency: Agency | None,
+    name: str,
+    kind: AgencyKind,
+    active: bool = True,
+    safeguarding_lead_id: int | None = None,
+    password_sign_in: bool = True,
+) -> Agency:
+    """Create (agency=None) or update an agency, with its named safeguarding lead (an active user, any role, or
+    None) and whether its staff may sign in with a password (issue 16). Raises DomainError when the name is taken
+    or the lead is not an active user."""
     name = name.strip()
-    before = None if agency is None else {"name": agency.name, "kind": agency.kind.value, "active": agency.active}
+    lead = db.session.get(User, safeguarding_lead_id) if safeguarding_lead_id is not None else None
+    if safeguarding_lead_id is not None and (lead is None or not lead.active):
+        raise DomainError("Select the safeguarding lead from the list", field="safeguarding_lead_id")
+    fields = ("name", "kind", "active", "safeguarding_lead_id", "password_sign_in")
+    before = None if agency is None else {k: _plain(getattr(agency, k)) for k in fields}
     target = agency or Agency(name=name, kind=kind, active=active)
 
     def apply() -> None:
         target.name, target.kind, target.active = name, kind, active
+        target.safeguarding_lead_id, target.password_sign_in = safeguarding_lead_id, password_sign_in
 
     _store(target, apply, duplicate="An agency with this name already exists")
     agency = target
-    _audit("agency", agency, before, {"name": name, "kind": kind.value, "active": active})
+    _audit("agency", agency, before, {k: _plain(getattr(agency, k)) for k in fields})
     return agency
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, AgencyKind) else value
 
 
 def save_locality(*, locality: Locality | None, name: str, active: bool = True) -> Locality:

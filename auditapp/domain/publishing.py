@@ -20,6 +20,7 @@ from auditapp.domain.board_statement import statement_for
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
 from auditapp.domain.rounds import ensure_open
+from auditapp.domain.telling import report_published
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
 from auditapp.models import AuditRound, PublishedReport, SafeguardingConcern
@@ -239,6 +240,7 @@ def publish(
             "missing": missing,
         },
     )
+    report_published(report)  # issue 16: every active board member
     if current is not None:
         record_event(
             "report_superseded",

@@ -48,11 +48,7 @@ def report_previewed(audit_round: AuditRound, *, as_of: datetime) -> None:
     )
 
 
-def report_draft_downloaded(audit_round: AuditRound, *, as_of: datetime, pages: int) -> None:
-    """The coordinator downloaded a draft PDF of the board report (not stored)."""
-    record_event(
-        "report_draft_downloaded",
-        object_type="round",
-        object_id=audit_round.id,
-        details={"as_of": as_of.isoformat(), "pages": pages},
-    )
+def report_draft_trail(audit_round: AuditRound, *, as_of: datetime, pages: int) -> tuple[str, str, int, dict[str, Any]]:
+    """The event recorded when the coordinator downloads a draft PDF of the board report (made in the worker, kept
+    on its job only: issue 16)."""
+    return ("report_draft_downloaded", "round", audit_round.id, {"as_of": as_of.isoformat(), "pages": pages})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -34,8 +35,27 @@ def _new_token() -> tuple[str, str]:
     return token, _digest(token)
 
 
-def start_pending(user: User, *, ip_address: str | None, user_agent: str | None, next_url: str | None) -> str:
-    """Open a pending sign-in after the password step; returns its token (for the cookie)."""
+@dataclass(frozen=True)
+class Method:
+    """How the first step was made (issue 16): "password", or "sso" with the provider's name and ``amr``."""
+
+    name: str = "password"
+    provider: str | None = None
+    amr: list[str] | None = None
+
+
+PASSWORD = Method()
+
+
+def start_pending(
+    user: User,
+    *,
+    ip_address: str | None,
+    user_agent: str | None,
+    next_url: str | None,
+    method: Method = PASSWORD,
+) -> str:
+    """Open a pending sign-in after the password (or identity provider) step; returns its token (for the cookie)."""
     token, digest = _new_token()
     db.session.add(
         UserSession(
@@ -46,6 +66,9 @@ def start_pending(user: User, *, ip_address: str | None, user_agent: str | None,
             ip_address=ip_address,
             user_agent=(user_agent or "")[:200] or None,
             next_url=next_url,
+            method=method.name,
+            provider=method.provider,
+            amr=method.amr,
         )
     )
     db.session.flush()
@@ -67,13 +90,25 @@ def load_pending(token: str | None) -> UserSession | None:
 
 
 def activate(
-    user: User, *, pending: UserSession | None, second_factor: bool, ip_address: str | None, user_agent: str | None
+    user: User,
+    *,
+    pending: UserSession | None,
+    second_factor: bool,
+    ip_address: str | None,
+    user_agent: str | None,
+    method: Method = PASSWORD,
 ) -> str:
     """Make the sign-in active under a new token (a pending one is promoted) and record it; returns the token."""
     token, digest = _new_token()
     now = utcnow()
     row = pending or UserSession(
-        user_id=user.id, created_at=now, ip_address=ip_address, user_agent=(user_agent or "")[:200] or None
+        user_id=user.id,
+        created_at=now,
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:200] or None,
+        method=method.name,
+        provider=method.provider,
+        amr=method.amr,
     )
     row.token_hash, row.stage, row.signed_in_at, row.last_seen_at = digest, ACTIVE, now, now
     row.second_factor, row.totp_secret_offered = second_factor, None
@@ -85,9 +120,30 @@ def activate(
         object_id=user.id,
         actor_id=user.id,
         actor_email=user.email,
-        details={"second_factor": second_factor, "session_id": row.id},
+        details={"second_factor": second_factor, "session_id": row.id}
+        | ({"method": row.method, "provider": row.provider} if row.method != "password" else {}),
     )
     return token
+
+
+def reauthenticated(row: UserSession, *, how: str) -> None:
+    """The signed-in user proved who they are again (for publishing or changing roles): a fresh sign-in now."""
+    row.reauthenticated_at = utcnow()
+    record_event(
+        "reauthenticated",
+        object_type="user",
+        object_id=row.user_id,
+        details={"session_id": row.id, "method": how},
+    )
+    db.session.flush()
+
+
+def proved_within(row: UserSession | None, *, seconds: int, now: datetime) -> bool:
+    """True when the sign-in (or the last re-authentication) of ``row`` is at most ``seconds`` old."""
+    if row is None:
+        return False
+    stamps = [stamp for stamp in (row.signed_in_at, row.reauthenticated_at) if stamp is not None]
+    return bool(stamps) and now - max(stamps) <= timedelta(seconds=seconds)
 
 
 def load_active(token: str | None, *, absolute: timedelta) -> UserSession | None:

@@ -11,7 +11,7 @@ from auditapp.domain import findings as finding_domain
 from auditapp.domain import learning, org
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
-from auditapp.findings.forms import DeleteForm, EditActionForm, EditFindingForm
+from auditapp.findings.forms import DeleteForm, EditActionForm, EditFindingForm, fill_owner_choices
 from auditapp.findings.routes import bp, coordinator
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import Action, AuditRound, Finding
@@ -101,7 +101,7 @@ def edit_action(action: Action):
         data={
             "description": action.description,
             "agency_id": str(action.agency_id),
-            "owner_name": action.owner_name,
+            "owner_id": str(action.owner_id or ""),
             "due_date": action.due_date,
             "success_measure": action.success_measure or "",
             "reaudit_date": action.reaudit_date,
@@ -110,13 +110,15 @@ def edit_action(action: Action):
     agencies = {a.id: a.name for a in org.list_agencies(active_only=True)}
     agencies.setdefault(action.agency_id, action.agency.name)  # an agency since made inactive stays choosable
     form.agency_id.choices = choices(agencies.items(), blank="Select an agency")
+    fill_owner_choices(form, keep=action.owner)
     if form.validate_on_submit() and form.due_date.data is not None:
         try:
             changed = finding_domain.edit_action(
                 action,
                 description=form.description.data or "",
                 agency_id=int_or_none(form.agency_id.data) or 0,
-                owner_name=form.owner_name.data or "",
+                owner_name=action.owner_name,  # kept when no owner is chosen (an action named only)
+                owner_id=int_or_none(form.owner_id.data),
                 due_date=form.due_date.data,
                 success_measure=form.success_measure.data or "",
                 reaudit_date=form.reaudit_date.data,

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from auditapp.forms import GovDateField, choices
 from auditapp.models import ACTION_STATUSES
+from auditapp.vocabulary import Rag
 
 
 class FindingForm(FlaskForm):
@@ -58,10 +59,12 @@ class ActionForm(FlaskForm):
     agency_id = SelectField(
         "Owning agency", widget=GovSelect(), validators=[DataRequired(message="Select the owning agency")]
     )
-    owner_name = StringField(
-        "Named owner",
-        widget=GovTextInput(),
-        validators=[DataRequired(message="Enter the name of the person who owns the action"), Length(max=120)],
+    # Issue 16: the owner is a user (any role), labelled with their agency; the view sets the choices.
+    owner_id = SelectField(
+        "Owner",
+        widget=GovSelect(),
+        description="The person who records the action's progress. They need an account: ask the admin to add one",
+        validators=[DataRequired(message="Select the person who owns the action")],
     )
     due_date = GovDateField("Due by", description="For example, 31 3 2027")
     success_measure = TextAreaField(
@@ -85,17 +88,47 @@ class ActionForm(FlaskForm):
             raise ValidationError("Enter the date the action is due")
 
 
+RAG_MISSING = "Select a RAG rating: red, amber or green"
+
+
 class UpdateForm(FlaskForm):
+    note = TextAreaField(
+        "Progress", widget=GovTextArea(), validators=[DataRequired(message="Enter the progress made"), Length(max=5000)]
+    )
+    evidence = TextAreaField(
+        "Evidence",
+        widget=GovTextArea(),
+        description="Optional. What shows the progress and where it can be seen, for example: the revised "
+        "procedure on the partnership website, or the training attendance list held by the learning team",
+        validators=[Optional(), Length(max=5000)],
+    )
+    rag = RadioField(
+        "RAG rating",
+        widget=GovRadioInput(),
+        choices=choices((r.value, r.label) for r in Rag),
+        validators=[DataRequired(message=RAG_MISSING)],
+        validate_choice=False,  # a value not offered gets the same clear message (below), not "Not a valid choice"
+    )
     status = RadioField(
         "Status",
         widget=GovRadioInput(),
         choices=choices(ACTION_STATUSES.items()),
         validators=[DataRequired(message="Select the action's status")],
-    )
-    note = TextAreaField(
-        "Progress", widget=GovTextArea(), validators=[DataRequired(message="Enter the progress made"), Length(max=5000)]
+        validate_choice=False,
     )
     submit = SubmitField("Add update", widget=GovSubmitInput())
+
+    def validate_rag(self, field) -> None:
+        if field.data not in {r.value for r in Rag}:
+            from wtforms.validators import StopValidation
+
+            raise StopValidation(RAG_MISSING)
+
+    def validate_status(self, field) -> None:
+        if field.data not in ACTION_STATUSES:
+            from wtforms.validators import StopValidation
+
+            raise StopValidation("Select the action's status")
 
 
 class EditFindingForm(FindingForm):
@@ -111,6 +144,8 @@ class EditActionForm(ActionForm):
         "families, once the action is done",
         validators=[Optional(), Length(max=5000)],
     )
+    # Optional here: an action from before issue 16 is named only; left blank, it keeps its named owner.
+    owner_id = SelectField("Owner", widget=GovSelect(), validators=[Optional()])
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
@@ -118,3 +153,18 @@ class DeleteForm(FlaskForm):
     """The POST of a deletion's confirmation page: nothing to fill in, a warning button."""
 
     submit = SubmitField("Delete", widget=GovSubmitInput())
+
+
+def fill_owner_choices(form: ActionForm, keep=None) -> None:
+    """The owner choice: active users of any role, each labelled with their agency (``keep``: the current owner,
+    choosable even if since made inactive)."""
+    from auditapp.domain import action_progress
+
+    users = action_progress.owner_candidates(keep)
+    form.owner_id.choices = choices(((u.id, action_progress.owner_label(u)) for u in users), blank="Select a person")
+
+
+class ExportForm(FlaskForm):
+    """The POST that asks for the action plan's PDF (nothing to fill in; the filters are in the query string)."""
+
+    submit = SubmitField("Make a PDF for Board papers", widget=GovSubmitInput())

@@ -6,10 +6,9 @@ On the findings blueprint (``findings.routes.bp``); registered in ``app._registe
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
-from auditapp.domain import briefing as briefing_domain
 from auditapp.domain import cases as case_domain
 from auditapp.domain import learning, org
 from auditapp.domain.errors import DomainError
@@ -19,6 +18,8 @@ from auditapp.findings.routes import bp, coordinator
 from auditapp.forms import add_domain_error, render_form
 from auditapp.models import Action, AuditRound, Role
 from auditapp.models.types import utcnow
+from auditapp.reports import documents as _documents  # noqa: F401 - registers the briefing, made in the worker
+from auditapp.reports.document_jobs import request_document
 from auditapp.rounds.forms import RoundForm, fill_round_choices, form_data, settings_fields, tool_choices
 from auditapp.security.access import requires_role
 
@@ -69,12 +70,11 @@ def _published_for_the_board(user, round: AuditRound, **_objects) -> bool:
     return user.role != Role.BOARD_MEMBER or current_report(round) is not None
 
 
-@bp.route("/rounds/<int:round_id>/briefing.pdf")
+@bp.route("/rounds/<int:round_id>/briefing.pdf", methods=["POST"])
 @requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER, check=_published_for_the_board)
 def briefing_pdf(round: AuditRound):
-    from auditapp.reports.documents import render_briefing_pdf
-
-    pdf, _pages = render_briefing_pdf(round, partnership=current_app.config["PARTNERSHIP_NAME"])
-    briefing_domain.record_download(round)
-    name = f"7-minute-briefing-round-{round.id}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
+    """Ask the worker for the round's 7-minute briefing (its download is audited); the job's page offers it."""
+    job = request_document(
+        "briefing", payload={"round_id": round.id}, user_id=current_user.id, title=f"7-minute briefing: {round.name}"
+    )
+    return redirect(url_for("main.job_status", job_id=job.id))

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from auditapp.domain import findings as finding_domain
 from auditapp.domain import learning, org, round_views
 from auditapp.domain.audits import tool_for
 from auditapp.domain.errors import DomainError
-from auditapp.findings.forms import ActionForm, FindingForm, UpdateForm
+from auditapp.findings.forms import ActionForm, ExportForm, FindingForm, UpdateForm, fill_owner_choices
 from auditapp.forms import add_domain_error, choices, int_or_none, render_form
 from auditapp.models import ACTION_STATUSES, Action, AuditRound, Finding, Role
 from auditapp.models.types import utcnow
-from auditapp.security.access import register_loader, requires_role
+from auditapp.security.access import register_loader, requires_role, signed_in
 
 bp = Blueprint("findings", __name__)
 register_loader("finding_id", Finding)
@@ -29,7 +31,42 @@ def _published_for_the_board(user, action: Action, **_objects) -> bool:
     return user.role != Role.BOARD_MEMBER or current_report(action.finding.audit_round) is not None
 
 
-action_reader = requires_role(Role.QA_COORDINATOR, Role.BOARD_MEMBER, check=_published_for_the_board)
+def _may_read(user, action: Action) -> bool:
+    """Issue 16: the action's owner (whatever their role), the QA coordinator, or the board once it is published."""
+    mine = action.owner_id is not None and action.owner_id == user.id
+    return (
+        mine
+        or user.role == Role.QA_COORDINATOR
+        or (user.role == Role.BOARD_MEMBER and _published_for_the_board(user, action))
+    )
+
+
+def _may_record(user, action: Action) -> bool:
+    """The QA coordinator records progress on any action; its owner on their own (issue 16)."""
+    return user.role == Role.QA_COORDINATOR or (action.owner_id is not None and action.owner_id == user.id)
+
+
+def _action_rule(*, record: bool):
+    """An action's page (``record``: its progress form). Whoever may not read the action gets a 404 (an action
+    owner does not learn whether another's action exists); a reader who may not record progress, a 403."""
+
+    def decorator(view):
+        @signed_in
+        @wraps(view)
+        def wrapper(action: Action, **objects):
+            if not _may_read(current_user, action):
+                abort(404)
+            if record and not _may_record(current_user, action):
+                abort(403)
+            return view(action=action, **objects)
+
+        return wrapper
+
+    return decorator
+
+
+action_reader = _action_rule(record=False)
+owner_or_coordinator = _action_rule(record=True)
 
 
 @bp.route("/rounds/<int:round_id>/findings", methods=["GET", "POST"])
@@ -79,13 +116,14 @@ def add_action(finding: Finding):
     form.agency_id.choices = choices(
         ((a.id, a.name) for a in org.list_agencies(active_only=True)), blank="Select an agency"
     )
+    fill_owner_choices(form)
     if form.validate_on_submit():
         try:
             finding_domain.add_action(
                 finding,
                 description=form.description.data,
                 agency_id=int_or_none(form.agency_id.data) or 0,
-                owner_name=form.owner_name.data,
+                owner_id=int_or_none(form.owner_id.data) or 0,
                 due_date=form.due_date.data,
                 success_measure=form.success_measure.data or "",
                 reaudit_date=form.reaudit_date.data,
@@ -101,7 +139,8 @@ def add_action(finding: Finding):
 @bp.route("/actions/<int:action_id>")
 @action_reader
 def action(action: Action):
-    """An action and its progress; the coordinator also sees the form to record progress."""
+    """An action and its progress (the board and the coordinator; its owner, issue 16); the coordinator and the
+    owner also see the form to record progress."""
     form = UpdateForm()
     form.status.data = action.status
     return render_template(
@@ -110,17 +149,25 @@ def action(action: Action):
         action=action,
         today=utcnow().date(),
         locked=finding_domain.change_refusal(action.finding.audit_round),
+        may_record=_may_record(current_user, action),
+        statuses=ACTION_STATUSES,
     )
 
 
 @bp.route("/actions/<int:action_id>/updates", methods=["POST"])
-@coordinator
+@owner_or_coordinator
 def action_update(action: Action):
-    """Record progress (board members read actions; only the QA coordinator records progress)."""
+    """Record progress: the QA coordinator, or the action's owner (board members read actions)."""
     form = UpdateForm()
     if form.validate_on_submit():
         try:
-            finding_domain.add_update(action, note=form.note.data, status=form.status.data)
+            finding_domain.add_update(
+                action,
+                note=form.note.data or "",
+                status=form.status.data or "",
+                rag=form.rag.data or None,
+                evidence=form.evidence.data,
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -132,18 +179,26 @@ def action_update(action: Action):
         action=action,
         today=utcnow().date(),
         locked=finding_domain.change_refusal(action.finding.audit_round),
+        may_record=True,
+        statuses=ACTION_STATUSES,
+    )
+
+
+def plan_filters() -> finding_domain.ActionFilter:
+    """The action plan's filters from the query string (the page and its exports)."""
+    return finding_domain.ActionFilter(
+        agency_id=int_or_none(request.args.get("agency")),
+        status=request.args.get("status") if request.args.get("status") in ACTION_STATUSES else None,
+        overdue_only=request.args.get("overdue") == "1",
+        published_only=current_user.role == Role.BOARD_MEMBER,  # the board sees a round's actions once published
+        round_id=int_or_none(request.args.get("round")),
     )
 
 
 @bp.route("/actions")
 @coordinator_or_board
 def action_plan():
-    filters = finding_domain.ActionFilter(
-        agency_id=int_or_none(request.args.get("agency")),
-        status=request.args.get("status") or None,
-        overdue_only=request.args.get("overdue") == "1",
-        published_only=current_user.role == Role.BOARD_MEMBER,  # the board sees a round's actions once published
-    )
+    filters = plan_filters()
     today = utcnow().date()
     actions = finding_domain.action_plan(filters=filters, today=today)
     return render_template(
@@ -153,4 +208,5 @@ def action_plan():
         agencies=org.list_agencies(),
         statuses=ACTION_STATUSES,
         today=today,
+        export_form=ExportForm(),
     )

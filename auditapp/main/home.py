@@ -186,8 +186,35 @@ def _board() -> list[TaskGroup]:
     ]
 
 
+def _owned_actions(user: User) -> list[TaskGroup]:
+    """Issue 16: the actions ``user`` owns, as one task leading to "Your actions" (none: no group, except for an
+    action owner, who sees the empty state)."""
+    from auditapp.domain.action_progress import actions_owned_by, overdue
+
+    actions = actions_owned_by(user)
+    if not actions and user.role is not Role.ACTION_OWNER:
+        return []
+    today = utcnow().date()
+    late = overdue(actions, today)
+    done = sum(a.status == ActionStatus.DONE for a in actions)
+    tasks = [
+        Task(
+            "Record progress on your actions",
+            url_for("findings.my_actions"),
+            f"{_plural(len(actions), 'action', 'actions')}, {done} done",
+            f"{len(late)} overdue" if late else "None overdue",
+        )
+    ]
+    if not actions:
+        tasks = []
+    return [TaskGroup("Your actions", tasks, empty="You do not own any actions.")]
+
+
 def home_tasks(user: User) -> list[TaskGroup]:
-    """The task groups ``user``'s role sees on the home page."""
+    """The task groups ``user``'s role sees on the home page (and, issue 16, the actions they own)."""
+    if user.role is Role.ACTION_OWNER:
+        return _owned_actions(user)
     if user.role is Role.AUDITOR:
-        return _auditor(user)
-    return {Role.ADMIN: _admin, Role.QA_COORDINATOR: _coordinator, Role.BOARD_MEMBER: _board}[user.role]()
+        return _owned_actions(user) + _auditor(user)
+    groups = {Role.ADMIN: _admin, Role.QA_COORDINATOR: _coordinator, Role.BOARD_MEMBER: _board}[user.role]()
+    return _owned_actions(user) + groups

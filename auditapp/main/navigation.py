@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,13 @@ class NavItem:
     endpoint: str
     roles: tuple[Role, ...]
     section: tuple[str, ...] = ()  # endpoint prefixes that highlight this item
+    also: Callable[[Any], bool] | None = None  # issue 16: shown too to users of other roles for whom this is true
+
+
+def _owns_actions(user: Any) -> bool:
+    from auditapp.domain.action_progress import owns_actions
+
+    return owns_actions(user)
 
 
 # Later blueprints add their entries here.
@@ -31,6 +39,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Audit tools", "admin.tools", (Role.ADMIN,), ("admin.tool",)),
     NavItem("Priorities and learning", "admin.learning_items", (Role.ADMIN, Role.QA_COORDINATOR), ("admin.learning",)),
     NavItem("Audit trail", "admin.audit_trail", (Role.ADMIN,), ("admin.audit_trail",)),
+    NavItem("Messages", "admin.notifications", (Role.ADMIN,), ("admin.notification",)),  # issue 16
+    # Issue 16, actions: the action owner's list; anyone else who owns an action sees it too.
+    NavItem("Your actions", "findings.my_actions", (Role.ACTION_OWNER,), ("findings.my_actions",), also=_owns_actions),
 ]
 
 
@@ -46,5 +57,5 @@ def navigation_for(user: Any, endpoint: str | None) -> list[dict[str, Any]]:
             "active": endpoint == item.endpoint or endpoint.startswith(item.section or ("\0",)),
         }
         for item in NAV_ITEMS
-        if user.role in item.roles
+        if user.role in item.roles or (item.also is not None and item.also(user))
     ]

@@ -13,10 +13,13 @@ from auditapp.forms import add_domain_error, render_form
 from auditapp.jobs import submit
 from auditapp.models import AuditRound, PublishedReport, Role
 from auditapp.models.types import utcnow
+from auditapp.reports import documents as _documents  # noqa: F401 - registers the documents made in the worker
 from auditapp.reports import jobs as _jobs  # noqa: F401 - registers the publishing job
+from auditapp.reports.document_jobs import request_document
 from auditapp.reports.forms import PublishForm, WithdrawForm
-from auditapp.reports.render import render_report_html, render_report_pdf
+from auditapp.reports.render import render_report_html
 from auditapp.reports.report_types import Interim
+from auditapp.security import fresh
 from auditapp.security.access import register_loader, requires_role
 from auditapp.vocabulary import ReportStatus
 
@@ -71,22 +74,18 @@ def preview(round: AuditRound):
     return render_template("reports/preview.html", round=round, body=body, interim=interim)
 
 
-@bp.route("/rounds/<int:round_id>/report.pdf")
+@bp.route("/rounds/<int:round_id>/report.pdf", methods=["POST"])
 @coordinator
 def draft_pdf(round: AuditRound):
-    """A draft PDF for the coordinator to check before publishing (not stored)."""
-    as_of = utcnow()
-    check = publishing.readiness(round)
-    interim = None if check.complete else Interim(missing=check.missing(), reason=None)
-    pdf, pages = render_report_pdf(
-        round, as_of=as_of, partnership=current_app.config["PARTNERSHIP_NAME"], interim=interim
+    """Ask the worker for a draft PDF for the coordinator to check before publishing (not stored as a report):
+    the job's status page offers it when it is made (issue 16: no PDF is rendered in a request)."""
+    job = request_document(
+        "draft_report",
+        payload={"round_id": round.id, "as_of": utcnow().isoformat()},
+        user_id=current_user.id,
+        title=f"Draft Board report: {round.name}",
     )
-    round_views.report_draft_downloaded(round, as_of=as_of, pages=pages)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=draft-report-round-{round.id}.pdf"},
-    )
+    return redirect(url_for("main.job_status", job_id=job.id))
 
 
 @bp.route("/rounds/<int:round_id>/publish", methods=["GET", "POST"])
@@ -109,6 +108,8 @@ def publish(round: AuditRound):
     if current is None:
         del form.change_reason
     if form.validate_on_submit():
+        if (stale := fresh.confirm_first()) is not None:  # issue 16: publishing needs a recent sign-in
+            return stale
         reasons: dict[str, str | None] = {"interim_reason": None, "change_reason": None}
         try:
             if not check.complete:

@@ -15,6 +15,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from auditapp.domain import user_sessions
 from auditapp.domain.user_sessions import (
+    PASSWORD,
+    Method,
     activate,
     load_active,
     load_pending,
@@ -45,9 +47,12 @@ def _user_agent() -> str | None:
     return request.headers.get("User-Agent")
 
 
-def begin_pending(user: User, *, next_url: str | None) -> None:
-    """After the password step: a pending sign-in bound to this browser's session, nothing else in the cookie."""
-    token = start_pending(user, ip_address=request.remote_addr, user_agent=_user_agent(), next_url=next_url)
+def begin_pending(user: User, *, next_url: str | None, method: Method = PASSWORD) -> None:
+    """After the password (or identity provider) step: a pending sign-in bound to this browser's session, nothing
+    else in the cookie."""
+    token = start_pending(
+        user, ip_address=request.remote_addr, user_agent=_user_agent(), next_url=next_url, method=method
+    )
     session.clear()
     session[PENDING_TOKEN] = token
 
@@ -57,10 +62,15 @@ def pending_sign_in() -> UserSession | None:
     return load_pending(session.get(PENDING_TOKEN))
 
 
-def sign_in(user: User, *, second_factor: bool, pending: UserSession | None = None) -> None:
+def sign_in(user: User, *, second_factor: bool, pending: UserSession | None = None, method: Method = PASSWORD) -> None:
     """Start a session for ``user`` (after password and, where required, second factor) under a new token."""
     token = activate(
-        user, pending=pending, second_factor=second_factor, ip_address=request.remote_addr, user_agent=_user_agent()
+        user,
+        pending=pending,
+        second_factor=second_factor,
+        ip_address=request.remote_addr,
+        user_agent=_user_agent(),
+        method=method,
     )
     session.clear()  # no session fixation: nothing from before sign-in survives
     user.current_session_token = token

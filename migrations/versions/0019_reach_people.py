@@ -96,6 +96,21 @@ def upgrade():
         batch_op.add_column(sa.Column('amr', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('reauthenticated_at', sa.DateTime(timezone=True), nullable=True))
 
+    # Single sign-on's attempts, each used once (issue 16, sso).
+    op.create_table('sso_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('nonce_hash', sa.String(length=64), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sso_attempts')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_sso_attempts_key_hash'))
+    )
+    with op.batch_alter_table('sso_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sso_attempts_nonce_hash'), ['nonce_hash'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pending_approval', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('sso_issuer', sa.String(length=300), nullable=True))
@@ -104,6 +119,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('sso_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sso_attempts_nonce_hash'))
+
+    op.drop_table('sso_attempts')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('sso_subject')
         batch_op.drop_column('sso_issuer')

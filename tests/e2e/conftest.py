@@ -2,13 +2,16 @@
 
 These tests are slow and need a browser, so they run only when ``AUDITAPP_E2E=1`` (``make e2e`` sets it); a plain
 ``pytest`` reports them as skipped. The app runs on a file SQLite database in a temporary directory, loaded with
-the demo partnership, with real background jobs (imports and report builds run in their own threads, as in
-production), and CSRF protection on.
+the demo partnership, with real background jobs (imports, report builds and PDFs run by an ``auditapp worker``
+process on the same database, as in production), and CSRF protection on.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,6 +88,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'auditapp.db'}"
     config.JOBS_SYNCHRONOUS = False  # real background jobs, with their status page
+    from auditapp.demo.facts import AGENCIES, DOMAIN
+    from tests.oidc_provider import start_for_e2e
+
+    # Issue 16 (sso): a local OpenID Connect provider for the demo's police (tests/e2e/test_sso.py).
+    config.OIDC_PROVIDERS = start_for_e2e(agency=AGENCIES[2][0], domains=[DOMAIN])
+    # Issue 16 (worker): jobs run in a real worker process, on the same database and a queue file of the session's.
+    config.TASK_QUEUE_URL = f"sqlite:///{tmp_path_factory.mktemp('e2e-queue') / 'tasks.db'}"
     app = create_app(config)
     with app.app_context():
         upgrade_database(app)
@@ -95,14 +105,45 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
+    worker = _start_worker(config, server.server_port)
     try:
         yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
     finally:
+        _stop(worker)
         server.shutdown()
         thread.join(timeout=10)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def _start_worker(config, port: int) -> subprocess.Popen:
+    """``auditapp worker`` on the live server's database and queue (the development configuration reads them from
+    the environment, as a deployment's worker does), with the same settings for messages."""
+    environ = {
+        **os.environ,
+        "AUDITAPP_ENV": "development",
+        "DATABASE_URL": config.SQLALCHEMY_DATABASE_URI,
+        "TASK_QUEUE_URL": config.TASK_QUEUE_URL,
+        "PARTNERSHIP_NAME": config.PARTNERSHIP_NAME,
+        "SERVICE_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": str(ROOT),
+    }
+    for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_FROM", "NOTIFY_API_KEY", "NOTIFY_BASE_URL", "NOTIFY_TEMPLATE_ID"):
+        if getattr(config, name, None):
+            environ[name] = str(getattr(config, name))
+    environ.pop("TEST_DATABASE_URL", None)
+    command = [sys.executable, "-c", "from auditapp.cli import main; main()", "worker", "--workers", "2"]
+    return subprocess.Popen(command, env=environ, cwd=ROOT)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)  # the consumer finishes what it runs, then exits
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")

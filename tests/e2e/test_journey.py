@@ -310,7 +310,7 @@ def finding_action_and_publish(page: Page, a11y: Accessibility, case_ref: str) -
     a11y.check(page, "Add an action")
     page.get_by_label("What will be done").fill("E2E: review every plan against the child's recorded wishes.")
     page.get_by_label("Owning agency").select_option(label=SOCIAL_CARE)
-    page.get_by_label("Named owner").fill("Morgan Reyes")
+    page.get_by_label("Owner", exact=True).select_option(label=f"Dana Whitfield ({SOCIAL_CARE})")  # issue 16
     due = page.get_by_role("group", name="Due by")
     due.get_by_label("Day").fill("31")
     due.get_by_label("Month").fill("3")

@@ -123,6 +123,18 @@ ACTIONS: dict[str, str] = {
     "finding_learning_linked": "Changed the priorities and review learning a finding relates to",
     "reaudit_round_created": "Created a re-audit round from an action",
     "briefing_downloaded": "Downloaded a round's 7-minute briefing",
+    # Issue 16, notify (sending messages): the admin's "Send again", each user's choice of messages.
+    "notification_resent": "Sent a message again from the delivery log",
+    "notification_preferences_changed": "Changed which messages they get",
+    # Issue 16, sso (single sign-on and fresh sign-in).
+    "sso_sign_in_refused": "Was refused sign-in through their organisation's account",
+    "sso_user_created": "Was given an account at their first sign-in, waiting for approval",
+    "sso_identity_bound": "Had their account linked to their organisation's account",
+    "user_approved": "Approved a user created at their first sign-in",
+    "sign_in_refused_password_off": "Was refused a password sign-in: their agency signs in with its own accounts",
+    "reauthenticated": "Confirmed who they are before a sensitive change",
+    # Issue 16, actions (action owners and the action plan's exports).
+    "action_plan_exported": "Exported the action plan",
 }
 
 OBJECT_WORDS: dict[str, str] = {
@@ -148,6 +160,8 @@ OBJECT_WORDS: dict[str, str] = {
     "db_role": "database role",
     "request": "page",
     "learning_item": "partnership priority or review learning",
+    "notification": "message",  # issue 16, notify
+    "action_plan": "action plan",  # issue 16, actions
 }
 
 #: The admin pages an object opens (the admin may open only these).
