@@ -24,7 +24,7 @@ from tests.test_access import FILENAMES, expected, objects  # noqa: F401 - objec
 INT_ARG = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
 # Beyond PostgreSQL's INTEGER (2^31 and up) and SQLite's (2^63 and up); 2^31 - 1 fits but names nothing: also 404.
 HUGE_IDS = [2**63, 10**30, 2**63 - 1, 2**31, 2**31 - 1]
-ROLES = ("admin", "qa_coordinator", "auditor", "board_member")
+ROLES = ("admin", "qa_coordinator", "auditor", "board_member", "action_owner")
 OTHER_ARGS = {"section_id": "childs_voice", "fmt": "csv", "key": "multi_agency_case_file_audit"}
 
 
@@ -33,7 +33,9 @@ def _int_rules(app):
 
 
 def _privileged_role(endpoint: str) -> str:
-    return next(role for role in ROLES if expected(endpoint, role) == "ok")
+    # A route no role may open in the access fixture (a job's file before it is made: 404 for all) is asked as the
+    # coordinator, who started the fixture's job: a huge id must still answer 404.
+    return next((role for role in ROLES if expected(endpoint, role) == "ok"), "qa_coordinator")
 
 
 def _args(rule, ids: dict, **override: int) -> dict:

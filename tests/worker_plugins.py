@@ -75,4 +75,5 @@ def _slow_render_report_pdf(*args: Any, **kwargs: Any) -> tuple[bytes, int]:
     return _render_report_pdf(*args, **kwargs)
 
 
-render.render_report_pdf = _slow_render_report_pdf  # reports.jobs imports it when each publishing job runs
+if os.environ.get("TEST_WORKER_DIR"):  # only in the test's worker process, never in the suite's own process
+    render.render_report_pdf = _slow_render_report_pdf  # reports.jobs imports it when each publishing job runs

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from auditapp.models import AgencyKind, AuditorType, Role
+from auditapp.vocabulary import ActionStatus, Rag
 
 DEMO_PASSWORD = "demo-only-harbour-lantern-57"  # noqa: S105 - printed on screen; demo data only
 DOMAIN = "demo.auditapp.invalid"
@@ -105,7 +106,7 @@ ACTION_EVIDENCE = {
     "Rota drafted; cover for school holidays still to agree.": "The draft rota on the health safeguarding team's "
     "shared drive",
 }
-ACTION_RAG = {"done": "green", "in_progress": "amber", "open": "green"}
+ACTION_RAG = {ActionStatus.DONE: Rag.GREEN, ActionStatus.IN_PROGRESS: Rag.AMBER, ActionStatus.OPEN: Rag.GREEN}
 
 
 @dataclass
