@@ -106,7 +106,11 @@ ACTION_EVIDENCE = {
     "Rota drafted; cover for school holidays still to agree.": "The draft rota on the health safeguarding team's "
     "shared drive",
 }
-ACTION_RAG = {ActionStatus.DONE: Rag.GREEN, ActionStatus.IN_PROGRESS: Rag.AMBER, ActionStatus.OPEN: Rag.GREEN}
+ACTION_RAG: dict[str, Rag] = {
+    ActionStatus.DONE: Rag.GREEN,
+    ActionStatus.IN_PROGRESS: Rag.AMBER,
+    ActionStatus.OPEN: Rag.GREEN,
+}
 
 
 @dataclass
