@@ -187,6 +187,22 @@ def demo_owner(post: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == f"{local}@{DOMAIN}")) if local else None
 
 
+def demo_action(finding, *, description: str, agency: Agency, post: str, due: date):
+    """Issue 16: an action of the demo's action plan, named by its owner's post and owned by the demo user who holds
+    it (``demo_owner``), when there is one."""
+    from auditapp.domain.findings import add_action
+
+    owner = demo_owner(post)
+    return add_action(
+        finding,
+        description=description,
+        agency_id=agency.id,
+        owner_name=post,
+        owner_id=owner.id if owner else None,
+        due_date=due,
+    )
+
+
 def demo_progress(action, *, status: str, note: str) -> None:
     """A progress update as its owner records it (the coordinator for an action named only), with the RAG and
     evidence the demo gives it (facts.ACTION_RAG, facts.ACTION_EVIDENCE)."""
@@ -289,7 +305,7 @@ def _findings_and_report(audit_round: AuditRound, clock: _Clock) -> None:
     progress updates at their own dates."""
     from flask import current_app
 
-    from auditapp.domain.findings import add_action, add_finding
+    from auditapp.domain.findings import add_finding
     from auditapp.domain.publishing import publish
     from auditapp.reports.render import render_report_pdf
 
@@ -309,15 +325,7 @@ def _findings_and_report(audit_round: AuditRound, clock: _Clock) -> None:
             )
             finding.created_at = clock.now
             for description, kind, owner, due, progress in actions:
-                owner_user = demo_owner(owner)
-                action = add_action(
-                    finding,
-                    description=description,
-                    agency_id=agencies[kind].id,
-                    owner_name=owner,
-                    owner_id=owner_user.id if owner_user else None,
-                    due_date=due,
-                )
+                action = demo_action(finding, description=description, agency=agencies[kind], post=owner, due=due)
                 action.created_at = clock.now
                 updates += [(day, action, status, note) for day, status, note in progress]
         db.session.flush()

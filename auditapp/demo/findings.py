@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from auditapp.domain.context import ActorContext, acting_as
-from auditapp.domain.findings import add_action, add_finding
+from auditapp.domain.findings import add_finding
 from auditapp.domain.publishing import publish
 from auditapp.extensions import db
 from auditapp.models import AgencyKind, AuditRound, Finding, Role, User
@@ -85,7 +85,7 @@ def load_demo_findings(summary, round_name: str) -> None:
         summary.existing += 1
         return
     coordinator = db.session.scalar(select(User).where(User.role == Role.QA_COORDINATOR).order_by(User.id))
-    from auditapp.demo.earlier import _agency_of_kind, demo_owner, demo_progress
+    from auditapp.demo.earlier import _agency_of_kind, demo_action, demo_progress
 
     agencies = _agency_of_kind()  # for health, the community trust
     actor = ActorContext(user_id=coordinator.id, email=coordinator.email, role="qa_coordinator", channel="demo")
@@ -100,15 +100,7 @@ def load_demo_findings(summary, round_name: str) -> None:
                 recommendation=item["recommendation"],
             )
             for description, kind, owner, due, update in item["actions"]:
-                owner_user = demo_owner(owner)
-                action = add_action(
-                    finding,
-                    description=description,
-                    agency_id=agencies[kind].id,
-                    owner_name=owner,
-                    owner_id=owner_user.id if owner_user else None,
-                    due_date=due,
-                )
+                action = demo_action(finding, description=description, agency=agencies[kind], post=owner, due=due)
                 if update:
                     demo_progress(action, status=update[0], note=update[1])
         from auditapp.demo.board import write_demo_statement
