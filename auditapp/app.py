@@ -147,6 +147,10 @@ def _register_blueprints(app: Flask) -> None:
     from auditapp.main import job_files as _job_files  # noqa: F401 - issue 16: documents made in the worker
     from auditapp.main.routes import bp as main_bp
     from auditapp.moderation.routes import bp as moderation_bp
+    from auditapp.programme import return_routes as _returns  # noqa: F401 - issue 17: single-agency returns
+    from auditapp.programme import routes as _dashboard  # noqa: F401 - issue 17: the programme dashboard
+    from auditapp.programme import schedule_routes as _schedule  # noqa: F401 - issue 17: the audit schedule
+    from auditapp.programme.blueprint import bp as programme_bp
     from auditapp.reports.routes import bp as reports_bp
     from auditapp.rounds import lifecycle_routes as _round_changes  # noqa: F401 - editing and cancelling rounds
     from auditapp.rounds import people_routes as _round_people  # noqa: F401 - assigning and changing auditors
@@ -163,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(findings_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(programme_bp, url_prefix="/programme")
 
 
 def _register_template_globals(app: Flask) -> None:

@@ -162,6 +162,8 @@ class NotifyEvent(StrEnum):
     ACTION_DUE_SOON = "action_due_soon"  # due in 5 working days: its owner
     ACTION_OVERDUE = "action_overdue"  # overdue: its owner, at most once a week
     REPORT_PUBLISHED = "report_published"  # board members
+    RETURN_DUE_SOON = "return_due_soon"  # issue 17: an agency's single-agency return is due: its quality lead
+    RETURN_OVERDUE = "return_overdue"  # issue 17: past its due date: its quality lead, at most once a week
 
     @property
     def label(self) -> str:
@@ -177,6 +179,8 @@ class NotifyEvent(StrEnum):
             "action_due_soon": "An action you own is due in 5 working days",
             "action_overdue": "An action you own is overdue",
             "report_published": "A board report was published",
+            "return_due_soon": "Your agency's single-agency audit return is due soon",
+            "return_overdue": "Your agency's single-agency audit return is overdue",
         }[self.value]
 
     @property
@@ -216,3 +220,48 @@ class Rag(StrEnum):
     @property
     def label(self) -> str:
         return {"red": "Red: off track", "amber": "Amber: at risk", "green": "Green: on track"}[self.value]
+
+
+class ReturnSource(StrEnum):
+    """How a single-agency audit return was recorded (issue 17)."""
+
+    FORM = "form"
+    UPLOAD = "upload"
+
+    @property
+    def label(self) -> str:
+        return {"form": "Form", "upload": "Uploaded sheet"}[self.value]
+
+
+class ReturnStatus(StrEnum):
+    """Where an agency's return for a quarter stands (issue 17): received, not yet due, due (the quarter has ended
+    and the due date has not passed) or overdue."""
+
+    RECEIVED = "received"
+    NOT_YET_DUE = "not_yet_due"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+    @property
+    def label(self) -> str:
+        return {"received": "Received", "not_yet_due": "Not yet due", "due": "Due", "overdue": "Overdue"}[self.value]
+
+
+class PlannedStatus(StrEnum):
+    """Where a planned round of the year's schedule stands against what was done (issue 17)."""
+
+    PLANNED = "planned"  # its month has not ended and no round carries it out yet
+    STARTED = "started"  # a round carries it out and is under way
+    DONE = "done"  # the round's report is published
+    LATE = "late"  # its month has ended and no round has been drawn for it
+    DROPPED = "dropped"  # taken out of the plan, with a reason
+
+    @property
+    def label(self) -> str:
+        return {
+            "planned": "Planned",
+            "started": "Started",
+            "done": "Done",
+            "late": "Late",
+            "dropped": "Dropped",
+        }[self.value]

@@ -147,7 +147,7 @@ ACCESS: dict[str, set[str] | dict[str, str]] = {
 
 # Issue 16: each part's routes are in a file of its own (tests/access_rows_*.py: ROWS, and extra_objects(org, users)
 # for the objects its routes need), merged here.
-ROW_MODULES = ["worker", "notify", "actions", "sso"]
+ROW_MODULES = ["worker", "notify", "actions", "sso", "dashboard", "returns"]
 
 
 def _row_modules():

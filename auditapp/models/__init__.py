@@ -11,6 +11,7 @@ from auditapp.models.learning import LEARNING_KINDS, LearningItem, finding_learn
 from auditapp.models.notification import Notification, NotificationPreference
 from auditapp.models.org import Agency, AgencyKind, Locality, Team
 from auditapp.models.people_around import CaseConversation, ConversationKind, ConversationMethod  # noqa: F401
+from auditapp.models.programme import PlannedRound, SingleAgencyReturn  # noqa: F401 - issue 17
 from auditapp.models.sso import SsoAttempt  # noqa: F401 - issue 16: single sign-on
 from auditapp.models.user import AuditorType, Role, SignInCounter, SiteSetting, User, UserSession
 

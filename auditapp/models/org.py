@@ -49,9 +49,14 @@ class Agency(Model):
         ForeignKey("users.id", use_alter=True, name="fk_agencies_safeguarding_lead_id_users")
     )
     password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Issue 17: who records the agency's quarterly single-agency audit return (and is reminded when it is due).
+    quality_lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_agencies_quality_lead_id_users")
+    )
 
     # A User or None, named as a string: models.user imports this module (an import back would be a cycle).
     safeguarding_lead: Mapped[Any] = relationship("User", foreign_keys=[safeguarding_lead_id])
+    quality_lead: Mapped[Any] = relationship("User", foreign_keys=[quality_lead_id])
 
     def __repr__(self) -> str:
         return f"<Agency {self.name}>"

@@ -58,6 +58,14 @@ TEXTS: dict[NotifyEvent, Text] = {
     NotifyEvent.REPORT_PUBLISHED: Text(
         "A board report was published", "A new audit report has been published for the board. Sign in to read it."
     ),
+    NotifyEvent.RETURN_DUE_SOON: Text(
+        "Your agency's single-agency audit return is due soon",
+        "Your agency's single-agency audit return for the last quarter is due in 5 working days. Sign in to record it.",
+    ),
+    NotifyEvent.RETURN_OVERDUE: Text(
+        "Your agency's single-agency audit return is overdue",
+        "Your agency's single-agency audit return for the last quarter is past its due date. Sign in to record it.",
+    ),
 }
 
 
