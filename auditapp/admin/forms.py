@@ -99,6 +99,13 @@ class AgencyForm(FlaskForm):
         description="Told at once when an auditor raises an immediate safeguarding concern about one of this "
         "agency's files, and again if it is not acknowledged within a working day",
     )
+    # Issue 17: records the agency's single-agency audit returns each quarter, and is reminded when one is due.
+    quality_lead_id = SelectField(
+        "Quality lead",
+        widget=GovSelect(),
+        validators=[Optional()],
+        description="Records this agency's single-agency audit returns each quarter, and is reminded when one is due",
+    )
     password_sign_in = BooleanField(
         "Staff may sign in with a password",
         widget=GovCheckboxInput(),

@@ -170,11 +170,13 @@ def agencies():
 @admin_only
 def agency_edit(agency: Agency | None):
     form = AgencyForm(obj=agency) if request.method == "GET" and agency else AgencyForm()
-    people = ((u.id, f"{u.name} ({u.email})") for u in user_domain.list_users() if u.active)
+    people = [(u.id, f"{u.name} ({u.email})") for u in user_domain.list_users() if u.active]
     form.safeguarding_lead_id.choices = choices(people, blank="None named")
+    form.quality_lead_id.choices = choices(people, blank="None named")  # issue 17
     if request.method == "GET" and agency:
         form.kind.data = agency.kind.value
         form.safeguarding_lead_id.data = str(agency.safeguarding_lead_id or "")
+        form.quality_lead_id.data = str(agency.quality_lead_id or "")
     if form.validate_on_submit():
         try:
             saved = org.save_agency(
@@ -184,6 +186,7 @@ def agency_edit(agency: Agency | None):
                 active=bool(form.active.data),
                 safeguarding_lead_id=int_or_none(form.safeguarding_lead_id.data),
                 password_sign_in=bool(form.password_sign_in.data),
+                quality_lead_id=int_or_none(form.quality_lead_id.data),
             )
         except DomainError as error:
             add_domain_error(form, error)

@@ -130,6 +130,9 @@ def load_demo() -> DemoSummary:
     from auditapp.demo.learning import load_learning_loop
 
     load_learning_loop(summary)  # priorities, review learning, success measures, a re-audit round
+    from auditapp.demo.programme import load_programme
+
+    load_programme(summary)  # issue 17: quality leads, two years of the audit schedule, single-agency returns
     return summary
 
 

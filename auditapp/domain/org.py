@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -72,21 +72,29 @@ def save_agency(
     active: bool = True,
     safeguarding_lead_id: int | None = None,
     password_sign_in: bool = True,
+    quality_lead_id: int | None | Literal["unchanged"] = "unchanged",
 ) -> Agency:
     """Create (agency=None) or update an agency, with its named safeguarding lead (an active user, any role, or
     None) and whether its staff may sign in with a password (issue 16). Raises DomainError when the name is taken
-    or the lead is not an active user."""
+    or the lead is not an active user. Issue 17: its quality lead (an active user, any role, or None), who
+    records the agency's single-agency audit returns; left as it is unless given."""
     name = name.strip()
     lead = db.session.get(User, safeguarding_lead_id) if safeguarding_lead_id is not None else None
     if safeguarding_lead_id is not None and (lead is None or not lead.active):
         raise DomainError("Select the safeguarding lead from the list", field="safeguarding_lead_id")
-    fields = ("name", "kind", "active", "safeguarding_lead_id", "password_sign_in")
+    kept = agency.quality_lead_id if agency else None
+    quality_id = kept if isinstance(quality_lead_id, str) else quality_lead_id
+    quality = db.session.get(User, quality_id) if quality_id is not None else None
+    if quality_id is not None and quality_id != kept and (quality is None or not quality.active):
+        raise DomainError("Select the quality lead from the list", field="quality_lead_id")
+    fields = ("name", "kind", "active", "safeguarding_lead_id", "password_sign_in", "quality_lead_id")
     before = None if agency is None else {k: _plain(getattr(agency, k)) for k in fields}
     target = agency or Agency(name=name, kind=kind, active=active)
 
     def apply() -> None:
         target.name, target.kind, target.active = name, kind, active
         target.safeguarding_lead_id, target.password_sign_in = safeguarding_lead_id, password_sign_in
+        target.quality_lead_id = quality_id
 
     _store(target, apply, duplicate="An agency with this name already exists")
     agency = target

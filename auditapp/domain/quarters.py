@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from auditapp.vocabulary import ReturnStatus
+
 UK = ZoneInfo("Europe/London")
 _KEY = re.compile(r"^(\d{4})-q([1-4])$")
 _MONTHS = ("April to June", "July to September", "October to December", "January to March")
@@ -122,3 +124,13 @@ def return_due_date(quarter: Quarter) -> date:
     after = quarter.next().start  # the first day of the month after the quarter
     first_of_next = date(after.year + (after.month == 12), after.month % 12 + 1, 1)
     return first_of_next - timedelta(days=1)
+
+
+def return_status(quarter: Quarter, *, received: bool, today: date) -> ReturnStatus:
+    """Where an agency's return for ``quarter`` stands on ``today``: received; not yet due (the quarter has not
+    ended); due (until its due date, included); overdue after that."""
+    if received:
+        return ReturnStatus.RECEIVED
+    if today <= quarter.end:
+        return ReturnStatus.NOT_YET_DUE
+    return ReturnStatus.DUE if today <= return_due_date(quarter) else ReturnStatus.OVERDUE

@@ -26,6 +26,12 @@ def _owns_actions(user: Any) -> bool:
     return owns_actions(user)
 
 
+def _is_quality_lead(user: Any) -> bool:
+    from auditapp.programme.returns import is_quality_lead
+
+    return is_quality_lead(user)
+
+
 # Later blueprints add their entries here.
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "main.home", tuple(Role)),
@@ -33,6 +39,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Audit rounds", "rounds.index", (Role.QA_COORDINATOR,), ("rounds.",)),
     NavItem("Action plan", "findings.action_plan", (Role.QA_COORDINATOR, Role.BOARD_MEMBER), ("findings.action",)),
     NavItem("Reports", "reports.published", (Role.QA_COORDINATOR, Role.BOARD_MEMBER), ("reports.",)),
+    NavItem(
+        "Programme",
+        "programme.dashboard",
+        (Role.QA_COORDINATOR, Role.BOARD_MEMBER),
+        ("programme.dashboard", "programme.board_page"),
+    ),
     NavItem("Users", "admin.users", (Role.ADMIN,), ("admin.user",)),
     NavItem("Agencies", "admin.agencies", (Role.ADMIN,), ("admin.agenc",)),
     NavItem("Localities and teams", "admin.localities", (Role.ADMIN,), ("admin.localit", "admin.team")),
@@ -42,6 +54,13 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Messages", "admin.notifications", (Role.ADMIN,), ("admin.notification",)),  # issue 16
     # Issue 16, actions: the action owner's list; anyone else who owns an action sees it too.
     NavItem("Your actions", "findings.my_actions", (Role.ACTION_OWNER,), ("findings.my_actions",), also=_owns_actions),
+    NavItem(
+        "Single-agency returns",
+        "programme.returns",
+        (Role.QA_COORDINATOR,),
+        ("programme.return",),
+        also=_is_quality_lead,
+    ),
 ]
 
 

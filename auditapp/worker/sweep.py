@@ -44,6 +44,13 @@ def _reminders() -> list[int]:
     return []
 
 
+def _return_reminders() -> list[int]:
+    from auditapp.domain.return_reminders import send_return_reminders
+
+    send_return_reminders(utcnow())
+    return []
+
+
 def _escalations() -> list[int]:
     from auditapp.domain.reminders import escalate_concerns
 
@@ -57,6 +64,7 @@ STEPS: tuple[tuple[str, Callable[[], list[int]], Requeue | None], ...] = (
     ("recover jobs", _recover_jobs, enqueue_job),
     ("recover messages", _recover_messages, enqueue_delivery),
     ("reminders", _reminders, None),
+    ("return reminders", _return_reminders, None),  # issue 17: single-agency audit returns due or overdue
     ("escalations", _escalations, None),
 )
 

@@ -24,8 +24,10 @@ from auditapp.models import (
     Case,
     LearningItem,
     Locality,
+    PlannedRound,
     Role,
     SafeguardingConcern,
+    SingleAgencyReturn,
     Team,
     User,
 )
@@ -135,6 +137,14 @@ ACTIONS: dict[str, str] = {
     "reauthenticated": "Confirmed who they are before a sensitive change",
     # Issue 16, actions (action owners and the action plan's exports).
     "action_plan_exported": "Exported the action plan",
+    # Issue 17, the year's audit schedule (auditapp/programme/schedule.py).
+    "planned_round_added": "Added a planned round to the audit schedule",
+    "planned_round_changed": "Changed a planned round of the audit schedule",
+    "planned_round_dropped": "Dropped a planned round from the audit schedule",
+    "planned_round_linked": "Linked a round to a planned round of the audit schedule",
+    # Issue 17, single-agency audit returns (auditapp/programme/returns.py).
+    "single_agency_return_recorded": "Recorded an agency's single-agency audit return",
+    "single_agency_return_corrected": "Corrected an agency's single-agency audit return",
 }
 
 OBJECT_WORDS: dict[str, str] = {
@@ -162,6 +172,8 @@ OBJECT_WORDS: dict[str, str] = {
     "learning_item": "partnership priority or review learning",
     "notification": "message",  # issue 16, notify
     "action_plan": "action plan",  # issue 16, actions
+    "planned_round": "planned round",  # issue 17, schedule
+    "single_agency_return": "single-agency audit return",  # issue 17, returns
 }
 
 #: The admin pages an object opens (the admin may open only these).
@@ -224,6 +236,11 @@ NAMERS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "agency_audit": (AgencyAudit, _audit_label),
     "safeguarding_concern": (SafeguardingConcern, lambda c: f"about case {c.sampled_case.case.case_ref}"),
     "learning_item": (LearningItem, lambda i: i.title),
+    "planned_round": (PlannedRound, lambda p: f"{p.theme}, {p.month:%B %Y}"),  # issue 17, schedule
+    "single_agency_return": (
+        SingleAgencyReturn,
+        lambda r: f"{r.agency.name}, {r.year}-{(r.year + 1) % 100:02d} Q{r.quarter}",
+    ),
 }
 
 
