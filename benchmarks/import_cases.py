@@ -5,8 +5,8 @@ Run from the repository root: ``python -m benchmarks.import_cases [--rows 100000
 Each format is imported into a fresh SQLite file migrated with the real migrations, through the real path
 (``plan_import`` then ``apply_import`` then commit, as the CLI does). The baseline inserts the same rows, already
 as dicts of Python values, with one ``connection.execute(insert(Case.__table__), rows)`` into another fresh
-database: the least any import must do. The goal (issue 3) is an import within 2x of the baseline and under
-300 MB peak.
+database: the least any import must do. The goals: under 300 MB peak (issue 3), and within ``GOALS`` of the
+baseline (issue 17: 1.5x for the generic CSV, 2.0x for the CIN census).
 
 Timings are the best of ``--repeat`` runs, the baseline and the import taking turns. Both wall-clock and CPU
 seconds (``time.process_time``) are shown: on a busy machine the CPU figures are the steadier of the two. The
@@ -39,7 +39,8 @@ from benchmarks.import_data import GENERIC_ROWS, cin_census_xml, generic_csv
 
 FORMATS = {"generic_csv": ("cases.csv", generic_csv), "cin_census": ("census.xml", cin_census_xml)}
 MAX_BYTES = 1024 * 1024 * 1024  # the benchmark's files can be larger than the app's 50 MB upload limit
-GOAL_RATIO, GOAL_MB = 2.0, 300
+GOALS = {"generic_csv": 1.5, "cin_census": 2.0}  # import / baseline, per format (issue 17)
+GOAL_MB = 300
 
 
 def _peak_mb() -> float:
@@ -144,13 +145,15 @@ def _best(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _summary(fmt: str, run: dict[str, Any], base: dict[str, Any], size: int) -> str:
     ratio, cpu_ratio = run["seconds"] / base["seconds"], run["cpu"] / base["cpu"]
-    met = ratio <= GOAL_RATIO and run["peak"] < GOAL_MB
+    goal = GOALS[fmt]
+    met = ratio <= goal and run["peak"] < GOAL_MB
     return (
         f"{fmt}: {run['rows']:,} rows ({size / 1048576:.0f} MB file) imported in {run['seconds']:.2f} s "
         f"({run['rows'] / run['seconds']:,.0f} rows/s; parse and plan {run['plan_seconds']:.2f} s), "
         f"peak {run['peak']:.0f} MB RSS; Core executemany baseline {base['seconds']:.2f} s "
         f"({base['rows'] / base['seconds']:,.0f} rows/s, peak {base['peak']:.0f} MB); ratio {ratio:.2f}x "
-        f"(CPU {cpu_ratio:.2f}x); goal <= {GOAL_RATIO:g}x and < {GOAL_MB} MB: {'met' if met else 'NOT met'}"
+        f"(CPU {cpu_ratio:.2f}x, {'met' if cpu_ratio <= goal else 'NOT met'} on CPU); goal <= {goal:g}x and "
+        f"< {GOAL_MB} MB: {'met' if met else 'NOT met'}"
     )
 
 

@@ -239,7 +239,10 @@ def eligible_population(
     named = {e.case_ref: e.reason for e in audit_round.exclusions}
     recent = recently_sampled(months=months, exclude_round_id=audit_round.id)
     eligible, excluded, matched = [], [], 0
-    for ref, value in db.session.execute(query):
+    # Core rows through the session's connection: session.execute builds ORM rows, which cost as much again as the
+    # SELECT itself for half a million cases (issue 17's draw benchmark). The connection does not autoflush.
+    db.session.flush()
+    for ref, value in db.session.connection().execute(query):
         matched += 1
         reason = named.get(ref) or recent.get(ref)
         if reason:

@@ -38,7 +38,7 @@ from auditapp.importers.ssda903 import parse_ssda903
 
 __all__ = [
     "CASE_FIELDS", "FORMATS", "STATUSES", "CaseRecord", "ImportFailed", "ImportIssue", "ParseResult", "Source",
-    "XlsxLimits", "export_generic_csv", "parse_sources",
+    "XlsxLimits", "collector_paused", "export_generic_csv", "parse_sources",
 ]  # fmt: skip
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def parse_sources(
     every problem found in the whole upload; never any other exception.
     """
     try:
-        with _collector_paused(), xlsx_limits(limits or XlsxLimits()):
+        with collector_paused(), xlsx_limits(limits or XlsxLimits()):
             return _parse(sources, format, max_bytes)
     except ImportFailed:
         raise
@@ -80,7 +80,7 @@ def parse_sources(
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while files are read, and restore it afterwards.
 
     Reading a large file allocates millions of short-lived objects (XML elements, parser events, row dicts),

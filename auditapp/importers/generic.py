@@ -90,6 +90,17 @@ class GenericTable:
         self.records: list[CaseRecord] = []
         self.strings: dict[str, str | None] = {}  # cell text -> its clean text, shared by every row that has it
         self._map_header(serials=serials)
+        # CSV cells are all text, and every column but case_ref repeats a few hundred or thousand values (dates,
+        # codes, names): each column remembers what its texts parse to, and a row whose cells were all seen
+        # before is read with one dict look-up per cell, in C (see add_row). Workbook cells can be numbers and
+        # dates, which must not meet a text key (1 == True), so workbooks keep the parsers.
+        self.memos: list[dict[object, object] | None] = [
+            None if serials or name == "case_ref" else {} for name, _, _ in self.columns
+        ]
+        self.fast: list[tuple[str, int, Callable[[object], object]]] = [
+            (name, index, parse if memo is None else memo.__getitem__)
+            for (name, index, parse), memo in zip(self.columns, self.memos, strict=True)
+        ]
 
     def _map_header(self, *, serials: bool) -> None:
         used: dict[str, int] = {}
@@ -138,7 +149,10 @@ class GenericTable:
         if len(values) != self.width and not self._fix_width(number, values):
             return
         try:  # every cell at once; a row with a bad cell is read again, cell by cell, to report each problem
-            fields = {name: parse(values[index]) for name, index, parse in self.columns}
+            try:
+                fields = {name: get(values[index]) for name, index, get in self.fast}
+            except KeyError:  # a text its column has not seen yet: parse the row, and remember its cells
+                fields = self._parse_remembering(values)
         except ValueProblem:
             self._report_cells(number, values)
             return
@@ -146,6 +160,21 @@ class GenericTable:
             fields, self.issues, self.file, self.sheet, number
         ):
             self.records.append(CaseRecord(**fields))  # type: ignore[arg-type]
+
+    def _parse_remembering(self, values: Sequence[object]) -> dict[str, object]:
+        """Parse every cell of a row and remember each text's value in its column's memo (bounded: a column of
+        more than MAX_SHARED_TEXTS different texts stops remembering and is parsed cell by cell). Raises
+        ValueProblem for a bad cell, which is not remembered."""
+        fields: dict[str, object] = {}
+        for position, ((name, index, parse), memo) in enumerate(zip(self.columns, self.memos, strict=True)):
+            value = values[index]
+            fields[name] = parsed = parse(value)
+            if memo is not None and type(value) is str:
+                if len(memo) < MAX_SHARED_TEXTS:
+                    memo[value] = parsed
+                else:
+                    self.memos[position], self.fast[position] = None, (name, index, parse)
+        return fields
 
     def _report_cells(self, number: int, values: Sequence[object]) -> None:
         fields: dict[str, object] = {}

@@ -300,6 +300,17 @@ def lines_sha256(sorted_lines: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted_lines).encode()).hexdigest()
 
 
+def population_sha256_of_sorted(ordered: Sequence[tuple[str, str]]) -> str:
+    """The fingerprint of pairs already sorted by case_ref, without sorting their lines again.
+
+    The same as ``population_sha256`` whenever the population can be drawn: with each case_ref once and no
+    control character in it, a line ``case_ref<TAB>stratum`` sorts where its case_ref does (where one case_ref
+    is the start of another, the shorter one's tab sorts before any character the longer one can go on with).
+    A population that breaks those rules is refused by the draw, so its fingerprint is never used.
+    """
+    return hashlib.sha256("\n".join(map("\t".join, ordered)).encode()).hexdigest()
+
+
 def replay_replacements(
     sample_by_stratum: Mapping[str, Sequence[str]],
     replacement_lists: Mapping[str, Sequence[str]],
