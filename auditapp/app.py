@@ -25,8 +25,11 @@ csrf = CSRFProtect()
 _REQUEST_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def create_app(config: object | None = None) -> Flask:
-    """Build the app. ``config`` is a config object; by default ``AUDITAPP_ENV`` chooses one (see config.py)."""
+def create_app(config: object | None = None, *, pages: bool = True) -> Flask:
+    """Build the app. ``config`` is a config object; by default ``AUDITAPP_ENV`` chooses one (see config.py).
+
+    ``pages=False`` (a command that serves no page, such as ``auditapp report pdf``): the feature blueprints are
+    not registered, which saves importing their routes and forms at start-up; everything else is the same."""
     from config import get_config
 
     app = Flask(
@@ -72,7 +75,8 @@ def create_app(config: object | None = None) -> Flask:
 
     _register_assets(app)
     input_limits.init_app(app)  # bounded ids and a checked Host header, before any route is registered
-    _register_blueprints(app)
+    if pages:
+        _register_blueprints(app)
     _register_template_globals(app)
 
     from auditapp import errors

@@ -144,7 +144,8 @@ class Run:
 def auditor(run: Run, number: int, email: str, assignment_id: int) -> None:
     rng = random.Random(number)
     base, save = f"/audits/{assignment_id}", 0
-    first = f"{base}/section/{run.fixture['sections'][0]}"
+    sections = run.fixture["asked"][str(assignment_id)]  # the sections its task list links to
+    first = f"{base}/section/{sections[0]}"
     client = run.start_as(
         email,
         run.fixture["password"],
@@ -153,7 +154,7 @@ def auditor(run: Run, number: int, email: str, assignment_id: int) -> None:
     )
     while client is not None and not run.over():
         client.call("GET", base, TASK_LIST)
-        path = f"{base}/section/{rng.choice(run.fixture['sections'])}"
+        path = f"{base}/section/{rng.choice(sections)}"
         page = client.call("GET", path, SECTION)
         form = section_form(page.text) if page else None
         if page and form is None:

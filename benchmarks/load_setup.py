@@ -162,10 +162,10 @@ def populate(url: str, users: int) -> dict[str, Any]:
     from auditapp.demo.audits import COMPLETED_ROUND
     from auditapp.demo.facts import DEMO_PASSWORD, DOMAIN
     from auditapp.demo.load import load_demo
-    from auditapp.domain.audits import tool_for
+    from auditapp.domain.audits import agency_kind_for, tool_for
     from auditapp.domain.context import acting_as, cli_actor
     from auditapp.extensions import db
-    from auditapp.models import AuditRound
+    from auditapp.models import Assignment, AuditRound
     from config import DemoConfig
 
     config = DemoConfig()
@@ -176,6 +176,12 @@ def populate(url: str, users: int) -> dict[str, Any]:
         auditors = _auditors(users)
         audit_round, assignment_ids = _round(auditors)
         sections = [section.id for section in tool_for(audit_round).sections]
+        # Each auditor opens only the sections its own audit is asked (the task list's links): the tool's agency
+        # sections for other kinds of agency are a 404 for it, and would be counted as errors.
+        asked = {
+            a.id: [s.id for s in tool_for(audit_round).for_agency(agency_kind_for(a)).sections]
+            for a in db.session.scalars(select(Assignment).where(Assignment.id.in_(assignment_ids)))
+        }
         report_round = db.session.scalar(select(AuditRound.id).where(AuditRound.name == COMPLETED_ROUND))
         db.session.commit()
         fixture = {
@@ -184,6 +190,7 @@ def populate(url: str, users: int) -> dict[str, Any]:
             "coordinator": f"coordinator@{DOMAIN}",
             "coordinator_password": DEMO_PASSWORD,
             "sections": sections,
+            "asked": {str(i): asked[i] for i in assignment_ids},
             "report_round": report_round,
             "round": audit_round.id,
         }

@@ -43,14 +43,15 @@ def _context(assignment: Assignment) -> dict:
     audit = audit_domain.view_audit(assignment)  # no row until the first save: a GET writes only the view event
     tool = audit_domain.tool_for_audit(audit)  # only the questions asked of this audit's agency
     proposals = audit_domain.proposals_for(audit)
+    states = audit_domain.section_states(audit, tool, proposals)  # once: every page shows them
     return {
         "assignment": assignment,
         "audit": audit,
         "tool": tool,
         "proposals": proposals,
         "case": assignment.sampled_case.case,
-        "states": audit_domain.section_states(audit, tool, proposals),
-        "incomplete": audit_domain.incomplete_sections(audit, tool, proposals),
+        "states": states,
+        "incomplete": audit_domain.incomplete_sections(audit, tool, proposals, states=states),
         "editable": audit.state in audit_domain.EDITABLE,
         "asked_as": _asked_as(assignment, tool),
     }

@@ -173,9 +173,16 @@ def section_states(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Pro
     }
 
 
-def incomplete_sections(audit: AgencyAudit, tool: AuditTool, proposals: dict[str, Proposal]) -> list[Section]:
-    """The sections of the audit that are not complete yet, in tool order (empty: the audit can be submitted)."""
-    states = section_states(audit, tool, proposals)
+def incomplete_sections(
+    audit: AgencyAudit,
+    tool: AuditTool,
+    proposals: dict[str, Proposal],
+    *,
+    states: dict[str, SectionStatus] | None = None,
+) -> list[Section]:
+    """The sections of the audit that are not complete yet, in tool order (empty: the audit can be submitted).
+    ``states``: the :func:`section_states` already worked out for the same audit, tool and proposals."""
+    states = states if states is not None else section_states(audit, tool, proposals)
     return [s for s in tool.sections if states[s.id] not in (SectionStatus.COMPLETED, SectionStatus.NOT_NEEDED)]
 
 

@@ -27,6 +27,7 @@ from auditapp.tools import (
     tool_to_json,
 )
 from auditapp.tools.diff import ToolDiff, diff_tools
+from auditapp.tools.loader import shipped_tool
 from auditapp.tools.xlsform import parse_tool_workbook, tool_to_workbook
 
 DEFAULT_TOOL_KEY = "multi_agency_case_file_audit"
@@ -68,6 +69,9 @@ def _find_tool(*, key: str, version: int) -> AuditTool:
     stored = db.session.scalar(select(ToolVersion).where(ToolVersion.key == key, ToolVersion.version == version))
     if stored is not None:
         return _load_stored(stored)
+    shipped = shipped_tool(key=key, version=version)  # its own file only, when the files are named as usual
+    if shipped is not None:
+        return shipped
     for tool in builtin_tools():
         if tool.key == key and tool.version == version:
             return tool

@@ -330,17 +330,20 @@ def tool_fingerprint(tool: AuditTool) -> str:
     return hashlib.sha256(canonical_json(tool).encode("utf-8")).hexdigest()
 
 
+def _load_shipped(entry: Any) -> AuditTool | None:
+    if entry.name.endswith(".json"):
+        return parse_tool_json(entry.read_text(encoding="utf-8"), name=entry.name)
+    if entry.name.endswith(".xlsx"):  # tools written as spreadsheets (SPREADSHEETS.md)
+        from .xlsform_read import checked_tool  # openpyxl loads only when a spreadsheet is shipped
+
+        return checked_tool(entry.read_bytes(), name=entry.name, load=load_tool)
+    return None
+
+
 @lru_cache(maxsize=1)
 def _builtin() -> tuple[AuditTool, ...]:
     folder = resources.files(__package__).joinpath("definitions")
-    tools = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
-            tools.append(parse_tool_json(entry.read_text(encoding="utf-8"), name=entry.name))
-        elif entry.name.endswith(".xlsx"):  # tools written as spreadsheets (SPREADSHEETS.md)
-            from .xlsform_read import checked_tool  # openpyxl loads only when a spreadsheet is shipped
-
-            tools.append(checked_tool(entry.read_bytes(), name=entry.name, load=load_tool))
+    tools = [t for e in sorted(folder.iterdir(), key=lambda e: e.name) if (t := _load_shipped(e)) is not None]
     seen = set()
     for tool in tools:
         if (tool.key, tool.version) in seen:
@@ -354,8 +357,35 @@ def builtin_tools() -> list[AuditTool]:
     return list(_builtin())
 
 
+_SHIPPED_NAME = re.compile(r"(?P<key>[a-z0-9_]+)\.v(?P<version>[1-9][0-9]*)\.(json|xlsx)")
+
+
+@lru_cache(maxsize=32)
+def shipped_tool(*, key: str, version: int | None = None) -> AuditTool | None:
+    """The shipped tool ``key`` (at ``version``, else the highest) parsed from its own file only, without parsing
+    every shipped file (each spreadsheet costs openpyxl and checks: about a second of a command's start-up).
+
+    Only when every shipped file is named ``<key>.v<version>.json|xlsx`` and the file holds what its name says;
+    otherwise None, and the caller looks through :func:`builtin_tools` as before."""
+    folder = resources.files(__package__).joinpath("definitions")
+    found = {}
+    for entry in folder.iterdir():
+        named = _SHIPPED_NAME.fullmatch(entry.name)
+        if named is None:
+            return None
+        if named["key"] == key and (version is None or int(named["version"]) == version):
+            found[int(named["version"])] = entry
+    if not found:
+        return None
+    tool = _load_shipped(found[max(found)])
+    return tool if tool is not None and (tool.key, tool.version) == (key, max(found)) else None
+
+
 def builtin_tool(*, key: str, version: int | None = None) -> AuditTool:
     """Return a shipped tool by key: the given version, or else the highest. Raises KeyError if none."""
+    tool = shipped_tool(key=key, version=version)
+    if tool is not None:
+        return tool
     matches = [t for t in _builtin() if t.key == key and (version is None or t.version == version)]
     if not matches:
         raise KeyError(f"{key} version {version}" if version is not None else key)

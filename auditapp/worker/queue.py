@@ -21,10 +21,12 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+if TYPE_CHECKING:
+    from huey import Huey  # imported when a queue is first used (about 0.3-0.8 s): commands that queue nothing skip it
 
 log = logging.getLogger(__name__)
 EXTENSION = "auditapp_queue"
@@ -44,6 +46,8 @@ class Queue:
 
 
 def _huey(app: Flask) -> Huey:
+    from huey import RedisHuey, SqliteHuey
+
     url = app.config.get("TASK_QUEUE_URL") or ""
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey("auditapp", url=url, results=False)
@@ -62,6 +66,8 @@ def queue_for(app: Flask) -> Queue:
     existing: Queue | None = app.extensions.get(EXTENSION)
     if existing is not None:
         return existing
+    from huey import crontab
+
     huey = _huey(app)
 
     def run_job(job_id: int) -> None:

@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA
 from sqlalchemy.orm import Session
 
 from auditapp.extensions import db
@@ -72,14 +73,62 @@ def remember(session: Session, audit_event: AuditEvent) -> None:
     session.info.setdefault(UNSEALED, []).append(audit_event)
 
 
+#: PostgreSQL: the whole of :func:`link_events` in one statement, so the head's row lock is held for one round trip
+#: and the commit, not for four (under load every request's view event queues on this lock). It locks the head,
+#: chains the events in id order with the same hash as :func:`_hash` (SHA-256 over "previous\nseq\n" and the
+#: canonical content, computed here in Python), inserts the links and moves the head. No head row yet (the first
+#: event ever): it returns nothing and :func:`link_events` does it in Python.
+_LINK_SQL = text(
+    """
+    WITH RECURSIVE head AS (
+        SELECT seq, hash FROM audit_chain_head WHERE id = :head_id FOR UPDATE
+    ), new_events AS (
+        SELECT e.event_id, e.content, e.n
+        FROM unnest(:event_ids, :contents) WITH ORDINALITY AS e(event_id, content, n)
+    ), chained(n, seq, hash, event_id) AS (
+        SELECT CAST(0 AS bigint), head.seq, CAST(head.hash AS text), CAST(NULL AS integer) FROM head
+        UNION ALL
+        SELECT new_events.n, chained.seq + 1,
+               encode(sha256(convert_to(chained.hash || E'\\n' || CAST(chained.seq + 1 AS text) || E'\\n', 'UTF8')
+                             || new_events.content), 'hex'),
+               new_events.event_id
+        FROM chained JOIN new_events ON new_events.n = chained.n + 1
+    ), inserted AS (
+        INSERT INTO audit_chain (seq, event_id, hash) SELECT seq, event_id, hash FROM chained WHERE n > 0
+    ), last AS (
+        SELECT seq, hash FROM chained ORDER BY n DESC LIMIT 1
+    )
+    UPDATE audit_chain_head SET seq = last.seq, hash = last.hash FROM last
+    WHERE audit_chain_head.id = :head_id
+    RETURNING audit_chain_head.seq
+    """
+).bindparams(
+    bindparam("event_ids", type_=ARRAY(AuditEvent.__table__.c.id.type)),
+    bindparam("contents", type_=ARRAY(BYTEA())),
+)
+
+
+def _link_in_one_statement(session: Session, events: list[AuditEvent]) -> bool:
+    """PostgreSQL: link ``events`` with :data:`_LINK_SQL`; False when there is no head row yet."""
+    ordered = sorted(events, key=lambda e: e.id)
+    linked = session.execute(
+        _LINK_SQL,
+        {"head_id": HEAD_ID, "event_ids": [e.id for e in ordered], "contents": [canonical(e) for e in ordered]},
+    ).first()
+    return linked is not None
+
+
 def link_events(session: Session, events: list[AuditEvent]) -> None:
     """Append links for ``events`` (already flushed, so they have ids) after the chain head, under its row lock.
 
     The head row is read FOR UPDATE on PostgreSQL (on SQLite it is first updated, which takes the write lock), so
     two transactions can never link after the same head.
     """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and _link_in_one_statement(session, events):
+        return
     head_query = select(AuditChainHead.seq, AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
-    if session.get_bind().dialect.name == "sqlite":  # no row locks: a write takes the database's write lock first
+    if dialect == "sqlite":  # no row locks: a write takes the database's write lock first
         session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=AuditChainHead.seq))
     else:
         head_query = head_query.with_for_update()
