@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.live_server import Browser, database, gunicorn, multipart
+from tests.live_server import Browser, copy_of, gunicorn, multipart, prepared_database
 
 # Real servers hashing at production cost: a longer ceiling than addopts' --fail-slow.
 pytestmark = pytest.mark.fail_slow("120s")
@@ -24,6 +24,13 @@ pytestmark = pytest.mark.fail_slow("120s")
 @pytest.fixture
 def _transaction():
     yield
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The migrated database with the test users (hashed at production cost), made once: each test serves a copy."""
+    with prepared_database(tmp_path_factory.mktemp("template")) as url:
+        yield url
 
 
 def _count(url: str, sql: str) -> int:
@@ -47,8 +54,8 @@ LIMITS = {
 }
 
 
-def test_finding_4_thirty_parallel_wrong_passwords_check_only_ten(tmp_path):
-    with database(tmp_path) as url, gunicorn(url, **LIMITS) as base:
+def test_finding_4_thirty_parallel_wrong_passwords_check_only_ten(template, tmp_path):
+    with copy_of(template, tmp_path) as url, gunicorn(url, prepared=True, **LIMITS) as base:
         browsers = [Browser(base) for _ in range(30)]
         tokens = [b.token("/sign-in") for b in browsers]
         answers = _parallel(30, iter_sign_ins(browsers, tokens, "auditor@example.org", "wrong-password-xyz"))
@@ -69,10 +76,10 @@ def iter_sign_ins(browsers, tokens, email, password):
     return one
 
 
-def test_finding_11_thirty_parallel_sign_ins_and_twenty_parallel_uploads_give_no_errors(tmp_path):
+def test_finding_11_thirty_parallel_sign_ins_and_twenty_parallel_uploads_give_no_errors(template, tmp_path):
     from tests.factories import generic_csv
 
-    with database(tmp_path) as url, gunicorn(url, **LIMITS) as base:
+    with copy_of(template, tmp_path) as url, gunicorn(url, prepared=True, **LIMITS) as base:
         emails = [
             "admin@example.org",
             "coordinator@example.org",
@@ -116,9 +123,9 @@ def test_finding_11_thirty_parallel_sign_ins_and_twenty_parallel_uploads_give_no
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="PostgreSQL only: on SQLite the database's write lock already hashes one sign-in at a time",
 )
-def test_finding_10_password_hashing_is_bounded_and_excess_attempts_get_too_many_requests(tmp_path):
+def test_finding_10_password_hashing_is_bounded_and_excess_attempts_get_too_many_requests(template, tmp_path):
     settings = {**LIMITS, "HASHING_CONCURRENCY": "1", "HASHING_WAIT_SECONDS": "0.05"}
-    with database(tmp_path) as url, gunicorn(url, **settings) as base:
+    with copy_of(template, tmp_path) as url, gunicorn(url, prepared=True, **settings) as base:
         browsers = [Browser(base) for _ in range(40)]
         tokens = [b.token("/sign-in") for b in browsers]
         work = iter(enumerate(zip(browsers, tokens, strict=True)))
@@ -136,9 +143,9 @@ def test_finding_10_password_hashing_is_bounded_and_excess_attempts_get_too_many
     assert "too many attempts" in page.body and "govuk-template" in page.body
 
 
-def test_finding_10_the_per_address_limit_answers_too_many_requests(tmp_path):
+def test_finding_10_the_per_address_limit_answers_too_many_requests(template, tmp_path):
     settings = {**LIMITS, "SIGN_IN_LIMIT_PER_ADDRESS": "5 per minute"}
-    with database(tmp_path) as url, gunicorn(url, **settings) as base:
+    with copy_of(template, tmp_path) as url, gunicorn(url, prepared=True, **settings) as base:
         browser = Browser(base)
         answers = [browser.sign_in("auditor@example.org", "wrong-password-xyz") for _ in range(7)]
         throttled = _count(url, "SELECT count(*) FROM audit_events WHERE action = 'throttled'")

@@ -268,9 +268,12 @@ from datetime import date
 from auditapp.app import create_app
 from auditapp.domain.context import acting_as, cli_actor
 from auditapp.extensions import db, upgrade_database
+from auditapp.domain.passwords import configure_hasher
 from tests.factories import make_org, make_round, make_users
 
 app = create_app()
+# The users' hashes play no part here (nobody signs in): the cheapest argon2, not the development configuration's.
+configure_hasher(time_cost=1, memory_cost=8, parallelism=1)
 with app.app_context(), acting_as(cli_actor()):
     upgrade_database(app)
     make_users(make_org())

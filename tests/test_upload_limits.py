@@ -11,6 +11,7 @@ limits are set low so that they stay small.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import random
@@ -48,8 +49,13 @@ HEAD = [
 
 def annex_a(sheets: dict[str, int]) -> bytes:
     """An Annex A workbook with ``rows`` referrals on each named sheet (about 470 bytes of sheet XML a row)."""
+    return _annex_a(tuple(sheets.items()))
+
+
+@functools.cache  # bytes, never changed: the same workbook is made once for the module's tests that ask for it
+def _annex_a(sheets: tuple[tuple[str, int], ...]) -> bytes:
     book = Workbook(write_only=True)
-    for title, rows in sheets.items():
+    for title, rows in sheets:
         sheet = book.create_sheet(title)
         sheet.append(HEAD)
         for i in range(rows):

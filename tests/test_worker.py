@@ -20,7 +20,7 @@ from auditapp.reports.document_jobs import request_document
 from tests import worker_plugins  # noqa: F401 - the test kinds, known here too (submitting checks documents' kinds)
 from tests.conftest import soup
 from tests.factories import PASSWORD
-from tests.worker_process import World, kill, world
+from tests.worker_process import World, kill, prepared_database, world
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +30,16 @@ def _transaction() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Iterator[str]:
+    """The migrated database with the test organisation and users, made once: each test's world is a copy."""
+    with prepared_database(tmp_path_factory.mktemp("template")) as url:
+        yield url
+
+
 @pytest.fixture
-def shared(tmp_path) -> Iterator[World]:
-    with world(tmp_path) as made:
+def shared(template, tmp_path) -> Iterator[World]:
+    with world(tmp_path, template=template) as made:
         yield made
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.live_server import ROOT, SECRET_KEY, database
+from tests.live_server import ROOT, SECRET_KEY, copy_of, database
 
 LAUNCH = "import tests.worker_plugins; from auditapp.cli import main; main()"
 
@@ -122,29 +122,58 @@ def kill(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-@contextmanager
-def world(tmp_path: Path) -> Iterator[World]:
-    """A migrated database with the test organisation and users, a queue, and a web app on both."""
+def _web_app(database_url: str, queue_url: str) -> Any:
     from auditapp.app import create_app
+    from config import TestConfig
+
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    config.TASK_QUEUE_URL = queue_url
+    config.JOBS_SYNCHRONOUS = False  # the web app only enqueues; the worker runs
+    return create_app(config)
+
+
+def _migrate_and_add_users(app: Any) -> None:
     from auditapp.domain.context import acting_as, cli_actor
     from auditapp.extensions import db, upgrade_database
-    from config import TestConfig
     from tests.factories import make_org, make_users
+
+    with app.app_context():
+        upgrade_database(app)
+    with app.app_context(), acting_as(cli_actor()):
+        make_users(make_org())
+        db.session.commit()
+        db.session.remove()
+
+
+@contextmanager
+def prepared_database(tmp_path: Path) -> Iterator[str]:
+    """A migrated database with the test organisation and users, made once (for a module) as ``world`` makes it:
+    ``world(tmp_path, template=...)`` then starts from a copy of it instead of migrating and adding users again."""
+    from auditapp.extensions import db
+
+    with database(tmp_path) as url:
+        app = _web_app(url, f"sqlite:///{tmp_path}/unused-tasks.db")
+        _migrate_and_add_users(app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        yield url
+
+
+@contextmanager
+def world(tmp_path: Path, *, template: str | None = None) -> Iterator[World]:
+    """A migrated database with the test organisation and users (a copy of ``template``, a ``prepared_database``,
+    when given), a queue, and a web app on both."""
+    from auditapp.extensions import db
 
     worker_dir = tmp_path / "worker"
     worker_dir.mkdir()
-    with database(tmp_path) as url, task_queue(tmp_path) as queue:
-        config = TestConfig()
-        config.SQLALCHEMY_DATABASE_URI = url
-        config.TASK_QUEUE_URL = queue
-        config.JOBS_SYNCHRONOUS = False  # the web app only enqueues; the worker runs
-        app = create_app(config)
-        with app.app_context():
-            upgrade_database(app)
-        with app.app_context(), acting_as(cli_actor()):
-            make_users(make_org())
-            db.session.commit()
-            db.session.remove()
+    made = copy_of(template, tmp_path) if template else database(tmp_path)
+    with made as url, task_queue(tmp_path) as queue:
+        app = _web_app(url, queue)
+        if not template:
+            _migrate_and_add_users(app)
         try:
             yield World(app=app, database_url=url, queue_url=queue, dir=worker_dir)
         finally:
