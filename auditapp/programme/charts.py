@@ -1,18 +1,68 @@
 """The programme dashboard's charts (issue 17), drawn as the board report's are (``auditapp.reports.charts``):
 deterministic SVG shown as an ``<img>`` data URI, with a text alternative; the page and the Board's PDF page put
-a table of the same numbers beside each one."""
+a table of the same numbers beside each one.
+
+Drawing is most of a dashboard page's time (pygal is slow per point), and a chart is a pure function of its
+numbers and words, identical byte for byte: so each worker process keeps the last ``DRAWN_CHARTS`` charts it drew,
+keyed by everything that goes into them, and draws a chart again only when its figures change.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from auditapp.programme.present import GRADE_LABELS, GRADES, MULTI_AGENCY, SINGLE_AGENCY, View, percent
 from auditapp.reports.charts import GRADE_COLOURS, Chart, _config, _finish, _style
 
 BLUE, GREEN, ORANGE, RED, GREY = "#1d70b8", "#00703c", "#f47738", "#d4351c", "#b1b4b6"
+DRAWN_CHARTS = 128
 
 
 def _bars(
+    kind: str,
+    labels: list[str],
+    series: list[tuple[str, list[Any]]],
+    *,
+    title: str,
+    chart_id: str,
+    colours: tuple[str, ...],
+    y_title: str,
+    alt: str,
+    **extra: Any,
+) -> Chart:
+    frozen_series = tuple((name, tuple(values)) for name, values in series)
+    return _drawn_bars(
+        kind, tuple(labels), frozen_series, title, chart_id, colours, y_title, alt, tuple(sorted(extra.items()))
+    )
+
+
+@lru_cache(maxsize=DRAWN_CHARTS)
+def _drawn_bars(
+    kind: str,
+    labels: tuple[str, ...],
+    series: tuple[tuple[str, tuple[Any, ...]], ...],
+    title: str,
+    chart_id: str,
+    colours: tuple[str, ...],
+    y_title: str,
+    alt: str,
+    extra: tuple[tuple[str, Any], ...],
+) -> Chart:
+    return _draw_bars(
+        kind,
+        list(labels),
+        [(name, list(values)) for name, values in series],
+        title=title,
+        chart_id=chart_id,
+        colours=colours,
+        y_title=y_title,
+        alt=alt,
+        **dict(extra),
+    )
+
+
+def _draw_bars(
     kind: str,
     labels: list[str],
     series: list[tuple[str, list[Any]]],
@@ -83,12 +133,17 @@ def agreement_chart(view: View) -> Chart:
         + _values_text(labels, values, "%")
         + "."
     )
+    return _drawn_agreement(tuple(labels), tuple(values), alt)
+
+
+@lru_cache(maxsize=DRAWN_CHARTS)
+def _drawn_agreement(labels: tuple[str, ...], values: tuple[float | None, ...], alt: str) -> Chart:
     import pygal
 
     config = {**_config("Moderation agreement by quarter"), "print_values": False}
     chart = pygal.Line(style=_style((BLUE,)), **config, range=(0, 100), y_title="% agreed", dots_size=5)
-    chart.x_labels = labels
-    chart.add("Agreed", values)
+    chart.x_labels = list(labels)
+    chart.add("Agreed", list(values))
     return _finish(chart, "programme-agreement", alt)
 
 
