@@ -62,3 +62,33 @@ def test_the_coordinator_reads_and_filters_the_programme_dashboard(new_context, 
     _wait_for_job(page, a11y, "The Board's programme page")
     expect(page.locator("a#job-file")).to_contain_text("audit-programme-")
     a11y.assert_clean()
+
+
+def test_a_quality_lead_records_a_return_and_the_coordinator_plans_the_year(new_context, a11y: Accessibility) -> None:
+    # The police's quality lead (an action owner in the demo) records a return from the service navigation.
+    lead = new_context().new_page()
+    a11y.watch(lead)
+    sign_in(lead, "owner.police", a11y)
+    lead.get_by_role("link", name="Single-agency returns", exact=True).first.click()
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Single-agency audit returns")
+    a11y.check(lead, "Single-agency returns (quality lead)")
+    lead.locator("a", has_text=re.compile(r"^(Record|Correct)")).first.click()
+    expect(lead.get_by_role("heading", level=1)).to_contain_text("single-agency audit return for")
+    a11y.check(lead, "Single-agency return form")
+    lead.get_by_label("Number of cases audited").fill("4")
+    lead.get_by_label("Graded good", exact=True).fill("9")  # more grades than audits: refused, nothing saved
+    lead.get_by_role("button", name=re.compile("^Save")).click()
+    expect(lead.locator(".govuk-error-summary")).to_be_visible()
+    a11y.check(lead, "Single-agency return form: errors")
+
+    # The coordinator reaches the schedule from the dashboard and opens the form for a planned round.
+    page = _open_dashboard(new_context, a11y)
+    page.get_by_role("link", name="Plan the year’s rounds").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Audit schedule")
+    a11y.check(page, "Audit schedule")
+    page.get_by_role("link", name="Add a planned round").click()
+    a11y.check(page, "Add a planned round")
+    page.get_by_role("button", name=re.compile("^(Save|Add)")).click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    a11y.check(page, "Add a planned round: errors")
+    a11y.assert_clean()
