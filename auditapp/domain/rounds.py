@@ -238,18 +238,30 @@ def eligible_population(
     )
     named = {e.case_ref: e.reason for e in audit_round.exclusions}
     recent = recently_sampled(months=months, exclude_round_id=audit_round.id)
-    eligible, excluded, matched = [], [], 0
-    # Core rows through the session's connection: session.execute builds ORM rows, which cost as much again as the
-    # SELECT itself for half a million cases (issue 17's draw benchmark). The connection does not autoflush.
+    eligible: list[tuple[str, str]] = []
+    excluded: list[tuple[str, str]] = []
+    # The driver's own rows, fetched in one call through the session's connection (which does not autoflush):
+    # SQLAlchemy makes its Row objects one fetch at a time, which for half a million cases costs as much again as
+    # the driver's fetch (issue 17's draw benchmark). The columns are plain strings, which no result type converts.
     db.session.flush()
-    for ref, value in db.session.connection().execute(query):
-        matched += 1
+    result = db.session.connection().execute(query)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    plain = bool(rows) and type(rows[0]) is tuple  # the row itself is the pair (sqlite3, psycopg)
+    for row in rows:
+        ref, value = row
         reason = named.get(ref) or recent.get(ref)
         if reason:
             excluded.append((ref, reason))
+        elif column is None:
+            eligible.append((ref, "all"))
+        elif not value:
+            eligible.append((ref, NOT_RECORDED))
         else:
-            eligible.append((ref, "all" if column is None else (value or NOT_RECORDED)))
-    return Population(eligible=eligible, exclusions=sorted(excluded), matched=matched)
+            eligible.append(row if plain else (ref, value))
+    return Population(eligible=eligible, exclusions=sorted(excluded), matched=len(rows))
 
 
 # -- Changing plans (issue 13): editing a round until it is drawn, cancelling it at any stage -----------------------

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from auditapp.domain.context import current_actor
 from auditapp.domain.errors import DomainError
-from auditapp.domain.rounds import eligible_population, ensure_open
+from auditapp.domain.rounds import Population, eligible_population, ensure_open
 from auditapp.domain.stratum_warning import blank_stratum_warning
 from auditapp.domain.trail.events import record_event
 from auditapp.extensions import db
@@ -88,15 +88,29 @@ def _settings(audit_round: AuditRound) -> tuple[str, int]:
     return audit_round.stratify_by, audit_round.exclude_audited_within_months
 
 
-def _population_hash(audit_round: AuditRound) -> str:
+def _eligible(audit_round: AuditRound) -> Population:
     stratify_by, months = _settings(audit_round)
     population = eligible_population(audit_round, stratify_by=stratify_by, exclude_within_months=months)
     if not population.eligible:
         raise DomainError("No cases are eligible: import the population or widen the round's filter", field="size")
+    return population
+
+
+def _fingerprint(pairs: list[tuple[str, str]]) -> str:
     try:
-        return population_sha256(population.eligible)
+        return population_sha256(pairs)
     except SamplingError as error:
         raise DomainError(str(error)) from None
+
+
+def _population_hash(audit_round: AuditRound) -> str:
+    return _fingerprint(_eligible(audit_round).eligible)
+
+
+_CHANGED_SINCE_FROZEN = (
+    "The eligible population has changed since it was frozen: freeze it again and show the new fingerprint to the "
+    "witness"
+)
 
 
 def freeze_population(audit_round: AuditRound) -> str:
@@ -158,12 +172,8 @@ def draw_witnessed(
     value = _clean(witness_value, what="witness value", field="witness_value", longest=WITNESS_VALUE_MAX)
     if audit_round.frozen_at is None or audit_round.frozen_population_sha256 is None:
         raise DomainError("Freeze the population before the draw", field="witness_value")
-    if _population_hash(audit_round) != audit_round.frozen_population_sha256:
-        raise DomainError(
-            "The eligible population has changed since it was frozen: freeze it again and show the new "
-            "fingerprint to the witness",
-            field="witness_value",
-        )
+    # The population is read once, for the draw and the check against the frozen fingerprint (see _draw).
+    population = _eligible(audit_round)
     demo_value = _demo_server_random.get()
     witnessed = Witnessed(
         server_random=demo_value or secrets.token_hex(32),
@@ -174,7 +184,15 @@ def draw_witnessed(
         frozen_by=audit_round.frozen_by or "unknown",
         frozen_at=audit_round.frozen_at,
     )
-    return _draw(audit_round, size=size, seed=None, min_per_stratum=min_per_stratum, witnessed=witnessed)
+    return _draw(
+        audit_round,
+        size=size,
+        seed=None,
+        min_per_stratum=min_per_stratum,
+        witnessed=witnessed,
+        population=population,
+        frozen_sha256=audit_round.frozen_population_sha256,
+    )
 
 
 def _draw(
@@ -186,7 +204,14 @@ def _draw(
     min_per_stratum: bool | None,
     exclude_within_months: int | None = None,
     witnessed: Witnessed | None = None,
+    population: Population | None = None,
+    frozen_sha256: str | None = None,
 ) -> dict[str, Any]:
+    """Draw and store the sample; ``population``, when given, is the round's eligible population read just now
+    with the round's own settings. With ``frozen_sha256`` the population must still have that fingerprint: it is
+    checked against the certificate's, which is the same for every population that can be drawn (see
+    ``population_sha256_of_sorted``), so the population is sorted and hashed once; when the draw fails the exact
+    fingerprint decides which error to give, as when it was checked first."""
     ensure_open(audit_round)  # a cancelled round is never drawn (issue 13)
     if audit_round.drawn_at is not None:
         raise DomainError("A sample has already been drawn for this round", field="size")
@@ -194,7 +219,8 @@ def _draw(
     stratify_by = stratify_by or audit_round.stratify_by
     min_one = audit_round.min_per_stratum if min_per_stratum is None else min_per_stratum
     months = audit_round.exclude_audited_within_months if exclude_within_months is None else exclude_within_months
-    population = eligible_population(audit_round, stratify_by=stratify_by, exclude_within_months=months)
+    if population is None:
+        population = eligible_population(audit_round, stratify_by=stratify_by, exclude_within_months=months)
     if not population.eligible:
         raise DomainError("No cases are eligible: import the population or widen the round's filter", field="size")
     actor, now = current_actor(), utcnow()
@@ -213,11 +239,17 @@ def _draw(
             witnessed=witnessed,
         )
     except SamplingError as error:
+        if frozen_sha256 is not None and _fingerprint(population.eligible) != frozen_sha256:
+            raise DomainError(_CHANGED_SINCE_FROZEN, field="witness_value") from None
         raise DomainError(str(error), field="size" if witnessed is None else "witness_value") from None
+    if frozen_sha256 is not None and certificate["population_sha256"] != frozen_sha256:
+        raise DomainError(_CHANGED_SINCE_FROZEN, field="witness_value")
     seed = certificate["seed"]
     audit_round.sample_size, audit_round.stratify_by, audit_round.min_per_stratum = size, stratify_by, min_one
     audit_round.exclude_audited_within_months = months
     audit_round.seed, audit_round.drawn_at, audit_round.drawn_by = seed, now, actor.email
+    if witnessed is not None:  # with the certificate, in one UPDATE: a database rewrites the whole row each time
+        audit_round.witnessed_by = f"{witnessed.witness_name} ({witnessed.witness_role})"[:254]
     audit_round.certificate = certificate_json(certificate)
     query = select(Case.case_ref, Case.id).where(Case.case_ref.in_(certificate["sample"]))
     case_ids = {ref: case_id for ref, case_id in db.session.execute(query)}
@@ -235,8 +267,6 @@ def _draw(
         "blank_stratum_percent": warning.percent if warning else None,
     }
     if witnessed is not None:
-        audit_round.witnessed_by = f"{witnessed.witness_name} ({witnessed.witness_role})"[:254]
-        db.session.flush()
         details |= {
             "server_random": witnessed.server_random,
             "witness_value": witnessed.witness_value,
