@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +29,12 @@ _LAST_STEP: dict[str, int] = {}
 
 
 def _code(local: str) -> str:
-    """The user's next unused security code: this time step's, or the next one's when this one was used."""
+    """The user's next unused security code: this time step's, or the next one's when this one was used. The
+    service accepts the next step's code too, no later one: after two sign-ins within one step, wait for the next."""
     totp = pyotp.TOTP(AUTHENTICATORS[local])
     step = max(totp.timecode(datetime.now(UTC)), _LAST_STEP.get(local, -1) + 1)
+    while step > totp.timecode(datetime.now(UTC)) + 1:
+        time.sleep(0.5)
     _LAST_STEP[local] = step
     return totp.generate_otp(step)
 
